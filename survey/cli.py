@@ -1,0 +1,286 @@
+"""The `survey` command: each subcommand is a thin call into the domain or the services."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from survey.scoring import Figures
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line reason to stderr and exit 1."""
+    raise click.ClickException(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="section11-survey", prog_name="survey")
+def main() -> None:
+    """Self-assessment and Section 11 survey engine for safeguarding children partnerships.
+
+    Settings come from SURVEY_* environment variables (SURVEY_DATABASE_URL, SURVEY_SECRET_KEY, SMTP settings);
+    without them a SQLite file in the instance folder is used.
+    """
+
+
+# -- questionnaires ----------------------------------------------------------------------------------------------
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check questionnaire definition files (default: every file in questionnaires/).
+
+    Prints `file:line: what is wrong — how to fix it` for every problem and exits 1 on any error.
+    """
+    from survey.config import ROOT
+    from survey.definitions import DefinitionError, default_paths, load_file
+
+    files: list[Path] = []
+    for path in paths or (ROOT / "questionnaires",):
+        files.extend(default_paths(path) if path.is_dir() else [path])
+    if not files:
+        fail(f"no questionnaire files (*.yaml, *.yml) found in {', '.join(map(str, paths))}")
+    bad = 0
+    for file in files:
+        try:
+            questionnaire = load_file(file)
+        except DefinitionError as exc:
+            bad += 1
+            for problem in exc.problems:
+                click.echo(str(problem))
+            continue
+        statements = len(questionnaire.statement_ids())
+        click.echo(f"{file}: ok — {questionnaire.title} (version {questionnaire.version}), "
+                   f"{len(questionnaire.sections)} sections, {statements} statements")
+    if bad:
+        click.echo(f"{bad} of {len(files)} file(s) invalid", err=True)
+        sys.exit(1)
+
+
+# -- scoring -----------------------------------------------------------------------------------------------------
+@main.command()
+@click.argument("responses", type=click.Path(path_type=Path))
+@click.option("--definition", "definition", type=click.Path(path_type=Path),
+              help="Questionnaire file: checks ids and scale, orders by it, adds duty and section rows.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write here instead of standard output.")
+def score(responses: Path, definition: Path | None, fmt: str, out: Path | None) -> None:
+    """Collate mode, mean and range from a CSV or XLSX file of ratings.
+
+    \b
+    The form is detected from the header row (and reported on standard error):
+      long form: columns respondent, statement, rating (any order, any case; other columns ignored)
+      wide form: first column respondent, then one column per statement id
+    A blank rating or N/A is not counted. Without --definition, ratings 1 to 4 in steps of 0.5 are accepted.
+    """
+    from survey import scoring
+    from survey.definitions import DefinitionError, load_file
+    from survey.exports.responses_file import ResponsesError, Rules, read_responses
+
+    questionnaire = None
+    rules = Rules()
+    if definition is not None:
+        try:
+            questionnaire = load_file(definition)
+        except DefinitionError as exc:
+            fail(f"--definition is invalid: {exc.problems[0]}")
+        scale = questionnaire.scale
+        rules = Rules(scale.values(), questionnaire.statement_ids(), scale.half_points,
+                      f"questionnaire '{questionnaire.id}'")
+    try:
+        table = read_responses(responses, rules)
+    except ResponsesError as exc:
+        fail(str(exc))
+    click.echo(f"read {len(table.respondents)} respondents x {len(table.statement_ids)} statements "
+               f"({table.form} form) from {responses}", err=True)
+    if questionnaire is not None:
+        layout = scoring.layout_for(questionnaire)
+        column = {sid: i for i, sid in enumerate(table.statement_ids)}
+        import numpy as np
+
+        matrix = np.full((len(table.respondents), len(layout.statement_ids)), np.nan)
+        for j, sid in enumerate(layout.statement_ids):
+            if sid in column:
+                matrix[:, j] = table.matrix[:, column[sid]]
+        texts = {st.id: st.text for _, _, st in questionnaire.statements()}
+        texts.update({d.id: d.title for _, d in questionnaire.duties()})
+        texts.update({s.id: s.title for s in questionnaire.sections})
+    else:
+        layout = scoring.plain_layout(rules.values, table.statement_ids)
+        matrix = table.matrix
+        texts = {}
+    figures = scoring.collate(matrix, layout)
+    render: dict[str, Callable[[list[Figures], dict[str, str]], str]] = {
+        "json": _score_json, "csv": _score_csv, "table": _score_table,
+    }
+    _write(render[fmt](figures, texts), out)
+
+
+def _score_json(figures: list[Figures], _texts: dict[str, str]) -> str:
+    return json.dumps([f.to_json() for f in figures], indent=2) + "\n"
+
+
+def _score_csv(figures: list[Figures], _texts: dict[str, str]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["level", "id", "n", "mode", "mean", "range"])
+    for f in figures:
+        writer.writerow([f.level, f.id, f.n, f.mode_label, f.mean_label, f.range_label])
+    return buffer.getvalue()
+
+
+def _score_table(figures: list[Figures], texts: dict[str, str]) -> str:
+    indent = {"section": "", "duty": "  ", "statement": "    "} if texts else {"statement": ""}
+    rows = [("id", "n", "mode", "mean", "range", "text" if texts else "")]
+    for f in figures:
+        text = texts.get(f.id, "")
+        text = text if len(text) <= 60 else text[:57] + "..."
+        rows.append((indent.get(f.level, "") + f.id, str(f.n), f.mode_label or "-", f.mean_label or "-",
+                     f.range_label or "-", text))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = []
+    for r in rows:
+        cells = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, 5)]
+        lines.append("  ".join(cells + ([r[5]] if r[5] else [])).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def _write(content: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(content, nl=False)
+        return
+    # Write beside the target and rename, so a failure never leaves a half-written file.
+    try:
+        fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=f".{out.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(content)
+        os.replace(tmp, out)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    click.echo(f"wrote {out}", err=True)
+
+
+# -- database and app --------------------------------------------------------------------------------------------
+@contextmanager
+def app_context() -> Iterator[Flask]:
+    """Create the app (refusing bad configuration or definitions with a clear reason) and push its context."""
+    from survey import create_app
+    from survey.factory import ConfigurationError
+    from survey.services.catalogue import CatalogueError
+
+    try:
+        app = create_app()
+    except (ConfigurationError, CatalogueError) as exc:
+        fail(str(exc))
+    with app.app_context():
+        yield app
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the database schema (safe to run on every deploy)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from survey import migrate
+    from survey.extensions import db as database
+
+    with app_context() as app:
+        engine = database.engine
+        assert engine is not None  # noqa: S101 - bound by create_app
+        try:
+            before = migrate.current_revision(engine)
+            migrate.upgrade(engine, revision)
+            after = migrate.current_revision(engine)
+        except SQLAlchemyError as exc:
+            fail(f"cannot upgrade {_safe_url(app)}: {str(exc.orig if hasattr(exc, 'orig') else exc).strip()}")
+        click.echo(f"database {_safe_url(app)}: {before or 'empty'} -> {after}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the newest one shipped."""
+    from survey import migrate
+    from survey.extensions import db as database
+
+    with app_context() as app:
+        assert database.engine is not None  # noqa: S101 - bound by create_app
+        click.echo(f"database {_safe_url(app)}: {migrate.current_revision(database.engine) or 'empty'} "
+                   f"(newest shipped: {migrate.head_revision()})")
+
+
+def _safe_url(app: Flask) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+
+
+def require_schema() -> None:
+    """Exit with a clear reason unless the database is at the newest schema."""
+    from survey import migrate
+    from survey.extensions import db as database
+
+    assert database.engine is not None  # noqa: S101 - bound by create_app
+    current = migrate.current_revision(database.engine)
+    if current != migrate.head_revision():
+        fail(f"the database schema is at {current or 'nothing (empty database)'}; run `survey db upgrade` first")
+
+
+@main.command()
+def demo() -> None:
+    """Load a realistic demo partnership (agencies, people, a closed and an open round) and print sign-ins."""
+    from survey.extensions import db as database
+    from survey.services import demo as demo_service
+
+    with app_context() as app:
+        require_schema()
+        session = database.session()
+        try:
+            result = demo_service.load(session, app.extensions["survey_catalogue"])
+        except demo_service.DemoRefused as exc:
+            fail(str(exc))
+        click.echo(result.summary)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web app with gunicorn (use a reverse proxy in front of it in production)."""
+    from gunicorn.app.base import BaseApplication
+
+    with app_context() as app:
+        require_schema()
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("control_socket_disable", True)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return app
+
+    click.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    _Server().run()

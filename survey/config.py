@@ -1,0 +1,47 @@
+"""Configuration: defaults, then SURVEY_* environment variables, then the test dict."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production by create_app
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Settings that work out of the box: a SQLite file in the instance folder, shipped questionnaires."""
+    return {
+        "SECRET_KEY": DEV_SECRET,
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'survey.sqlite'}",
+        "QUESTIONNAIRES_DIR": str(ROOT / "questionnaires"),
+        "EXPORTS_DIR": str(ROOT / "exports"),
+        "ASSETS_DIR": str(ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+        "SERVICE_NAME": "Safeguarding self-assessment",
+        "SMTP_HOST": "localhost",
+        "SMTP_PORT": 25,
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_STARTTLS": False,
+        "MAIL_FROM": "safeguarding-partnership@localhost",
+        "ENV": "development",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    }
+
+
+def from_environment(prefix: str = "SURVEY_") -> dict[str, Any]:
+    """Read SURVEY_* variables; numbers and true/false are converted."""
+    out: dict[str, Any] = {}
+    for key, raw in os.environ.items():
+        if not key.startswith(prefix):
+            continue
+        name = key[len(prefix):]
+        value: Any = raw
+        if raw.lower() in ("true", "false"):
+            value = raw.lower() == "true"
+        elif raw.isdigit():
+            value = int(raw)
+        out[name] = value
+    return out

@@ -1,0 +1,65 @@
+"""The app factory: configuration, extensions, Jinja loaders, assets and blueprints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, send_from_directory
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from survey.config import DEV_SECRET, ROOT, defaults, from_environment
+from survey.extensions import csrf, db
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with this configuration; the message says why."""
+
+
+def build_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app: defaults, then the environment, then the test dict; bind extensions; register blueprints."""
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_mapping(from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    _check_production(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from survey.services.catalogue import load_catalogue
+
+    app.extensions["survey_catalogue"] = load_catalogue(app.config["QUESTIONNAIRES_DIR"])
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    WTFormsHelpers(app)
+    db.init_app(app)
+    csrf.init_app(app)
+
+    assets = app.config["ASSETS_DIR"]
+
+    @app.route("/assets/<path:filename>")
+    def assets_file(filename: str) -> Any:
+        """GOV.UK Frontend's CSS, JS, fonts and images, served locally."""
+        return send_from_directory(assets, filename, max_age=86400)
+
+    from survey.web import register_blueprints
+
+    register_blueprints(app)
+    return app
+
+
+def _check_production(app: Flask) -> None:
+    if app.config.get("ENV") != "production":
+        return
+    if app.config.get("SECRET_KEY") in (None, "", DEV_SECRET):
+        raise ConfigurationError("SURVEY_SECRET_KEY must be set to a long random value in production")
+    if app.config.get("DEBUG"):
+        raise ConfigurationError("debug must be off in production (unset SURVEY_DEBUG)")

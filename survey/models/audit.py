@@ -1,0 +1,28 @@
+"""The audit log: who changed what, when, from what to what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, intpk, utcnow
+
+
+class AuditEvent(Base):
+    """One recorded change."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[intpk]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("survey_round.id"), index=True)
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("agency_return.id"), index=True)
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[str] = mapped_column(String(80), default="")
+    old: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    new: Mapped[dict[str, Any] | None] = mapped_column(JSON)

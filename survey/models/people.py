@@ -1,0 +1,101 @@
+"""Partnerships, agencies, people and the roles people hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, created, intpk, name_str
+
+
+class Role(enum.Enum):
+    """What a person may do; agency roles are held per agency, the others per partnership."""
+
+    CONTRIBUTOR = "contributor"
+    LEAD = "lead"
+    MANAGER = "manager"
+    CHAIR = "chair"
+    ADMIN = "admin"
+
+
+class Partnership(Base):
+    """A safeguarding children board or partnership; one installation may serve several."""
+
+    __tablename__ = "partnership"
+
+    id: Mapped[intpk]
+    name: Mapped[name_str] = mapped_column(unique=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created]
+
+    agencies: Mapped[list[PartnershipAgency]] = relationship(back_populates="partnership")
+
+
+class Agency(Base):
+    """A partner body; it may answer rounds of more than one partnership."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[intpk]
+    name: Mapped[name_str] = mapped_column(unique=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(default=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created]
+
+    partnerships: Mapped[list[PartnershipAgency]] = relationship(back_populates="agency")
+
+
+class PartnershipAgency(Base):
+    """An agency's membership of a partnership."""
+
+    __tablename__ = "partnership_agency"
+    __table_args__ = (UniqueConstraint("partnership_id", "agency_id"),)
+
+    id: Mapped[intpk]
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+
+    partnership: Mapped[Partnership] = relationship(back_populates="agencies")
+    agency: Mapped[Agency] = relationship(back_populates="partnerships")
+
+
+class Person(Base):
+    """Someone who signs in."""
+
+    __tablename__ = "person"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[name_str]
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created]
+    last_sign_in_at: Mapped[dt.datetime | None]
+
+    roles: Mapped[list[RoleAssignment]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+
+class RoleAssignment(Base):
+    """A role a person holds: contributor or lead of an agency, manager or chair of a partnership, or admin."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("person_id", "role", "agency_id", "partnership_id"),)
+
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20,
+                                            values_callable=lambda e: [m.value for m in e],
+                                            validate_strings=True))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnership.id"))
+
+    person: Mapped[Person] = relationship(back_populates="roles")
+    agency: Mapped[Agency | None] = relationship()
+    partnership: Mapped[Partnership | None] = relationship()

@@ -1,0 +1,66 @@
+"""Rounds: one run of a questionnaire for a set of agencies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, created, intpk
+
+if TYPE_CHECKING:
+    from .definitions import DefinitionVersion
+    from .people import Partnership
+    from .returns import Return
+
+
+class RoundState(enum.Enum):
+    """Where a round is in its life."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Round(Base):
+    """A run of one pinned definition version, owned by a partnership (others may join a joint round)."""
+
+    __tablename__ = "survey_round"
+
+    id: Mapped[intpk]
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"))
+    definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    opens_on: Mapped[dt.date]
+    deadline: Mapped[dt.date]
+    state: Mapped[RoundState] = mapped_column(
+        Enum(RoundState, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e],
+             validate_strings=True),
+        default=RoundState.DRAFT,
+    )
+    created_at: Mapped[created]
+    opened_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    published_at: Mapped[dt.datetime | None]
+
+    partnership: Mapped[Partnership] = relationship()
+    definition_version: Mapped[DefinitionVersion] = relationship()
+    joint_partnerships: Mapped[list[RoundPartnership]] = relationship(back_populates="round")
+    returns: Mapped[list[Return]] = relationship(back_populates="round")
+
+
+class RoundPartnership(Base):
+    """Another partnership taking part in a joint round."""
+
+    __tablename__ = "round_partnership"
+    __table_args__ = (UniqueConstraint("round_id", "partnership_id"),)
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"))
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"))
+
+    round: Mapped[Round] = relationship(back_populates="joint_partnerships")
+    partnership: Mapped[Partnership] = relationship()

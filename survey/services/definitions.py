@@ -1,0 +1,40 @@
+"""Definition versions: immutable snapshots of a questionnaire that rounds pin."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.definitions import Questionnaire, load_text, to_yaml
+from survey.models import DefinitionVersion
+
+
+def ensure_version(session: Session, questionnaire: Questionnaire) -> DefinitionVersion:
+    """The stored version with this content, created if new; an unchanged definition is reused."""
+    digest = questionnaire.content_hash
+    found = session.scalar(select(DefinitionVersion).where(DefinitionVersion.content_hash == digest))
+    if found is not None:
+        return found
+    # The snapshot is the normalised definition itself, so it reloads to the same content (and hash)
+    # whatever happens to the file afterwards.
+    version = DefinitionVersion(
+        questionnaire_id=questionnaire.id, version=questionnaire.version, title=questionnaire.title,
+        content_hash=digest, source_name=Path(questionnaire.source).name or f"{questionnaire.id}.yaml",
+        source_text=to_yaml(questionnaire),
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+@lru_cache(maxsize=64)
+def _parse(source_text: str, source_name: str) -> Questionnaire:
+    return load_text(source_text, source_name)
+
+
+def questionnaire_of(version: DefinitionVersion) -> Questionnaire:
+    """The questionnaire a stored version holds (parsed once per process)."""
+    return _parse(version.source_text, version.source_name)
