@@ -57,24 +57,15 @@ def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
 
 
 class _Reader:
-    """Turns a composed YAML node tree into plain data, recording lines and refusing duplicates and aliases."""
+    """Turns a composed YAML node tree (free of aliases) into plain data, recording lines and refusing duplicate keys."""
 
     def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
         self.loader = loader
         self.file = file
         self.lines: dict[Path, int] = {}
         self.problems: list[Problem] = []
-        self.seen: set[int] = set()
 
     def read(self, node: yaml.Node, path: Path) -> Any:
-        if id(node) in self.seen:
-            self.problems.append(
-                Problem(self.file, node.start_mark.line + 1, Code.ALIAS, _where(path),
-                        "YAML anchors and aliases (& and *) are not supported",
-                        "write the repeated content out in full")
-            )
-            return None
-        self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -118,11 +109,45 @@ def _where(path: Path) -> str:
     return out
 
 
+MAX_DEPTH = 32
+
+
+def _prescan(text: str, file: str) -> list[Problem]:
+    # Refuse aliases and deep nesting from the event stream, before any tree is built: a definition never
+    # needs either, expanding aliases is how "billion laughs" documents exhaust memory, and stopping at the
+    # first too-deep level keeps the YAML scanner's look-ahead from turning "[[[[..." into minutes of work.
+    problems: list[Problem] = []
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(Problem(file, event.start_mark.line + 1, Code.ALIAS, "",
+                                    "YAML anchors and aliases (& and *) are not supported",
+                                    "write the repeated content out in full"))
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return [Problem(file, event.start_mark.line + 1, Code.YAML_SYNTAX, "",
+                                f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                                "a questionnaire needs only a few levels: sections > duties > statements")]
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return problems
+
+
 def parse(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     """Parse YAML text into a Document, or return the problems (syntax errors with their line)."""
-    loader = yaml.SafeLoader(text)
     try:
+        refused = _prescan(text, file)
+        if refused:
+            return None, refused
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        return None, [
+            Problem(file, line, Code.NOT_TEXT, "", f"character {exc.character!r} cannot appear in YAML",
+                    "remove the control character (often pasted in from another program)")
+        ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -136,25 +161,12 @@ def parse(text: str, file: str) -> tuple[Document | None, list[Problem]]:
             Problem(file, 1, Code.YAML_SYNTAX, "", f"YAML syntax error: {exc}",
                     "check the file is YAML text")
         ]
-    except RecursionError:
-        return None, [
-            Problem(file, 1, Code.YAML_SYNTAX, "", "the YAML is nested too deeply",
-                    "a questionnaire needs only a few levels: sections > duties > statements")
-        ]
-    finally:
-        loader.dispose()
     if node is None:
         return None, [
             Problem(file, 1, Code.EMPTY, "", "the file is empty",
                     "start from the example in docs/questionnaire-format.md")
         ]
     reader = _Reader(loader, file)
-    try:
-        data = reader.read(node, ())
-    except RecursionError:
-        return None, [
-            Problem(file, 1, Code.YAML_SYNTAX, "", "the YAML is nested too deeply",
-                    "a questionnaire needs only a few levels: sections > duties > statements")
-        ]
+    data = reader.read(node, ())
     reader.lines[()] = node.start_mark.line + 1
     return Document(file, data, reader.lines), reader.problems

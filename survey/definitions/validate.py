@@ -21,7 +21,7 @@ KEYS: dict[str, dict[str, bool]] = {
         "requires_action_below": False,
     },
     "scale": {"points": True, "half_points": False, "not_applicable": False, "not_applicable_label": False},
-    "point": {"value": True, "label": True, "description": False},
+    "point": {"value": True, "label": False, "description": False},  # a missing label is E204
     "section": {"id": True, "title": True, "duties": True, "description": False},
     "duty": {"id": True, "title": True, "statements": True, "description": False, "commentary_prompt": False},
     "statement": {"id": True, "text": True, "guidance": False, "evidence_prompt": False},

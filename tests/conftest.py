@@ -1,0 +1,175 @@
+"""Fixtures shared by every test: databases on both engines, the app, its client and the CLI runner.
+
+Every test that asks for `db_url` (directly or through `app`) runs twice: on SQLite and on a real PostgreSQL
+server. PostgreSQL comes from SURVEY_TEST_POSTGRES_URL (an empty server the tests may create databases on) or, by
+default, a throwaway cluster started here from the Debian `postgresql` package. A missing PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from survey import create_app
+from survey.db import make_engine
+from survey.migrate import upgrade
+
+ENGINES = ["sqlite", "postgresql"]
+_counter = itertools.count()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pg_bin() -> Path:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    pytest.fail("PostgreSQL is required for the database tests: install the `postgresql` package "
+                "(apt-get install postgresql) or set SURVEY_TEST_POSTGRES_URL", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """A PostgreSQL server URL (maintenance database) that tests may create databases on."""
+    given = os.environ.get("SURVEY_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    pg_bin = _pg_bin()
+    root = Path(tempfile.mkdtemp(prefix="survey-pg-"))
+    data = root / "data"
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    if as_root:
+        shutil.chown(root, "postgres")
+    port = _free_port()
+    subprocess.run([*prefix, str(pg_bin / "initdb"), "-D", str(data), "-A", "trust", "-E", "UTF8",
+                    "--locale=C.UTF-8", "-U", "postgres"], check=True, capture_output=True)
+    options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+               "-c full_page_writes=off -c max_connections=200")
+    subprocess.run([*prefix, str(pg_bin / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"), "-o", options,
+                    "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*prefix, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run; each test gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str) -> str:
+    """A PostgreSQL database migrated to head once per run; each test gets a copy."""
+    name = f"survey_template_{os.getpid()}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return name
+
+
+def new_postgres_database(admin_url: str, template: str | None = None) -> str:
+    """Create an empty (or templated) database and return its URL."""
+    name = f"survey_test_{os.getpid()}_{next(_counter)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """Which database engine this run of the test uses."""
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_db_url(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL to an empty database (no schema) on this run's engine."""
+    if engine_name == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    return new_postgres_database(request.getfixturevalue("postgres_admin_url"))
+
+
+@pytest.fixture
+def db_url(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL to a fresh database at the newest schema on this run's engine."""
+    if engine_name == "sqlite":
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    return new_postgres_database(request.getfixturevalue("postgres_admin_url"),
+                                 request.getfixturevalue("postgres_template"))
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Iterator[object]:
+    """The app on a fresh database, with CSRF on as in production."""
+    from survey.extensions import db
+
+    application = create_app({
+        "TESTING": True,
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "EXPORTS_DIR": str(tmp_path / "exports"),
+    })
+    yield application
+    db.session.remove()
+    if db.engine is not None:
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    """An HTTP client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A runner for the `survey` command, with no SURVEY_* settings leaking in from the environment."""
+    for key in list(os.environ):
+        if key.startswith("SURVEY_") and key != "SURVEY_TEST_POSTGRES_URL":
+            monkeypatch.delenv(key)
+    return CliRunner()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs on the database engines with `db`."""
+    for item in items:
+        if "engine_name" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
