@@ -212,7 +212,8 @@ def db_upgrade(revision: str) -> None:
             migrate.upgrade(engine, revision)
             after = migrate.current_revision(engine)
         except SQLAlchemyError as exc:
-            fail(f"cannot upgrade {_safe_url(app)}: {str(exc.orig if hasattr(exc, 'orig') else exc).strip()}")
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            fail(f"cannot upgrade {_safe_url(app)}: {reason}")
         click.echo(f"database {_safe_url(app)}: {before or 'empty'} -> {after}")
 
 

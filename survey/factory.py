@@ -43,12 +43,15 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
 
-    assets = app.config["ASSETS_DIR"]
+    # GOV.UK Frontend's CSS and JS sit in dist/govuk, its fonts and images in dist/govuk/assets; the CSS asks
+    # for all of them under /assets.
+    assets = Path(app.config["ASSETS_DIR"])
 
     @app.route("/assets/<path:filename>")
     def assets_file(filename: str) -> Any:
         """GOV.UK Frontend's CSS, JS, fonts and images, served locally."""
-        return send_from_directory(assets, filename, max_age=86400)
+        folder = assets / "assets" if filename.startswith(("fonts/", "images/", "manifest.json")) else assets
+        return send_from_directory(folder, filename, max_age=86400)
 
     from survey.web import register_blueprints
 

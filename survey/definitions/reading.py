@@ -57,7 +57,7 @@ def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
 
 
 class _Reader:
-    """Turns a composed YAML node tree (free of aliases) into plain data, recording lines and refusing duplicate keys."""
+    """Turns a composed, alias-free YAML node tree into plain data, recording lines, refusing duplicate keys."""
 
     def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
         self.loader = loader
@@ -119,14 +119,15 @@ def _prescan(text: str, file: str) -> list[Problem]:
     problems: list[Problem] = []
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if isinstance(event, yaml.AliasEvent):
-            problems.append(Problem(file, event.start_mark.line + 1, Code.ALIAS, "",
+            problems.append(Problem(file, line, Code.ALIAS, "",
                                     "YAML anchors and aliases (& and *) are not supported",
                                     "write the repeated content out in full"))
         elif isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                return [Problem(file, event.start_mark.line + 1, Code.YAML_SYNTAX, "",
+                return [Problem(file, line, Code.YAML_SYNTAX, "",
                                 f"the YAML is nested more than {MAX_DEPTH} levels deep",
                                 "a questionnaire needs only a few levels: sections > duties > statements")]
         elif isinstance(event, yaml.CollectionEndEvent):

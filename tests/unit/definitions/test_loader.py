@@ -91,7 +91,8 @@ def test_options__ok(tmp_path: Path) -> None:
 
 
 def test_same_content_same_hash__ok(tmp_path: Path) -> None:
-    reformatted = "# a comment changes nothing\n" + VALID.replace("title: Mini questionnaire", "title: 'Mini questionnaire'")
+    reformatted = "# a comment changes nothing\n" + VALID.replace("title: Mini questionnaire",
+                                                                   "title: 'Mini questionnaire'")
     assert load_text(VALID).content_hash == load_text(reformatted).content_hash
     assert load_text(VALID).content_hash != load_text(VALID.replace("First statement", "First one")).content_hash
 
