@@ -116,16 +116,33 @@ def plain_layout(values: Sequence[float], statement_ids: Sequence[str], precisio
     return Layout(tuple(values), ids, (), tuple(("statement", i) for i in range(len(ids))), precision)
 
 
+# Rows per block are chosen so a block of the matrix and its comparison mask stay in the CPU cache: the seven or
+# so comparisons per block then read cache, not memory (about twice as fast on a 50,000 x 200 float matrix).
+BLOCK_BYTES = 512 * 1024
+
+
+def _count(matrix: npt.NDArray[Any], targets: Sequence[float | int]) -> Counts:
+    counts = np.zeros((matrix.shape[1], len(targets)), dtype=np.int64)
+    if matrix.size == 0:
+        return counts
+    rows = max(16, BLOCK_BYTES // max(1, matrix.shape[1] * matrix.itemsize))
+    mask = np.empty((min(rows, matrix.shape[0]), matrix.shape[1]), dtype=np.bool_)
+    for start in range(0, matrix.shape[0], rows):
+        block = matrix[start:start + rows]
+        hit = mask[: block.shape[0]]
+        for j, target in enumerate(targets):
+            np.equal(block, target, out=hit)
+            # Summing the mask as int32 is about twice as fast as count_nonzero along an axis.
+            counts[:, j] += hit.sum(axis=0, dtype=np.int32)
+    return counts
+
+
 def count_ratings(matrix: FloatMatrix, values: Sequence[float]) -> Counts:
     """Count each scale value per column of a float matrix (returns x statements, NaN = not rated)."""
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.ndim != 2:
         raise ValueError(f"the ratings matrix must be 2-D (returns x statements), not {matrix.ndim}-D")
-    counts = np.zeros((matrix.shape[1], len(values)), dtype=np.int64)
-    for j, value in enumerate(values):
-        # Summing the comparison as int32 is about twice as fast as count_nonzero along an axis.
-        counts[:, j] = np.equal(matrix, value).sum(axis=0, dtype=np.int32)
-    return counts
+    return _count(matrix, values)
 
 
 def encode(matrix: FloatMatrix, values: Sequence[float]) -> npt.NDArray[np.int8]:
@@ -141,10 +158,7 @@ def count_codes(codes: npt.NDArray[np.int8], n_values: int) -> Counts:
     """Count each code (1..n_values) per column of an int8 code matrix; about twice as fast as floats."""
     if codes.ndim != 2:
         raise ValueError(f"the code matrix must be 2-D (returns x statements), not {codes.ndim}-D")
-    counts = np.zeros((codes.shape[1], n_values), dtype=np.int64)
-    for j in range(n_values):
-        counts[:, j] = np.equal(codes, j + 1).sum(axis=0, dtype=np.int32)
-    return counts
+    return _count(codes, range(1, n_values + 1))
 
 
 def figures_from_counts(counts: Counts, values: Sequence[float], precision: int,
@@ -152,26 +166,27 @@ def figures_from_counts(counts: Counts, values: Sequence[float], precision: int,
     """Derive n, mean, min, max and every tied mode, vectorised over rows of a counts table."""
     v = np.asarray(values, dtype=np.float64)
     n = counts.sum(axis=1)
-    rated = n > 0
     total = counts @ v
-    mean = np.divide(total, n, out=np.full(n.shape, np.nan), where=rated)
+    mean = np.divide(total, n, out=np.full(n.shape, np.nan), where=n > 0)
     present = counts > 0
     low = v[np.argmax(present, axis=1)]
     high = v[len(v) - 1 - np.argmax(present[:, ::-1], axis=1)]
     top = counts.max(axis=1, initial=0)
     is_mode = (counts == top[:, None]) & present
+    # One conversion to Python lists, then plain loops: per-row numpy indexing costs more than the arithmetic.
+    values_list = [float(x) for x in v]
+    labels = [format_value(x) for x in values_list]
     out: list[Figures] = []
-    for i, (level, ident) in enumerate(zip(levels, ids, strict=True)):
-        if not rated[i]:
-            out.append(Figures(level, ident, 0, (), None, None, None, tuple(int(c) for c in counts[i]), "", ""))
+    rows = zip(levels, ids, n.tolist(), mean.tolist(), low.tolist(), high.tolist(), counts.tolist(),
+               is_mode.tolist(), strict=True)
+    for level, ident, count, m, lo, hi, row_counts, flags in rows:
+        if count == 0:
+            out.append(Figures(level, ident, 0, (), None, None, None, tuple(row_counts), "", ""))
             continue
-        mode = tuple(float(x) for x in v[is_mode[i]])
-        m = float(mean[i])
-        out.append(Figures(
-            level, ident, int(n[i]), mode, m, float(low[i]), float(high[i]),
-            tuple(int(c) for c in counts[i]),
-            "/".join(format_value(x) for x in mode), excel_round(m, precision),
-        ))
+        mode = tuple(x for x, flag in zip(values_list, flags, strict=True) if flag)
+        mode_label = "/".join(label for label, flag in zip(labels, flags, strict=True) if flag)
+        out.append(Figures(level, ident, count, mode, m, lo, hi, tuple(row_counts), mode_label,
+                           excel_round(m, precision)))
     return out
 
 
