@@ -27,7 +27,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_FROM": "safeguarding-partnership@localhost",
         "ENV": "development",
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+        "EVIDENCE_DIR": str(Path(instance_path) / "evidence"),
+        "EVIDENCE_MAX_MB": 10,
+        "SESSION_IDLE_MINUTES": 60,
+        "SESSION_MAX_HOURS": 12,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
     }
 
 

@@ -42,6 +42,9 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
     db.init_app(app)
     csrf.init_app(app)
+    from survey.web.auth.session import init_login
+
+    init_login(app)
 
     # GOV.UK Frontend's CSS and JS sit in dist/govuk, its fonts and images in dist/govuk/assets; the CSS asks
     # for all of them under /assets.
@@ -66,3 +69,4 @@ def _check_production(app: Flask) -> None:
         raise ConfigurationError("SURVEY_SECRET_KEY must be set to a long random value in production")
     if app.config.get("DEBUG"):
         raise ConfigurationError("debug must be off in production (unset SURVEY_DEBUG)")
+    app.config["SESSION_COOKIE_SECURE"] = True

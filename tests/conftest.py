@@ -136,8 +136,8 @@ def db_url(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
 
 
 @pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[object]:
-    """The app on a fresh database, with CSRF on as in production."""
+def app(db_url: str, tmp_path: Path, smtp_server: tuple[str, int, object]) -> Iterator[object]:
+    """The app on a fresh database, with CSRF on as in production, sending mail to the test SMTP server."""
     from survey.extensions import db
 
     application = create_app({
@@ -145,6 +145,11 @@ def app(db_url: str, tmp_path: Path) -> Iterator[object]:
         "DATABASE_URL": db_url,
         "SECRET_KEY": "test-secret-key-0123456789",
         "EXPORTS_DIR": str(tmp_path / "exports"),
+        "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        "SMTP_HOST": smtp_server[0],
+        "SMTP_PORT": smtp_server[1],
+        "EVIDENCE_MAX_MB": 1,
+        "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
     })
     yield application
     db.session.remove()
@@ -172,3 +177,47 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "engine_name" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+# -- mail ----------------------------------------------------------------------------------------------------------
+class Mailbox:
+    """Messages received by the test SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages: list[object] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 - aiosmtpd API
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)  # type: ignore[attr-defined]
+        self.messages.append(message)
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[object]:
+        """Messages addressed to one person."""
+        return [m for m in self.messages if address in str(m["To"])]  # type: ignore[index]
+
+    def body(self, message: object) -> str:
+        """The text of a message."""
+        return str(message.get_content())  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[str, int, Mailbox]]:
+    """A real SMTP server (aiosmtpd) on loopback for the whole run."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield "127.0.0.1", port, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[str, int, Mailbox]) -> Mailbox:
+    """The test SMTP server's mailbox, emptied for this test."""
+    smtp_server[2].messages.clear()
+    return smtp_server[2]

@@ -1,13 +1,17 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
 from .audit import AuditEvent
-from .base import Base, utcnow
+from .base import Base, as_utc, utcnow
 from .definitions import DefinitionVersion
+from .evidence import EvidenceFile
+from .mail import EmailMessage
 from .people import Agency, Partnership, PartnershipAgency, Person, Role, RoleAssignment
 from .returns import Answer, Return, ReturnState
 from .rounds import Round, RoundPartnership, RoundState
+from .sessions import SignInSession, StashedPost
 
 __all__ = [
-    "Agency", "Answer", "AuditEvent", "Base", "DefinitionVersion", "Partnership", "PartnershipAgency", "Person",
-    "Return", "ReturnState", "Role", "RoleAssignment", "Round", "RoundPartnership", "RoundState", "utcnow",
+    "Agency", "Answer", "AuditEvent", "Base", "DefinitionVersion", "EmailMessage", "EvidenceFile", "Partnership",
+    "PartnershipAgency", "Person", "Return", "ReturnState", "Role", "RoleAssignment", "Round", "RoundPartnership",
+    "RoundState", "SignInSession", "StashedPost", "as_utc", "utcnow",
 ]

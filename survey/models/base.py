@@ -23,6 +23,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time as timezone-aware UTC (SQLite hands back naive datetimes; every stored time is UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
 class Base(DeclarativeBase):
     """Base of every model."""
 

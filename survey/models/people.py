@@ -74,6 +74,8 @@ class Person(Base):
     name: Mapped[name_str]
     job_title: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Rotated whenever an invitation or reset link is issued or used: only the newest link works, and only once.
+    token_nonce: Mapped[str] = mapped_column(String(32), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created]

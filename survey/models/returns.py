@@ -45,6 +45,8 @@ class Return(Base):
     declaration_name: Mapped[str] = mapped_column(String(200), default="")
     declaration_role: Mapped[str] = mapped_column(String(200), default="")
     reopened_reason: Mapped[str] = mapped_column(Text, default="")
+    # The duty page last saved, so "Continue" resumes where the agency left off.
+    resume_duty_id: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[created]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -81,3 +83,7 @@ class Answer(Base):
 
     return_: Mapped[Return] = relationship(back_populates="answers")
     updated_by: Mapped[Person | None] = relationship()
+
+    # Optimistic locking: every UPDATE checks and bumps the revision, so two people saving the same statement
+    # at once can never overwrite each other silently.
+    __mapper_args__ = {"version_id_col": revision}

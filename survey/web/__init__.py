@@ -10,9 +10,21 @@ from werkzeug.exceptions import HTTPException
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
+    from survey.definitions import format_value
+    from survey.web.agency.views import bp as agency_bp
+    from survey.web.auth.views import bp as auth_bp
     from survey.web.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(agency_bp)
+
+    @app.template_filter("rating")
+    def rating_label(value: float, questionnaire: Any) -> str:
+        """A rating as "3 – Good", or "2.5" for a half point."""
+        label = questionnaire.scale.label_for(value)
+        shown = format_value(value)
+        return label if label == shown else f"{shown} – {label}"
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -28,6 +28,12 @@ def questionnaire(questionnaire_id: str) -> str:
     return render_template("main/questionnaire.html", q=found)
 
 
+@bp.route("/accessibility")
+def accessibility() -> str:
+    """The accessibility statement."""
+    return render_template("main/accessibility.html")
+
+
 @bp.route("/healthz")
 def health() -> Any:
     """Liveness and database check for load balancers and monitoring."""

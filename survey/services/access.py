@@ -1,0 +1,89 @@
+"""Who may do what: a person's roles, loaded once per request, and the checks every view relies on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from survey.models import Person, Return, Role, RoleAssignment, Round, RoundState
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A signed-in person and the roles they hold."""
+
+    person_id: int
+    name: str
+    email: str
+    contributor_agencies: frozenset[int]
+    lead_agencies: frozenset[int]
+    manager_partnerships: frozenset[int]
+    chair_partnerships: frozenset[int]
+    admin: bool
+
+    @property
+    def agency_ids(self) -> frozenset[int]:
+        """Agencies whose returns this person may work on."""
+        return self.contributor_agencies | self.lead_agencies
+
+    def can_edit_return(self, ret: Return) -> bool:
+        """Contributors and leads of the return's agency."""
+        return ret.agency_id in self.agency_ids
+
+    def can_submit_return(self, ret: Return) -> bool:
+        """Only the agency lead signs off and submits."""
+        return ret.agency_id in self.lead_agencies
+
+    @property
+    def is_agency_user(self) -> bool:
+        """Holds a role in at least one agency."""
+        return bool(self.agency_ids)
+
+    @property
+    def is_manager(self) -> bool:
+        """Manages at least one partnership."""
+        return bool(self.manager_partnerships)
+
+    @property
+    def is_chair(self) -> bool:
+        """Chairs at least one partnership."""
+        return bool(self.chair_partnerships)
+
+
+def principal_for(session: Session, person: Person) -> Principal:
+    """Load a person's roles into a Principal."""
+    roles = session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person.id)).all()
+
+    def ids(role: Role, attr: str) -> frozenset[int]:
+        return frozenset(getattr(r, attr) for r in roles if r.role is role and getattr(r, attr) is not None)
+
+    return Principal(
+        person_id=person.id, name=person.name, email=person.email,
+        contributor_agencies=ids(Role.CONTRIBUTOR, "agency_id") | ids(Role.LEAD, "agency_id"),
+        lead_agencies=ids(Role.LEAD, "agency_id"),
+        manager_partnerships=ids(Role.MANAGER, "partnership_id"),
+        chair_partnerships=ids(Role.CHAIR, "partnership_id"),
+        admin=any(r.role is Role.ADMIN for r in roles),
+    )
+
+
+class NotFound(Exception):
+    """The object does not exist or belongs to someone else: both look the same from outside (404)."""
+
+
+class Forbidden(Exception):
+    """The person may see the object but not do this to it (403)."""
+
+
+def return_for_agency_user(session: Session, principal: Principal, return_id: int) -> Return:
+    """A return of one of the person's agencies in a round agencies can see (open or closed), else NotFound."""
+    ret = session.scalar(
+        select(Return).where(Return.id == return_id)
+        .options(selectinload(Return.answers), selectinload(Return.agency),
+                 selectinload(Return.round).selectinload(Round.definition_version))
+    )
+    if ret is None or not principal.can_edit_return(ret) or ret.round.state is RoundState.DRAFT:
+        raise NotFound
+    return ret

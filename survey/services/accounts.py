@@ -1,0 +1,160 @@
+"""Accounts: passwords (argon2), server-side sign-in sessions, and single-use signed links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.models import AuditEvent, Person, SignInSession, as_utc, utcnow
+
+_hasher = PasswordHasher()
+# Verifying against this when the email is unknown keeps both paths equally slow (no account enumeration by timing).
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 128
+INVITATION_DAYS = 14
+RESET_HOURS = 2
+
+
+class AccountError(Exception):
+    """A problem a person can act on; the message says what to do."""
+
+
+def digest(token: str) -> str:
+    """The SHA-256 of a token: only digests are stored, so a database leak yields no usable session or link."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    """Emails are matched case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def find_person(session: Session, email: str) -> Person | None:
+    """The active or inactive person with this email, if any."""
+    return session.scalar(select(Person).where(func.lower(Person.email) == normalise_email(email)))
+
+
+def authenticate(session: Session, email: str, password: str) -> Person | None:
+    """The person if the email and password match an active account, else None."""
+    person = find_person(session, email)
+    stored = person.password_hash if person is not None and person.active and person.password_hash else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if stored is None or person is None:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        person.password_hash = _hasher.hash(password)
+    return person
+
+
+def check_password_rules(password: str, email: str = "") -> str | None:
+    """Why a new password is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD:
+        return f"Password must be {MIN_PASSWORD} characters or more"
+    if len(password) > MAX_PASSWORD:
+        return f"Password must be {MAX_PASSWORD} characters or fewer"
+    if email and normalise_email(email) in password.lower():
+        return "Password must not contain your email address"
+    if len(set(password)) < 4:
+        return "Password is too easy to guess: use a few unrelated words"
+    return None
+
+
+def set_password(session: Session, person: Person, password: str) -> None:
+    """Set a new password (rules checked) and end every other sign-in session of the person."""
+    problem = check_password_rules(password, person.email)
+    if problem:
+        raise AccountError(problem)
+    person.password_hash = _hasher.hash(password)
+    for open_session in session.scalars(
+        select(SignInSession).where(SignInSession.person_id == person.id, SignInSession.ended_at.is_(None))
+    ):
+        open_session.ended_at = utcnow()
+    session.add(AuditEvent(person_id=person.id, action="person.password_set", object_type="person",
+                           object_id=str(person.id)))
+
+
+# -- sessions ------------------------------------------------------------------------------------------------------
+def start_session(session: Session, person: Person) -> str:
+    """Record a new sign-in and return the random token the cookie will carry."""
+    token = secrets.token_urlsafe(32)
+    session.add(SignInSession(token_hash=digest(token), person_id=person.id))
+    person.last_sign_in_at = utcnow()
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCheck:
+    """The outcome of looking up a session token."""
+
+    person: Person | None
+    expired_person_id: int | None = None
+
+
+def check_session(session: Session, token: str, idle: dt.timedelta, absolute: dt.timedelta) -> SessionCheck:
+    """The person of a live session (touching it), or who it belonged to if it timed out."""
+    row = session.scalar(select(SignInSession).where(SignInSession.token_hash == digest(token)))
+    if row is None or row.ended_at is not None:
+        return SessionCheck(None)
+    now = utcnow()
+    last_seen = as_utc(row.last_seen_at)
+    if now - last_seen > idle or now - as_utc(row.created_at) > absolute or not row.person.active:
+        row.ended_at = now
+        session.commit()
+        return SessionCheck(None, row.person_id)
+    if now - last_seen > dt.timedelta(seconds=60):
+        # Touch at most once a minute: a write on every request would serialise readers on SQLite.
+        row.last_seen_at = now
+        session.commit()
+    return SessionCheck(row.person)
+
+
+def end_session(session: Session, token: str) -> None:
+    """End a session for good (sign-out)."""
+    row = session.scalar(select(SignInSession).where(SignInSession.token_hash == digest(token)))
+    if row is not None and row.ended_at is None:
+        row.ended_at = utcnow()
+
+
+
+# -- single-use links ----------------------------------------------------------------------------------------------
+def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=f"survey-{purpose}")
+
+
+def issue_link_token(session: Session, person: Person, purpose: str, secret_key: str) -> str:
+    """A signed token for an invitation or password reset; issuing one invalidates earlier ones."""
+    person.token_nonce = secrets.token_hex(16)
+    return _serializer(secret_key, purpose).dumps({"p": person.id, "n": person.token_nonce})
+
+
+def redeem_link_token(session: Session, token: str, purpose: str, secret_key: str) -> Person:
+    """The person a valid, unexpired, unused token names; raises AccountError otherwise. Does not use it up."""
+    max_age = INVITATION_DAYS * 86400 if purpose == "invite" else RESET_HOURS * 3600
+    try:
+        data = _serializer(secret_key, purpose).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise AccountError("This link has expired. Ask for a new one.") from None
+    except BadSignature:
+        raise AccountError("This link is not valid. Check you copied all of it, or ask for a new one.") from None
+    person = session.get(Person, data.get("p")) if isinstance(data, dict) else None
+    if person is None or not person.active or not data.get("n") or data.get("n") != person.token_nonce:
+        raise AccountError("This link has already been used or replaced by a newer one. Ask for a new one.")
+    return person
+
+
+def use_link_token(person: Person) -> None:
+    """Use up the person's current link (after the password is set)."""
+    person.token_nonce = secrets.token_hex(16)

@@ -1,0 +1,80 @@
+"""Email through SMTP, every message recorded; a failure is recorded too, never silently dropped."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage as MimeMessage
+from email.utils import make_msgid
+
+from sqlalchemy.orm import Session
+
+from survey.models import EmailMessage, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where and how to send."""
+
+    host: str
+    port: int
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+    sender: str = "safeguarding-partnership@localhost"
+    timeout: float = 15.0
+
+    @classmethod
+    def from_config(cls, config: dict[str, object]) -> SmtpSettings:
+        """Read the SMTP_* and MAIL_FROM settings."""
+        return cls(str(config.get("SMTP_HOST", "localhost")), int(str(config.get("SMTP_PORT", 25))),
+                   str(config.get("SMTP_USERNAME", "") or ""), str(config.get("SMTP_PASSWORD", "") or ""),
+                   bool(config.get("SMTP_STARTTLS", False)), str(config.get("MAIL_FROM", cls.sender)))
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One email to send."""
+
+    to: str
+    subject: str
+    body: str
+    kind: str
+    round_id: int | None = None
+    return_id: int | None = None
+
+
+class MailError(Exception):
+    """Sending failed; the message says why (the emails are recorded as not sent)."""
+
+
+def send(session: Session, settings: SmtpSettings, messages: list[Outgoing]) -> list[EmailMessage]:
+    """Send emails over one SMTP connection and record each; raise MailError if the server cannot be used."""
+    rows = [EmailMessage(to_address=m.to, subject=m.subject, kind=m.kind, round_id=m.round_id,
+                         return_id=m.return_id, body=m.body) for m in messages]
+    session.add_all(rows)
+    if not messages:
+        return rows
+    try:
+        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+            if settings.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.username:
+                smtp.login(settings.username, settings.password)
+            for message, row in zip(messages, rows, strict=True):
+                mime = MimeMessage()
+                mime["From"] = settings.sender
+                mime["To"] = message.to
+                mime["Subject"] = message.subject
+                mime["Message-ID"] = make_msgid(domain=settings.sender.split("@")[-1])
+                mime.set_content(message.body)
+                smtp.send_message(mime)
+                row.sent_at = utcnow()
+    except (OSError, smtplib.SMTPException) as exc:
+        reason = f"cannot send email through {settings.host}:{settings.port}: {exc}"
+        for row in rows:
+            if row.sent_at is None:
+                row.error = reason
+        raise MailError(reason) from exc
+    return rows

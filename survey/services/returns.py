@@ -1,0 +1,310 @@
+"""Agency returns: progress, saving a duty's answers (with edit conflicts), completeness and submission."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from survey.definitions import Duty, Questionnaire, Statement
+from survey.models import Answer, AuditEvent, Person, Return, ReturnState, RoundState, as_utc, utcnow
+from survey.services.access import Forbidden, Principal
+from survey.services.definitions import questionnaire_of
+
+EDITABLE = (ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.REOPENED)
+MAX_COMMENTARY = 5000
+MAX_NOTES = 2000
+
+
+class ReadOnly(Exception):
+    """The return cannot change: submitted, or the round is not open."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerValues:
+    """What a person can set for one statement."""
+
+    rating: float | None = None
+    not_applicable: bool = False
+    commentary: str = ""
+    evidence_notes: str = ""
+    evidence_links: str = ""
+    action_what: str = ""
+    action_who: str = ""
+    action_by: dt.date | None = None
+
+    @classmethod
+    def of(cls, answer: Answer | None) -> AnswerValues:
+        """The values stored in an answer (empty when there is none)."""
+        if answer is None:
+            return cls()
+        return cls(answer.rating, answer.not_applicable, answer.commentary, answer.evidence_notes,
+                   answer.evidence_links, answer.action_what, answer.action_who, answer.action_by)
+
+    def digest(self) -> str:
+        """A short fingerprint, carried in the form to tell what this person changed."""
+        data = asdict(self)
+        data["action_by"] = self.action_by.isoformat() if self.action_by else None
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for stashing."""
+        data = asdict(self)
+        data["action_by"] = self.action_by.isoformat() if self.action_by else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AnswerValues:
+        """Back from stashed plain data."""
+        by = data.get("action_by")
+        return cls(**{**data, "action_by": dt.date.fromisoformat(by) if by else None})
+
+    @property
+    def answered(self) -> bool:
+        """Rated, or marked not applicable."""
+        return self.rating is not None or self.not_applicable
+
+    @property
+    def empty(self) -> bool:
+        """Nothing entered at all."""
+        return self == AnswerValues()
+
+
+@dataclass(frozen=True, slots=True)
+class StatementInput:
+    """One statement as posted: the values, and the revision and fingerprint the page was loaded with."""
+
+    statement_id: str
+    values: AnswerValues
+    base_revision: int
+    base_digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Someone else saved this statement since the page was loaded, differently."""
+
+    statement_id: str
+    mine: AnswerValues
+    theirs: AnswerValues
+    their_revision: int
+    their_name: str
+    their_time: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What a save did."""
+
+    saved: tuple[str, ...]
+    conflicts: tuple[Conflict, ...]
+
+
+DutyStatus = Literal["not started", "in progress", "completed"]
+
+
+@dataclass(frozen=True, slots=True)
+class DutyProgress:
+    """A task-list row: a duty's status and who last edited it."""
+
+    section_title: str
+    duty: Duty
+    status: DutyStatus
+    answered: int
+    last_edited_by: str
+    last_edited_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """Something that must be done before the return can be submitted."""
+
+    duty_id: str
+    statement_id: str
+    message: str
+
+
+def questionnaire_for(ret: Return) -> Questionnaire:
+    """The questionnaire version the return's round pinned."""
+    return questionnaire_of(ret.round.definition_version)
+
+
+def answers_by_statement(ret: Return) -> dict[str, Answer]:
+    """The return's answers keyed by statement id."""
+    return {a.statement_id: a for a in ret.answers}
+
+
+def needs_action(questionnaire: Questionnaire, values: AnswerValues) -> bool:
+    """A rating below the questionnaire's threshold needs an action."""
+    below = questionnaire.requires_action_below
+    return below is not None and values.rating is not None and values.rating < below
+
+
+def missing_for(questionnaire: Questionnaire, statement: Statement, values: AnswerValues) -> list[str]:
+    """What is still missing for one statement."""
+    if not values.answered:
+        return ["Not rated yet"]
+    if needs_action(questionnaire, values) and not (values.action_what and values.action_who and values.action_by):
+        return ["Needs an action (what, who and by when) because it is rated below "
+                f"{questionnaire.scale.label_for(questionnaire.requires_action_below or 0)}"]
+    return []
+
+
+def progress(ret: Return, questionnaire: Questionnaire) -> list[DutyProgress]:
+    """Status of every duty, for the task list."""
+    answers = answers_by_statement(ret)
+    rows: list[DutyProgress] = []
+    for section, duty in questionnaire.duties():
+        own = [answers.get(st.id) for st in duty.statements]
+        values = [AnswerValues.of(a) for a in own]
+        complete = all(not missing_for(questionnaire, st, v) for st, v in zip(duty.statements, values, strict=True))
+        touched = [a for a in own if a is not None and not AnswerValues.of(a).empty]
+        status: DutyStatus = "completed" if complete else ("in progress" if touched else "not started")
+        last = max(touched, key=lambda a: as_utc(a.updated_at), default=None)
+        rows.append(DutyProgress(
+            section.title, duty, status, sum(v.answered for v in values),
+            last.updated_by.name if last is not None and last.updated_by is not None else "",
+            as_utc(last.updated_at) if last is not None else None,
+        ))
+    return rows
+
+
+def missing(ret: Return, questionnaire: Questionnaire) -> list[Missing]:
+    """Everything that stops the return being submitted, in questionnaire order."""
+    answers = answers_by_statement(ret)
+    out = []
+    for _, duty, statement in questionnaire.statements():
+        for message in missing_for(questionnaire, statement, AnswerValues.of(answers.get(statement.id))):
+            out.append(Missing(duty.id, statement.id, message))
+    return out
+
+
+def is_editable(ret: Return) -> bool:
+    """Open round and not submitted."""
+    return ret.round.state is RoundState.OPEN and ret.state in EDITABLE
+
+
+def _check_editable(ret: Return) -> None:
+    if ret.round.state is not RoundState.OPEN:
+        raise ReadOnly("This round is closed: its returns can no longer be changed.")
+    if ret.state not in EDITABLE:
+        raise ReadOnly("This return has been submitted and can no longer be changed. Ask your board manager to "
+                       "reopen it if something needs correcting.")
+
+
+def save_statements(session: Session, ret: Return, principal: Principal, duty_id: str,
+                    inputs: Iterable[StatementInput]) -> SaveResult:
+    """Save what this person changed on a duty page in one transaction; report conflicting statements."""
+    inputs = list(inputs)
+    for attempt in range(3):
+        try:
+            result = _save_once(session, ret, principal, duty_id, inputs)
+            session.commit()
+            return result
+        except (StaleDataError, IntegrityError):
+            # Someone saved the same statement between our read and our write: reload and decide again,
+            # which turns their save into a conflict for this person (or a no-op if it was identical).
+            session.rollback()
+            session.refresh(ret)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str,
+               inputs: list[StatementInput]) -> SaveResult:
+    _check_editable(ret)
+    if not principal.can_edit_return(ret):
+        raise Forbidden
+    answers = answers_by_statement(ret)
+    person = session.get(Person, principal.person_id)
+    saved: list[str] = []
+    conflicts: list[Conflict] = []
+    for item in inputs:
+        current = answers.get(item.statement_id)
+        theirs = AnswerValues.of(current)
+        their_revision = current.revision if current is not None else 0
+        mine_changed = item.values.digest() != item.base_digest
+        if not mine_changed or item.values == theirs:
+            continue
+        if their_revision != item.base_revision:
+            conflicts.append(Conflict(
+                item.statement_id, item.values, theirs, their_revision,
+                current.updated_by.name if current is not None and current.updated_by is not None else "someone",
+                as_utc(current.updated_at) if current is not None else None,
+            ))
+            continue
+        _apply(session, ret, current, item.statement_id, item.values, person)
+        saved.append(item.statement_id)
+    if saved:
+        if ret.state is ReturnState.NOT_STARTED:
+            ret.state = ReturnState.DRAFT
+        ret.updated_at = utcnow()
+    ret.resume_duty_id = duty_id
+    session.flush()
+    return SaveResult(tuple(saved), tuple(conflicts))
+
+
+def _apply(session: Session, ret: Return, current: Answer | None, statement_id: str, values: AnswerValues,
+           person: Person | None) -> None:
+    old = AnswerValues.of(current)
+    if current is None:
+        current = Answer(return_=ret, statement_id=statement_id)
+        session.add(current)
+    for field, value in asdict(values).items():
+        setattr(current, field, value)
+    current.updated_by = person
+    current.updated_at = utcnow()
+    changed = {k: v for k, v in values.to_json().items() if old.to_json()[k] != v}
+    session.add(AuditEvent(
+        person_id=person.id if person else None, action="answer.saved", round_id=ret.round_id, return_id=ret.id,
+        object_type="statement", object_id=statement_id,
+        old={k: old.to_json()[k] for k in changed}, new=changed,
+    ))
+
+
+def submit(session: Session, ret: Return, principal: Principal, name: str, role: str) -> bool:
+    """Sign off and submit (agency lead only, complete returns only). False if it was already submitted."""
+    if not principal.can_submit_return(ret):
+        raise Forbidden
+    if ret.state is ReturnState.SUBMITTED:
+        return False
+    _check_editable(ret)
+    questionnaire = questionnaire_for(ret)
+    if missing(ret, questionnaire):
+        raise ReadOnly("The return is not complete yet.")
+    now = utcnow()
+    # A conditional update: of many identical submits at once, exactly one changes the row.
+    result = session.execute(
+        update(Return).where(Return.id == ret.id, Return.state.in_(EDITABLE))
+        .values(state=ReturnState.SUBMITTED, submitted_at=now, submitted_by_id=principal.person_id,
+                declaration_name=name, declaration_role=role, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        return False
+    session.add(AuditEvent(person_id=principal.person_id, action="return.submitted", round_id=ret.round_id,
+                           return_id=ret.id, object_type="return", object_id=str(ret.id),
+                           new={"declaration_name": name, "declaration_role": role}))
+    session.commit()
+    session.refresh(ret)
+    return True
+
+
+def editors_of(session: Session, ret: Return) -> list[Person]:
+    """People who hold a role in the return's agency (for confirmations)."""
+    from survey.models import RoleAssignment
+
+    return list(session.scalars(
+        select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.agency_id == ret.agency_id, Person.active.is_(True)).distinct()
+    ))

@@ -1,0 +1,204 @@
+"""Forms built from the round's pinned questionnaire: one WTForms class per duty, never written by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from survey.definitions import Duty, Questionnaire, Statement, format_value
+from survey.services.returns import MAX_COMMENTARY, MAX_NOTES, AnswerValues, StatementInput
+
+NOT_APPLICABLE = "na"
+URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+class GovDateField(Field):  # type: ignore[misc]
+    """A GOV.UK date input: three boxes named <name>-day, -month, -year; blank means no date."""
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        self.process_errors = []
+        self.data = None if data is unset_value else data
+        self.parts = ("", "", "")
+        if formdata is None:
+            if isinstance(data, dt.date):
+                self.parts = (str(data.day), str(data.month), str(data.year))
+            return
+        self.parts = tuple(formdata.get(f"{self.name}-{p}", "").strip() for p in ("day", "month", "year"))
+        self.data = None
+        if not any(self.parts):
+            return
+        try:
+            day, month, year = (int(p) for p in self.parts)
+            if year < 1000:
+                raise ValueError
+            self.data = dt.date(year, month, day)
+        except ValueError:
+            self.process_errors.append("Enter a real date, for example 31 3 2027")
+
+
+class RatingField(RadioField):  # type: ignore[misc]
+    """Radio buttons for a rating; an unknown value gets a message people understand."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, "", "None"):
+            return
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError("Select one of the ratings shown")
+
+
+def _links(form: Any, field: Field) -> None:
+    for line in (field.data or "").splitlines():
+        if line.strip() and not URL.match(line.strip()):
+            shown = line.strip()[:40]
+            raise ValidationError(f"Enter each link on its own line, starting with https:// (not {shown!r})")
+
+
+def names(statement_id: str) -> dict[str, str]:
+    """The form field names of one statement."""
+    return {k: f"{k}-{statement_id}" for k in ("rating", "commentary", "notes", "links", "evidence", "what", "who",
+                                               "by", "rev", "base")}
+
+
+def rating_choices(questionnaire: Questionnaire) -> list[SelectChoice]:
+    """Radio values and labels: every allowed rating, then "not applicable" where allowed."""
+    scale = questionnaire.scale
+    choices = [SelectChoice(format_value(v), scale.label_for(v)) for v in scale.values()]
+    if scale.not_applicable:
+        choices.append(SelectChoice(NOT_APPLICABLE, scale.not_applicable_label))
+    return choices
+
+
+@lru_cache(maxsize=256)
+def duty_form_class(questionnaire: Questionnaire, duty_id: str) -> type[FlaskForm]:
+    """The form class of one duty page (cached per questionnaire version and duty)."""
+    duty = next(d for _, d in questionnaire.duties() if d.id == duty_id)
+    attrs: dict[str, Any] = {}
+    choices = rating_choices(questionnaire)
+    for statement in duty.statements:
+        n = names(statement.id)
+        attrs[n["rating"]] = RatingField(statement.text, choices=choices, validators=[Optional()])
+        attrs[n["commentary"]] = TextAreaField("Commentary", validators=[
+            Length(max=MAX_COMMENTARY, message=f"Commentary must be {MAX_COMMENTARY} characters or fewer")])
+        attrs[n["notes"]] = TextAreaField("Evidence notes", validators=[
+            Length(max=MAX_NOTES, message=f"Evidence notes must be {MAX_NOTES} characters or fewer")])
+        attrs[n["links"]] = TextAreaField("Links to evidence", validators=[
+            Length(max=MAX_NOTES, message=f"Links must be {MAX_NOTES} characters or fewer"), _links])
+        attrs[n["evidence"]] = FileField("Upload evidence")
+        if questionnaire.requires_action_below is not None:
+            attrs[n["what"]] = TextAreaField("What will you do?", validators=[
+                Length(max=1000, message="The action must be 1000 characters or fewer")])
+            attrs[n["who"]] = StringField("Who is responsible?", validators=[
+                Length(max=200, message="Who is responsible must be 200 characters or fewer")])
+            attrs[n["by"]] = GovDateField("By when?")
+        attrs[n["rev"]] = HiddenField(default="0")
+        attrs[n["base"]] = HiddenField(default="")
+    return type(f"DutyForm_{duty_id}", (FlaskForm,), attrs)
+
+
+def fill(form: FlaskForm, duty: Duty, stored: dict[str, tuple[AnswerValues, int]]) -> None:
+    """Put stored answers (and their revision and fingerprint) into a fresh GET form."""
+    for statement in duty.statements:
+        n = names(statement.id)
+        values, revision = stored.get(statement.id, (AnswerValues(), 0))
+        _set(form, n, values)
+        form[n["rev"]].data = str(revision)
+        form[n["base"]].data = values.digest()
+
+
+def _set(form: FlaskForm, n: dict[str, str], values: AnswerValues) -> None:
+    if values.not_applicable:
+        form[n["rating"]].data = NOT_APPLICABLE
+    elif values.rating is not None:
+        form[n["rating"]].data = format_value(values.rating)
+    else:
+        form[n["rating"]].data = None
+    form[n["commentary"]].data = values.commentary
+    form[n["notes"]].data = values.evidence_notes
+    form[n["links"]].data = values.evidence_links
+    if n["what"] in form:
+        form[n["what"]].data = values.action_what
+        form[n["who"]].data = values.action_who
+        form[n["by"]].process(None, values.action_by)
+
+
+def show(form: FlaskForm, statement_id: str, values: AnswerValues) -> None:
+    """Show particular values for one statement (a restored post, or the chosen side of a conflict)."""
+    _set(form, names(statement_id), values)
+
+
+def values_of(form: FlaskForm, statement: Statement) -> AnswerValues:
+    """The values posted for one statement."""
+    n = names(statement.id)
+    raw = form[n["rating"]].data
+    has_action = n["what"] in form
+    return AnswerValues(
+        rating=float(raw) if raw not in (None, "", NOT_APPLICABLE, "None") else None,
+        not_applicable=raw == NOT_APPLICABLE,
+        commentary=(form[n["commentary"]].data or "").strip(),
+        evidence_notes=(form[n["notes"]].data or "").strip(),
+        evidence_links="\n".join(x.strip() for x in (form[n["links"]].data or "").splitlines() if x.strip()),
+        action_what=(form[n["what"]].data or "").strip() if has_action else "",
+        action_who=(form[n["who"]].data or "").strip() if has_action else "",
+        action_by=form[n["by"]].data if has_action else None,
+    )
+
+
+def inputs_of(form: FlaskForm, duty: Duty) -> list[StatementInput]:
+    """Every statement's posted values with the revision and fingerprint the page was loaded with."""
+    out = []
+    for statement in duty.statements:
+        n = names(statement.id)
+        try:
+            revision = int(form[n["rev"]].data or 0)
+        except ValueError:
+            revision = -1  # a tampered revision can only ever cause a conflict, never an overwrite
+        out.append(StatementInput(statement.id, values_of(form, statement), revision, form[n["base"]].data or ""))
+    return out
+
+
+def check_actions(form: FlaskForm, questionnaire: Questionnaire, duty: Duty, today: dt.date) -> bool:
+    """Where a rating is below the threshold, what, who and when are required (and when not in the past)."""
+    ok = True
+    if questionnaire.requires_action_below is None:
+        return ok
+    threshold = questionnaire.scale.label_for(questionnaire.requires_action_below)
+    for statement in duty.statements:
+        n = names(statement.id)
+        values = values_of(form, statement)
+        if values.action_by is not None and values.action_by < today and not form[n["by"]].errors:
+            form[n["by"]].errors = [*form[n["by"]].errors, "The date for the action must be today or in the future"]
+            ok = False
+        if values.rating is None or values.rating >= questionnaire.requires_action_below:
+            continue
+        for key, message in (("what", "Enter the action you will take, because you rated this below "),
+                             ("who", "Enter who is responsible for the action, because you rated this below "),
+                             ("by", "Enter the date the action will be done by, because you rated this below ")):
+            field = form[n[key]]
+            if not field.data and not field.errors:
+                field.errors = [*field.errors, message + threshold]
+                ok = False
+    return ok
+
+
+class ConflictForm(FlaskForm):  # type: ignore[misc]
+    """Choose, per conflicting statement, whose version to keep (fields added per conflict)."""
+
+
+class DeclarationForm(FlaskForm):  # type: ignore[misc]
+    """The agency lead's sign-off."""
+
+    name = StringField("Your full name", validators=[InputRequired("Enter your full name"),
+                                                     Length(max=200, message="Name must be 200 characters or fewer")])
+    role = StringField("Your role", validators=[InputRequired("Enter your role"),
+                                                Length(max=200, message="Role must be 200 characters or fewer")])
+    confirm = BooleanField("I confirm that this return is accurate and has been agreed by our agency",
+                           validators=[InputRequired("Confirm that the return is accurate to submit it")])

@@ -1,0 +1,337 @@
+"""Agency pages: returns, the task list, duty pages, conflicts, check answers, sign-off, print, evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
+
+from survey.definitions import Duty, Questionnaire
+from survey.extensions import db, login_manager
+from survey.models import Return
+from survey.services import agency_returns, evidence, returns, stash
+from survey.services.access import Forbidden, NotFound, return_for_agency_user
+from survey.services.returns import AnswerValues, StatementInput
+from survey.web.agency import forms
+
+bp = Blueprint("agency", __name__, url_prefix="/agency")
+
+
+@bp.before_request
+def require_agency_user() -> Any:
+    """Only people with a role in an agency use these pages."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.principal.is_agency_user:
+        abort(403)
+    return None
+
+
+def _load(return_id: int) -> tuple[Return, Questionnaire]:
+    try:
+        ret = return_for_agency_user(db.session(), current_user.principal, return_id)
+    except NotFound:
+        abort(404)
+    return ret, returns.questionnaire_for(ret)
+
+
+def _duty(questionnaire: Questionnaire, duty_id: str) -> tuple[int, Duty]:
+    for index, (_, duty) in enumerate(questionnaire.duties()):
+        if duty.id == duty_id:
+            return index, duty
+    abort(404)
+
+
+@bp.route("/")
+def home() -> str:
+    """The returns of the person's agencies: open ones first, then past ones."""
+    rows = agency_returns.for_agencies(db.session(), current_user.principal.agency_ids)
+    return render_template("agency/home.html", rows=rows)
+
+
+@bp.route("/returns/<int:return_id>")
+def task_list(return_id: int) -> str:
+    """A return as a GOV.UK task list: each duty with its status and who last edited it."""
+    ret, questionnaire = _load(return_id)
+    rows = returns.progress(ret, questionnaire)
+    resume = next((r.duty.id for r in rows if r.duty.id == ret.resume_duty_id and r.status != "completed"), None)
+    resume = resume or next((r.duty.id for r in rows if r.status != "completed"), None)
+    return render_template("agency/task_list.html", ret=ret, q=questionnaire, rows=rows, resume=resume,
+                           editable=returns.is_editable(ret), deadline=agency_returns.deadline_of(ret),
+                           completed=sum(r.status == "completed" for r in rows))
+
+
+def _render_duty(ret: Return, questionnaire: Questionnaire, duty: Duty, index: int, form: Any,
+                 status: int = 200, restored: bool = False) -> Any:
+    files = agency_returns.evidence_by_statement(db.session(), ret.id)
+    total = sum(1 for _ in questionnaire.duties())
+    return render_template("agency/duty.html", ret=ret, q=questionnaire, duty=duty, form=form, names=forms.names,
+                           files=files, index=index, total=total, restored=restored,
+                           section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
+                           max_mb=current_app.config["EVIDENCE_MAX_MB"]), status
+
+
+def _stored(ret: Return) -> dict[str, tuple[AnswerValues, int]]:
+    return {a.statement_id: (AnswerValues.of(a), a.revision) for a in ret.answers}
+
+
+@bp.route("/returns/<int:return_id>/duties/<duty_id>", methods=["GET", "POST"])
+def duty_page(return_id: int, duty_id: str) -> Any:
+    """One duty's statements: rating, commentary, evidence and actions, saved as a draft."""
+    ret, questionnaire = _load(return_id)
+    index, duty = _duty(questionnaire, duty_id)
+    if not returns.is_editable(ret):
+        flash("This return can no longer be changed.", "info")
+        return redirect(url_for("agency.check_answers", return_id=ret.id))
+    form_class = forms.duty_form_class(questionnaire, duty.id)
+    if request.method == "GET":
+        form = form_class(formdata=None)
+        forms.fill(form, duty, _stored(ret))
+        restored = False
+        token = request.args.get("restore")
+        if token:
+            kept = stash.take(db.session(), token, current_user.principal.person_id, "expired")
+            if kept is not None and kept.path == request.path:
+                form = form_class(formdata=MultiDict([(k, v) for k, vs in kept.data.items() for v in vs]),
+                                  meta={"csrf": False})
+                form.validate()
+                restored = True
+            db.session.commit()
+        return _render_duty(ret, questionnaire, duty, index, form, restored=restored)
+
+    form = form_class()
+    valid = form.validate()
+    valid = forms.check_actions(form, questionnaire, duty, dt.date.today()) and valid
+    uploads = []
+    for statement in duty.statements:
+        field = form[forms.names(statement.id)["evidence"]]
+        upload = field.data
+        if upload is None or not getattr(upload, "filename", ""):
+            continue
+        data = upload.read(current_app.config["EVIDENCE_MAX_MB"] * 1024 * 1024 + 1)
+        try:
+            evidence.check(upload.filename, data, current_app.config["EVIDENCE_MAX_MB"] * 1024 * 1024)
+        except evidence.EvidenceError as exc:
+            field.errors = [*field.errors, str(exc)]
+            valid = False
+        else:
+            uploads.append((statement.id, upload.filename, data))
+    if not valid:
+        return _render_duty(ret, questionnaire, duty, index, form, status=400)
+
+    principal = current_user.principal
+    session = db.session()
+    for statement_id, filename, data in uploads:
+        evidence.store(session, ret, statement_id, filename, data, principal.person_id,
+                       current_app.config["EVIDENCE_DIR"], current_app.config["EVIDENCE_MAX_MB"] * 1024 * 1024)
+    try:
+        result = returns.save_statements(session, ret, principal, duty.id, forms.inputs_of(form, duty))
+    except returns.ReadOnly as exc:
+        session.rollback()
+        flash(str(exc), "info")
+        return redirect(url_for("agency.check_answers", return_id=ret.id))
+    if result.conflicts:
+        token = stash.put(session, principal.person_id, "conflict", request.path, {
+            "duty_id": duty.id, "action": request.form.get("action", "continue"),
+            "conflicts": [{"statement_id": c.statement_id, "mine": c.mine.to_json(), "theirs": c.theirs.to_json(),
+                           "their_revision": c.their_revision, "their_name": c.their_name,
+                           "their_time": c.their_time.isoformat() if c.their_time else None}
+                          for c in result.conflicts],
+        })
+        session.commit()
+        return redirect(url_for("agency.conflict", return_id=ret.id, duty_id=duty.id, token=token))
+    return _after_save(ret, questionnaire, index, request.form.get("action", "continue"))
+
+
+def _after_save(ret: Return, questionnaire: Questionnaire, index: int, action: str) -> Any:
+    if action == "later":
+        flash("Your answers have been saved. You can come back to this return at any time before the deadline.",
+              "success")
+        return redirect(url_for("agency.task_list", return_id=ret.id))
+    duties = [d for _, d in questionnaire.duties()]
+    if index + 1 < len(duties):
+        return redirect(url_for("agency.duty_page", return_id=ret.id, duty_id=duties[index + 1].id))
+    return redirect(url_for("agency.check_answers", return_id=ret.id))
+
+
+@bp.route("/returns/<int:return_id>/duties/<duty_id>/autosave", methods=["POST"])
+def autosave(return_id: int, duty_id: str) -> Any:
+    """Save typed answers in the background (the page works without it); returns new revisions as JSON."""
+    ret, questionnaire = _load(return_id)
+    _, duty = _duty(questionnaire, duty_id)
+    if not returns.is_editable(ret):
+        return jsonify(status="read-only"), 409
+    form = forms.duty_form_class(questionnaire, duty.id)()
+    if not form.validate():
+        errors = {name: errs for name, errs in form.errors.items() if not name.startswith("evidence-")}
+        if errors:
+            return jsonify(status="invalid", errors=errors), 400
+    result = returns.save_statements(db.session(), ret, current_user.principal, duty.id,
+                                     forms.inputs_of(form, duty))
+    stored = _stored(ret)
+    return jsonify(
+        status="conflict" if result.conflicts else "saved",
+        saved={sid: {"rev": stored[sid][1], "base": stored[sid][0].digest()} for sid in result.saved},
+        conflicts=[c.statement_id for c in result.conflicts],
+        at=dt.datetime.now().strftime("%H:%M"),
+    )
+
+
+@bp.route("/returns/<int:return_id>/duties/<duty_id>/conflict", methods=["GET", "POST"])
+def conflict(return_id: int, duty_id: str) -> Any:
+    """Two people changed the same statement: show both versions and let this person choose."""
+    ret, questionnaire = _load(return_id)
+    index, duty = _duty(questionnaire, duty_id)
+    token = request.args.get("token", "")
+    kept = stash.peek(db.session(), token, current_user.principal.person_id, "conflict")
+    if kept is None or kept.data.get("duty_id") != duty.id:
+        abort(404)
+    texts = {st.id: st for st in duty.statements}
+    items = [c for c in kept.data["conflicts"] if c["statement_id"] in texts]
+    form_class = type("ConflictChoices", (forms.ConflictForm,), {
+        f"keep-{c['statement_id']}": RadioField(texts[c["statement_id"]].text,
+                                                choices=[SelectChoice("theirs", "Keep their version"),
+                                                         SelectChoice("mine", "Use my version")],
+                                                default="theirs")
+        for c in items})
+    form = form_class()
+    if request.method == "POST" and form.validate():
+        chosen = [StatementInput(c["statement_id"], AnswerValues.from_json(c["mine"]), c["their_revision"],
+                                 AnswerValues.from_json(c["theirs"]).digest())
+                  for c in items if form[f"keep-{c['statement_id']}"].data == "mine"]
+        try:
+            result = returns.save_statements(db.session(), ret, current_user.principal, duty.id, chosen)
+        except returns.ReadOnly as exc:
+            flash(str(exc), "info")
+            return redirect(url_for("agency.check_answers", return_id=ret.id))
+        stash.take(db.session(), token, current_user.principal.person_id, "conflict")
+        db.session.commit()
+        if result.conflicts:
+            flash("Someone changed one of these statements again while you were choosing. Check it and save again.",
+                  "info")
+            return redirect(url_for("agency.duty_page", return_id=ret.id, duty_id=duty.id))
+        flash("Your choices have been saved.", "success")
+        return _after_save(ret, questionnaire, index, kept.data.get("action", "continue"))
+    return render_template("agency/conflict.html", ret=ret, q=questionnaire, duty=duty, form=form,
+                           items=[(c, texts[c["statement_id"]], AnswerValues.from_json(c["mine"]),
+                                   AnswerValues.from_json(c["theirs"])) for c in items],
+                           their_time=lambda c: dt.datetime.fromisoformat(c["their_time"]) if c["their_time"] else None
+                           ), (400 if form.errors else 200)
+
+
+@bp.route("/returns/<int:return_id>/check")
+def check_answers(return_id: int) -> str:
+    """Everything on one page with change links, what is still missing, and the way to submit."""
+    ret, questionnaire = _load(return_id)
+    return render_template("agency/check_answers.html", ret=ret, q=questionnaire,
+                           answers=returns.answers_by_statement(ret), missing=returns.missing(ret, questionnaire),
+                           files=agency_returns.evidence_by_statement(db.session(), ret.id),
+                           editable=returns.is_editable(ret), deadline=agency_returns.deadline_of(ret),
+                           can_submit=current_user.principal.can_submit_return(ret))
+
+
+@bp.route("/returns/<int:return_id>/submit", methods=["GET", "POST"])
+def submit(return_id: int) -> Any:
+    """The agency lead's declaration and submission."""
+    ret, questionnaire = _load(return_id)
+    principal = current_user.principal
+    if not principal.can_submit_return(ret):
+        abort(403, "Only the agency lead can sign off and submit the return.")
+    if not returns.is_editable(ret):
+        return redirect(url_for("agency.check_answers", return_id=ret.id))
+    if returns.missing(ret, questionnaire):
+        flash("The return is not complete yet: see what is missing below.", "info")
+        return redirect(url_for("agency.check_answers", return_id=ret.id))
+    form = forms.DeclarationForm()
+    if request.method == "GET":
+        person = agency_returns.person(db.session(), principal.person_id)
+        form.name.data = person.name
+        form.role.data = person.job_title
+    if form.validate_on_submit():
+        try:
+            first = returns.submit(db.session(), ret, principal, form.name.data.strip(), form.role.data.strip())
+        except returns.ReadOnly as exc:
+            flash(str(exc), "info")
+            return redirect(url_for("agency.check_answers", return_id=ret.id))
+        if first:
+            sent = agency_returns.send_confirmation(db.session(), ret, questionnaire, current_app.config,
+                                                    url_for("agency.print_view", return_id=ret.id, _external=True))
+            if not sent:
+                flash("The return is submitted, but we could not send the confirmation email. Your board manager "
+                      "can see the submission.", "info")
+        return redirect(url_for("agency.submitted", return_id=ret.id))
+    return render_template("agency/submit.html", ret=ret, q=questionnaire, form=form,
+                           today=dt.date.today()), (400 if form.errors else 200)
+
+
+@bp.route("/returns/<int:return_id>/submitted")
+def submitted(return_id: int) -> Any:
+    """Confirmation after submitting."""
+    ret, questionnaire = _load(return_id)
+    if ret.submitted_at is None:
+        return redirect(url_for("agency.task_list", return_id=ret.id))
+    return render_template("agency/submitted.html", ret=ret, q=questionnaire)
+
+
+@bp.route("/returns/<int:return_id>/print")
+def print_view(return_id: int) -> str:
+    """A printable copy of the return for the agency's own governance."""
+    ret, questionnaire = _load(return_id)
+    return render_template("agency/print.html", ret=ret, q=questionnaire, answers=returns.answers_by_statement(ret),
+                           files=agency_returns.evidence_by_statement(db.session(), ret.id),
+                           deadline=agency_returns.deadline_of(ret), printed=dt.datetime.now())
+
+
+@bp.route("/returns/<int:return_id>/evidence/<int:file_id>")
+def evidence_file(return_id: int, file_id: int) -> Any:
+    """Download an evidence file: always as an attachment, never rendered by the browser."""
+    ret, _ = _load(return_id)
+    row = agency_returns.evidence_row(db.session(), ret.id, file_id)
+    if row is None:
+        abort(404)
+    response = send_file(evidence.path_of(row, current_app.config["EVIDENCE_DIR"]), mimetype=row.content_type,
+                         as_attachment=True, download_name=row.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/returns/<int:return_id>/evidence/<int:file_id>/remove", methods=["POST"])
+def remove_evidence(return_id: int, file_id: int) -> Any:
+    """Remove an evidence file from a draft return."""
+    ret, _ = _load(return_id)
+    row = agency_returns.evidence_row(db.session(), ret.id, file_id)
+    if row is None:
+        abort(404)
+    if not returns.is_editable(ret):
+        abort(403, "This return can no longer be changed.")
+    evidence.remove(db.session(), row, current_user.principal.person_id, ret.round_id)
+    db.session.commit()
+    flash(f"{row.filename} has been removed.", "success")
+    back = request.form.get("duty_id", "")
+    if back:
+        return redirect(url_for("agency.duty_page", return_id=ret.id, duty_id=back))
+    return redirect(url_for("agency.check_answers", return_id=ret.id))
+
+
+@bp.errorhandler(Forbidden)
+def forbidden(_exc: Forbidden) -> Any:
+    """A service refused: the person may see this but not do it."""
+    abort(403)

@@ -1,0 +1,42 @@
+"""Sign-in and password forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class SignInForm(FlaskForm):  # type: ignore[misc]
+    """Email and password."""
+
+    email = EmailField("Email address", widget=GovTextInput(), filters=[_strip], validators=[
+        InputRequired("Enter your email address"), Length(max=254, message="Email address is too long"),
+        Email("Enter an email address in the correct format, like name@example.org")])
+    password = PasswordField("Password", widget=GovPasswordInput(), validators=[
+        InputRequired("Enter your password"), Length(max=128, message="Password is too long")])
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ForgotPasswordForm(FlaskForm):  # type: ignore[misc]
+    """Ask for a reset link."""
+
+    email = EmailField("Email address", widget=GovTextInput(), filters=[_strip], validators=[
+        InputRequired("Enter your email address"), Length(max=254, message="Email address is too long"),
+        Email("Enter an email address in the correct format, like name@example.org")])
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class SetPasswordForm(FlaskForm):  # type: ignore[misc]
+    """Choose a password (invitation or reset)."""
+
+    password = PasswordField("New password", widget=GovPasswordInput(), validators=[
+        InputRequired("Enter a new password"), Length(max=128, message="Password must be 128 characters or fewer")])
+    confirm = PasswordField("Confirm new password", widget=GovPasswordInput(), validators=[
+        InputRequired("Confirm your new password"), EqualTo("password", "The passwords do not match")])
+    submit = SubmitField("Set password", widget=GovSubmitInput())

@@ -1,0 +1,110 @@
+"""Sign in, sign out, invitations and password resets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from survey.extensions import db
+from survey.services import accounts, mail
+from survey.services.access import principal_for
+from survey.web.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
+from survey.web.auth.session import SignedIn, safe_next
+
+bp = Blueprint("auth", __name__)
+
+PURPOSES = {"invite": "Create your password", "reset": "Reset your password"}
+
+
+def home_for(user: SignedIn) -> str:
+    """Where a person lands after signing in."""
+    principal = user.principal
+    if principal.is_agency_user:
+        return url_for("agency.home")
+    return url_for("main.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Any:
+    """Sign in with email and password."""
+    form = SignInForm()
+    target = safe_next(request.args.get("next"))
+    restore = request.args.get("restore", "")
+    if form.validate_on_submit():
+        person = accounts.authenticate(db.session(), form.email.data, form.password.data)
+        if person is None:
+            form.email.errors = ["Enter a correct email address and password"]
+            db.session.commit()
+        else:
+            token = accounts.start_session(db.session(), person)
+            db.session.commit()
+            session.clear()  # a fresh cookie: nothing from before sign-in carries over
+            user = SignedIn(token, principal_for(db.session(), person))
+            login_user(user)
+            if target != "/":
+                if restore:
+                    separator = "&" if "?" in target else "?"
+                    target = f"{target}{separator}restore={restore}"
+                return redirect(target)
+            return redirect(home_for(user))
+    return render_template("auth/sign_in.html", form=form), (200 if request.method == "GET" or not form.errors
+                                                               else 400)
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out() -> Any:
+    """End the session for good: the cookie it used no longer works, even if replayed."""
+    if current_user.is_authenticated:
+        accounts.end_session(db.session(), current_user.id)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password() -> Any:
+    """Email a reset link; the page says the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        person = accounts.find_person(db.session(), form.email.data)
+        if person is not None and person.active:
+            token = accounts.issue_link_token(db.session(), person, "reset", current_app.config["SECRET_KEY"])
+            link = url_for("auth.set_password", purpose="reset", token=token, _external=True)
+            body = render_template("emails/password_reset.txt", person=person, link=link,
+                                   hours=accounts.RESET_HOURS)
+            try:
+                mail.send(db.session(), mail.SmtpSettings.from_config(current_app.config),
+                          [mail.Outgoing(person.email, "Reset your password", body, "password_reset")])
+            except mail.MailError:
+                current_app.logger.warning("password reset email not sent")
+            db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/set-password/<purpose>/<token>", methods=["GET", "POST"])
+def set_password(purpose: str, token: str) -> Any:
+    """Choose a password from an invitation or reset link (each link works once)."""
+    if purpose not in PURPOSES:
+        abort(404)
+    try:
+        person = accounts.redeem_link_token(db.session(), token, purpose, current_app.config["SECRET_KEY"])
+    except accounts.AccountError as exc:
+        return render_template("auth/link_problem.html", message=str(exc)), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(db.session(), person, form.password.data)
+        except accounts.AccountError as exc:
+            form.password.errors = [str(exc)]
+        else:
+            accounts.use_link_token(person)
+            db.session.commit()
+            flash("Your password is set. Sign in with your email address and new password.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/set_password.html", form=form, title=PURPOSES[purpose], person=person), (
+        400 if form.errors else 200)

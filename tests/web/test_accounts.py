@@ -1,0 +1,179 @@
+"""Accounts over HTTP: sign-in, sign-out that really ends the session, expiry mid-page, links by email."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from survey.extensions import db
+from survey.models import Answer, Person, SignInSession
+
+from .conftest import PASSWORD, Demo, sign_in
+from .forms import csrf_token, errors, form_data
+
+
+def test_sign_in_page_and_wrong_password(app: Flask, demo: Demo) -> None:
+    client = app.test_client()
+    response = sign_in(client, "lead.police@demo.example", "wrong-password-123")
+    assert response.status_code == 400
+    assert errors(response.get_data(as_text=True)) == ["Enter a correct email address and password"]
+    response = sign_in(client, "nobody@demo.example")
+    assert response.status_code == 400
+    assert errors(response.get_data(as_text=True)) == ["Enter a correct email address and password"]
+
+
+def test_sign_in_form_errors(app: Flask, demo: Demo) -> None:
+    client = app.test_client()
+    token = csrf_token(client.get("/sign-in").get_data(as_text=True))
+    response = client.post("/sign-in", data={"csrf_token": token, "email": "not-an-email", "password": ""})
+    assert response.status_code == 400
+    assert errors(response.get_data(as_text=True)) == [
+        "Enter an email address in the correct format, like name@example.org", "Enter your password"]
+
+
+def test_sign_in_lands_agency_people_on_their_returns(app: Flask, demo: Demo) -> None:
+    client = app.test_client()
+    response = sign_in(client, "LEAD.Police@demo.example ")
+    assert response.status_code == 302 and response.location == "/agency/"
+    assert "Section 11 audit" in client.get("/agency/").get_data(as_text=True)
+
+
+def test_sign_in_never_redirects_off_site(app: Flask, demo: Demo) -> None:
+    for target in ("https://evil.example/", "//evil.example", "/\\evil.example"):
+        client = app.test_client()
+        response = sign_in(client, "lead.police@demo.example", next_url=target)
+        assert response.location == "/agency/", target
+
+
+def test_pages_need_sign_in(app: Flask, demo: Demo) -> None:
+    client = app.test_client()
+    rid = demo.return_id("Essex Police")
+    for url in ("/agency/", f"/agency/returns/{rid}", f"/agency/returns/{rid}/check"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.location.startswith("/sign-in?next=")
+
+
+def test_replayed_cookie_after_sign_out_is_refused(app: Flask, police_lead: FlaskClient) -> None:
+    cookie = police_lead.get_cookie("session")
+    assert cookie is not None
+    assert police_lead.get("/agency/").status_code == 200
+    token = csrf_token(police_lead.get("/agency/").get_data(as_text=True))
+    response = police_lead.post("/sign-out", data={"csrf_token": token})
+    assert response.status_code == 302 and response.location == "/sign-in"
+    thief = app.test_client()
+    thief.set_cookie("session", cookie.value)
+    replayed = thief.get("/agency/")
+    assert replayed.status_code == 302 and replayed.location.startswith("/sign-in")
+
+
+def test_sign_out_needs_csrf(police_lead: FlaskClient) -> None:
+    assert police_lead.post("/sign-out").status_code == 400
+    assert police_lead.get("/agency/").status_code == 200
+
+
+def test_expired_session_mid_page_keeps_what_was_typed(app: Flask, demo: Demo, police_staff: FlaskClient) -> None:
+    rid = demo.return_id("Essex Police")
+    url = f"/agency/returns/{rid}/duties/supervision"
+    page = police_staff.get(url).get_data(as_text=True)
+    data = form_data(page)
+    data["commentary-supervision-1"] = "A paragraph that took twenty minutes to write."
+    data["rating-supervision-1"] = "4"
+    data["action"] = "continue"
+    with app.app_context():
+        db.session.execute(update(SignInSession).values(last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)))
+        db.session.commit()
+    response = police_staff.post(url, data=data)
+    assert response.status_code == 302 and response.location.startswith("/sign-in?next=")
+    assert "restore=" in response.location
+    with app.app_context():
+        assert db.session.scalar(select(Answer).where(Answer.statement_id == "supervision-1",
+                                                      Answer.return_id == rid)) is None
+    signed_in = police_staff.post(response.location, data={
+        "csrf_token": csrf_token(police_staff.get(response.location).get_data(as_text=True)),
+        "email": "staff.police@demo.example", "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in.location.startswith(url + "?restore=")
+    restored = police_staff.get(signed_in.location).get_data(as_text=True)
+    assert "We kept what you typed before you were signed out" in restored
+    assert "A paragraph that took twenty minutes to write." in restored
+    again = form_data(restored)
+    assert again["rating-supervision-1"] == "4"
+    again["action"] = "later"
+    assert police_staff.post(url, data=again).status_code == 302
+    with app.app_context():
+        saved = db.session.scalar(select(Answer).where(Answer.statement_id == "supervision-1",
+                                                       Answer.return_id == rid))
+        assert saved is not None and saved.commentary == "A paragraph that took twenty minutes to write."
+
+
+def test_restore_token_is_personal(app: Flask, demo: Demo, police_staff: FlaskClient) -> None:
+    rid = demo.return_id("Essex Police")
+    url = f"/agency/returns/{rid}/duties/supervision"
+    data = form_data(police_staff.get(url).get_data(as_text=True))
+    data["commentary-supervision-1"] = "private draft"
+    with app.app_context():
+        db.session.execute(update(SignInSession).values(last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)))
+        db.session.commit()
+    location = police_staff.post(url, data=data).location
+    token = re.search(r"restore=([\w-]+)", location).group(1)
+    other = app.test_client()
+    sign_in(other, "lead.police@demo.example")
+    page = other.get(f"{url}?restore={token}").get_data(as_text=True)
+    assert "private draft" not in page and "We kept what you typed" not in page
+
+
+def test_password_reset_by_email(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    token = csrf_token(client.get("/forgot-password").get_data(as_text=True))
+    response = client.post("/forgot-password", data={"csrf_token": token, "email": "staff.cafcass@demo.example"})
+    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    [message] = mailbox.to("staff.cafcass@demo.example")
+    link = re.search(r"http://localhost(/set-password/reset/\S+)", mailbox.body(message)).group(1)
+    page = client.get(link)
+    assert page.status_code == 200
+    short = client.post(link, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                    "password": "short", "confirm": "short"})
+    assert short.status_code == 400 and "Password must be 10 characters or more" in errors(short.get_data(as_text=True))
+    done = client.post(link, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                   "password": "river-kettle-orange-42", "confirm": "river-kettle-orange-42"})
+    assert done.status_code == 302 and done.location == "/sign-in"
+    assert sign_in(app.test_client(), "staff.cafcass@demo.example", "river-kettle-orange-42").status_code == 302
+    assert sign_in(app.test_client(), "staff.cafcass@demo.example").status_code == 400
+    reused = client.get(link)
+    assert reused.status_code == 400 and "already been used" in reused.get_data(as_text=True)
+
+
+def test_reset_for_unknown_email_says_the_same_and_sends_nothing(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    token = csrf_token(client.get("/forgot-password").get_data(as_text=True))
+    response = client.post("/forgot-password", data={"csrf_token": token, "email": "nobody@demo.example"})
+    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    assert mailbox.messages == []
+
+
+def test_tampered_and_unknown_links(app: Flask, demo: Demo) -> None:
+    client = app.test_client()
+    assert client.get("/set-password/reset/not-a-token").status_code == 400
+    assert client.get("/set-password/other/not-a-token").status_code == 404
+
+
+def test_invitation_link_sets_first_password(app: Flask, demo: Demo) -> None:
+    from survey.services import accounts
+
+    with app.app_context():
+        person = Person(email="new.lead@council.example", name="New Lead")
+        db.session.add(person)
+        db.session.flush()
+        token = accounts.issue_link_token(db.session(), person, "invite", app.config["SECRET_KEY"])
+        db.session.commit()
+    client = app.test_client()
+    page = client.get(f"/set-password/invite/{token}")
+    assert page.status_code == 200 and "Create your password" in page.get_data(as_text=True)
+    # A reset token cannot be used as an invitation and vice versa.
+    assert client.get(f"/set-password/reset/{token}").status_code == 400
+    done = client.post(f"/set-password/invite/{token}", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "password": "new lead password", "confirm": "x"})
+    assert done.status_code == 400 and "The passwords do not match" in errors(done.get_data(as_text=True))
