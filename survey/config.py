@@ -31,6 +31,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "EVIDENCE_DIR": str(Path(instance_path) / "evidence"),
         "EVIDENCE_MAX_MB": 10,
         "SESSION_IDLE_MINUTES": 60,
+        "AUTOSAVE_MS": 3000,
         "SESSION_MAX_HOURS": 12,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -25,6 +25,8 @@ from survey import create_app
 from survey.db import make_engine
 from survey.migrate import upgrade
 
+pytest_plugins = ["tests.fixtures_demo"]
+
 ENGINES = ["sqlite", "postgresql"]
 _counter = itertools.count()
 

@@ -167,7 +167,10 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
                         "Safeguarding Adviser")
         session.add(RoleAssignment(person=lead, role=Role.LEAD, agency=agency))
         session.add(RoleAssignment(person=lead, role=Role.CONTRIBUTOR, agency=agency))
+        officer = _person(session, password_hash, f"officer.{slug}@{DOMAIN}", f"{_title(slug)} Officer",
+                          "Safeguarding Officer")
         session.add(RoleAssignment(person=staff, role=Role.CONTRIBUTOR, agency=agency))
+        session.add(RoleAssignment(person=officer, role=Role.CONTRIBUTOR, agency=agency))
     manager = _person(session, password_hash, f"manager@{DOMAIN}", "Board Manager", "Partnership Business Manager")
     chair = _person(session, password_hash, f"chair@{DOMAIN}", "Independent Chair", "Independent Chair")
     admin = _person(session, password_hash, f"admin@{DOMAIN}", "System Administrator", "Administrator")
@@ -244,7 +247,7 @@ def _sign_in_text() -> str:
         f"  chair           chair@{DOMAIN}\n"
         f"  admin           admin@{DOMAIN}\n"
         f"  agency lead     lead.police@{DOMAIN} (also lead.<agency>@{DOMAIN})\n"
-        f"  contributor     staff.police@{DOMAIN} (also staff.<agency>@{DOMAIN})\n"
+        f"  contributors    staff.police@{DOMAIN}, officer.police@{DOMAIN} (also staff.<agency>, officer.<agency>)\n"
         f"  agencies: {', '.join(slug for slug, _, _ in AGENCIES)}"
     )
 

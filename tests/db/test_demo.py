@@ -38,7 +38,7 @@ def test_demo_loads_a_realistic_partnership(db_url: str, runner: CliRunner) -> N
             assert partner in names
         roles = {r.value: n for r, n in session.execute(
             select(RoleAssignment.role, func.count()).group_by(RoleAssignment.role))}
-        assert roles == {"lead": 10, "contributor": 20, "manager": 1, "chair": 1, "admin": 1}
+        assert roles == {"lead": 10, "contributor": 30, "manager": 1, "chair": 1, "admin": 1}
         closed = session.scalar(select(Round).where(Round.state == RoundState.CLOSED))
         assert closed is not None and closed.definition_version.questionnaire_id == "board-self-assessment"
         submitted = session.scalars(select(Return).where(Return.round_id == closed.id)).all()

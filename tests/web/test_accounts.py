@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from survey.extensions import db
 from survey.models import Answer, Person, SignInSession
+from tests.fixtures_demo import PASSWORD, Demo, sign_in
 
-from .conftest import PASSWORD, Demo, sign_in
 from .forms import csrf_token, errors, form_data
 
 

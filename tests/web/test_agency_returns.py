@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Answer, AuditEvent, EmailMessage, EvidenceFile, Return, ReturnState
+from tests.fixtures_demo import Demo, sign_in
 
-from .conftest import Demo, sign_in
 from .forms import errors, form_data
 
 POLICE = "Essex Police"

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Agency, Return, Round, RoundState
 from survey.services import demo as demo_service
-
-from .forms import csrf_token
+from tests.web.forms import csrf_token
 
 PASSWORD = demo_service.DEMO_PASSWORD
 
@@ -31,6 +30,28 @@ class Demo:
                 select(Return.id).join(Round).join(Agency)
                 .where(Agency.name == agency_name, Round.state == state)
             )
+
+
+    def open_round(self, questionnaire_id: str, agency_names: list[str], title: str = "Open round") -> dict[str, int]:
+        """Open a new round of a shipped questionnaire for some demo agencies; return their return ids."""
+        import datetime as dt
+
+        from survey.services.definitions import ensure_version
+
+        with self.app.app_context():
+            questionnaire = self.app.extensions["survey_catalogue"].get(questionnaire_id)
+            partnership = db.session.scalar(select(Round)).partnership
+            new_round = Round(partnership=partnership, definition_version=ensure_version(db.session(), questionnaire),
+                              title=title, opens_on=dt.date.today(), deadline=dt.date.today() + dt.timedelta(days=30),
+                              state=RoundState.OPEN)
+            db.session.add(new_round)
+            returns = {}
+            for name in agency_names:
+                agency = db.session.scalar(select(Agency).where(Agency.name == name))
+                returns[name] = Return(round=new_round, agency=agency)
+                db.session.add(returns[name])
+            db.session.commit()
+            return {name: ret.id for name, ret in returns.items()}
 
 
 @pytest.fixture
