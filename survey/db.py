@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
@@ -12,6 +13,13 @@ if TYPE_CHECKING:
     from flask import Flask
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Whether transactions begun now may write. On SQLite a writing transaction must take the write lock when it
+# begins (BEGIN IMMEDIATE): a reader that later upgrades fails at once with "database is locked" if another
+# writer got in first. But an IMMEDIATE transaction holds the lock until it ends, so reads (GET requests) begin
+# deferred: in WAL mode they never block or wait for writers. Outside requests (CLI, services) the safe default
+# is to write.
+write_intent: ContextVar[bool] = ContextVar("survey_write_intent", default=True)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -36,7 +44,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
     return engine
 
@@ -62,6 +70,15 @@ class Database:
         self.bind(app.config["DATABASE_URL"])
         app.extensions["survey_db"] = self
 
+        from flask import g, request
+
+        @app.before_request
+        def _intent() -> None:
+            g.survey_write_intent = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
         @app.teardown_appcontext
         def _remove_session(_exc: BaseException | None) -> None:
             self.session.remove()
+            token = g.pop("survey_write_intent", None)
+            if token is not None:
+                write_intent.reset(token)

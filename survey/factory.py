@@ -9,7 +9,7 @@ from flask import Flask, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from survey.config import DEV_SECRET, ROOT, defaults, from_environment
-from survey.extensions import csrf, db
+from survey.extensions import csrf, db, limiter
 
 
 class ConfigurationError(RuntimeError):
@@ -42,6 +42,15 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
     db.init_app(app)
     csrf.init_app(app)
+    import survey.services.throttle  # noqa: F401 - registers the survey-db:// storage scheme
+
+    limiter.init_app(app)
+    if int(app.config.get("PROXY_COUNT", 0)):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a reverse proxy, trust its X-Forwarded-* headers (and only as many hops as configured).
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     from survey.web.auth.session import init_login
 
     init_login(app)
@@ -57,6 +66,9 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         return send_from_directory(folder, filename, max_age=86400)
 
     from survey.web import register_blueprints
+    from survey.web.security import init_security
+
+    init_security(app)
 
     register_blueprints(app)
     return app

@@ -9,9 +9,10 @@ from .people import Agency, Partnership, PartnershipAgency, Person, Role, RoleAs
 from .returns import Answer, Return, ReturnState
 from .rounds import Round, RoundPartnership, RoundState
 from .sessions import SignInSession, StashedPost
+from .throttle import RateLimit
 
 __all__ = [
     "Agency", "Answer", "AuditEvent", "Base", "DefinitionVersion", "EmailMessage", "EvidenceFile", "Partnership",
-    "PartnershipAgency", "Person", "Return", "ReturnState", "Role", "RoleAssignment", "Round", "RoundPartnership",
-    "RoundState", "SignInSession", "StashedPost", "as_utc", "utcnow",
+    "PartnershipAgency", "Person", "RateLimit", "Return", "ReturnState", "Role", "RoleAssignment", "Round",
+    "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc", "utcnow",
 ]

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from survey.models import AuditEvent, Person, SignInSession, as_utc, utcnow
@@ -115,9 +116,15 @@ def check_session(session: Session, token: str, idle: dt.timedelta, absolute: dt
         session.commit()
         return SessionCheck(None, row.person_id)
     if now - last_seen > dt.timedelta(seconds=60):
-        # Touch at most once a minute: a write on every request would serialise readers on SQLite.
+        # Touch at most once a minute, and only as a best effort: during a read-only request on SQLite the
+        # upgrade to a write can lose to another writer, which must not turn a page view into an error.
+        person_id = row.person_id
         row.last_seen_at = now
-        session.commit()
+        try:
+            session.commit()
+        except OperationalError:
+            session.rollback()
+            return SessionCheck(session.get(Person, person_id))
     return SessionCheck(row.person)
 
 

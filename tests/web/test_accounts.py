@@ -177,3 +177,26 @@ def test_invitation_link_sets_first_password(app: Flask, demo: Demo) -> None:
     done = client.post(f"/set-password/invite/{token}", data={
         "csrf_token": csrf_token(page.get_data(as_text=True)), "password": "new lead password", "confirm": "x"})
     assert done.status_code == 400 and "The passwords do not match" in errors(done.get_data(as_text=True))
+
+
+def test_sign_in_is_throttled_per_account_across_workers(app: Flask, demo: Demo) -> None:
+    from survey import create_app
+
+    # A second app on the same database stands in for another gunicorn worker: the counters are shared.
+    other_worker = create_app({**{k: app.config[k] for k in ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "SMTP_PORT")},
+                               "TESTING": True})
+    statuses = []
+    for attempt in range(12):
+        client = (app if attempt % 2 else other_worker).test_client()
+        statuses.append(sign_in(client, "lead.police@demo.example", f"guess-{attempt}-xxxx").status_code)
+    assert statuses[:10] == [400] * 10 and statuses[10:] == [429, 429]
+    blocked = sign_in(app.test_client(), "lead.police@demo.example")
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
+    assert sign_in(app.test_client(), "staff.police@demo.example").status_code == 302, "other accounts unaffected"
+
+
+def test_sign_in_is_throttled_per_address(app: Flask, demo: Demo) -> None:
+    app.config["SIGN_IN_LIMIT_PER_ADDRESS"] = "5 per minute"
+    client = app.test_client()
+    statuses = [sign_in(client, f"nobody{i}@demo.example").status_code for i in range(6)]
+    assert statuses == [400] * 5 + [429]

@@ -214,8 +214,8 @@ def test_check_answers_sign_off_submit_and_email(app: Flask, demo: Demo, police_
         ret = db.session.get(Return, rid)
         assert ret.state is ReturnState.SUBMITTED and ret.declaration_name == "Police Lead"
         assert db.session.scalar(select(func.count()).select_from(EmailMessage)
-                                 .where(EmailMessage.return_id == rid, EmailMessage.sent_at.is_not(None))) == 2
-    for address in ("lead.police@demo.example", "staff.police@demo.example"):
+                                 .where(EmailMessage.return_id == rid, EmailMessage.sent_at.is_not(None))) == 3
+    for address in ("lead.police@demo.example", "staff.police@demo.example", "officer.police@demo.example"):
         [message] = mailbox.to(address)
         assert message["Subject"] == "Submitted: Section 11 audit 2026 – Essex Police".replace(
             "2026", str(dt.date.today().year))

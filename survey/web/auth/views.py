@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from survey.extensions import db
+from survey.extensions import db, limiter
 from survey.services import accounts, mail
 from survey.services.access import principal_for
 from survey.web.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
@@ -26,7 +26,21 @@ def home_for(user: SignedIn) -> str:
     return url_for("main.home")
 
 
+def _account_key() -> str:
+    return "account:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _address_limit() -> str:
+    return str(current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"])
+
+
+def _account_limit() -> str:
+    return str(current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"])
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
 def sign_in() -> Any:
     """Sign in with email and password."""
     form = SignInForm()
@@ -66,6 +80,8 @@ def sign_out() -> Any:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
 def forgot_password() -> Any:
     """Email a reset link; the page says the same whether or not the address has an account."""
     form = ForgotPasswordForm()

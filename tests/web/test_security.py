@@ -1,0 +1,208 @@
+"""Nothing leaked: every route for every role, CSRF on every form post, headers, cookies, stored XSS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Answer, Base, EvidenceFile
+from tests.fixtures_demo import Demo, sign_in
+from tests.web.forms import form_data
+
+ROLES = {
+    "anonymous": None,
+    "contributor A": "staff.police@demo.example",
+    "lead A": "lead.police@demo.example",
+    "contributor B": "staff.ccg@demo.example",
+    "manager": "manager@demo.example",
+    "chair": "chair@demo.example",
+    "admin": "admin@demo.example",
+}
+AGENCY_A = ("contributor A", "lead A")
+
+# Expected status of GET per endpoint and role. Every endpoint in app.url_map must be listed here, so a new
+# route cannot ship without deciding who may see it.
+PUBLIC = dict.fromkeys(ROLES, 200)
+AGENCY_PAGE = {"anonymous": 302, "contributor A": 200, "lead A": 200, "contributor B": 404, "manager": 403,
+               "chair": 403, "admin": 403}
+GET_EXPECTED: dict[str, dict[str, int]] = {
+    "main.home": PUBLIC, "main.questionnaire": PUBLIC, "main.accessibility": PUBLIC, "main.health": PUBLIC,
+    "assets_file": PUBLIC, "static": PUBLIC,
+    "auth.sign_in": PUBLIC, "auth.forgot_password": PUBLIC,
+    "auth.set_password": dict.fromkeys(ROLES, 400),
+    "agency.home": {**AGENCY_PAGE, "contributor B": 200},
+    "agency.task_list": AGENCY_PAGE, "agency.duty_page": AGENCY_PAGE, "agency.check_answers": AGENCY_PAGE,
+    "agency.print_view": AGENCY_PAGE, "agency.evidence_file": AGENCY_PAGE,
+    "agency.submit": {**AGENCY_PAGE, "contributor A": 403, "lead A": 302},  # incomplete: back to check answers
+    "agency.submitted": {**AGENCY_PAGE, "contributor A": 302, "lead A": 302},  # not submitted yet
+    "agency.conflict": {**AGENCY_PAGE, "contributor A": 404, "lead A": 404},  # no such conflict token
+}
+POST_ONLY = {"auth.sign_out", "agency.autosave", "agency.remove_evidence"}
+
+
+@pytest.fixture
+def world(app: Flask, demo: Demo) -> dict[str, object]:
+    """The demo with one evidence file in agency A's return, and a client per role."""
+    rid = demo.return_id("Essex Police")
+    clients: dict[str, FlaskClient] = {}
+    for role, email in ROLES.items():
+        client = app.test_client()
+        if email:
+            assert sign_in(client, email).status_code == 302
+        clients[role] = client
+    lead = clients["lead A"]
+    data: dict[str, object] = dict(form_data(lead.get(f"/agency/returns/{rid}/duties/supervision").get_data(
+        as_text=True)))
+    data.update({"evidence-supervision-1": (io.BytesIO(b"%PDF-1.7\n%%EOF\n"), "a.pdf"), "action": "later"})
+    assert lead.post(f"/agency/returns/{rid}/duties/supervision", data=data,
+                     content_type="multipart/form-data").status_code == 302
+    with app.app_context():
+        file_id = db.session.scalar(select(EvidenceFile.id))
+    values = {"return_id": rid, "duty_id": "supervision", "file_id": file_id, "questionnaire_id": "section-11-audit",
+              "purpose": "reset", "token": "not-a-real-token", "filename": "app.css"}
+    return {"clients": clients, "values": values, "rid": rid}
+
+
+def url_for_rule(rule: object, values: dict[str, object]) -> str:
+    path = str(rule.rule)  # type: ignore[attr-defined]
+    for name in rule.arguments:  # type: ignore[attr-defined]
+        value = values[name]
+        if rule.endpoint == "assets_file":  # type: ignore[attr-defined]
+            value = "govuk-frontend.min.css"
+        path = path.replace(f"<int:{name}>", str(value)).replace(f"<path:{name}>", str(value)).replace(
+            f"<{name}>", str(value))
+    return path
+
+
+def test_every_route_for_every_role(app: Flask, world: dict[str, object]) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(GET_EXPECTED) | POST_ONLY, "every route needs an expectation in this test"
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        url = url_for_rule(rule, world["values"])  # type: ignore[arg-type]
+        for role, client in world["clients"].items():  # type: ignore[attr-defined]
+            with client.get(url) as response:
+                expected = GET_EXPECTED[rule.endpoint][role]
+                assert response.status_code == expected, f"{role} GET {url}: {response.status_code}, not {expected}"
+                if response.status_code == 302 and role == "anonymous" and rule.endpoint.startswith("agency."):
+                    assert response.location.startswith("/sign-in?next=")
+                checked += 1
+    assert checked >= 17 * len(ROLES)
+
+
+def test_foreign_agency_data_never_appears(app: Flask, world: dict[str, object]) -> None:
+    client = world["clients"]["contributor B"]  # type: ignore[index]
+    home = client.get("/agency/").get_data(as_text=True)
+    assert "Essex Police" not in home and f"/agency/returns/{world['rid']}" not in home
+
+
+@pytest.mark.parametrize("role", ["anonymous", "lead A"])
+def test_every_post_without_csrf_is_400(app: Flask, world: dict[str, object], role: str) -> None:
+    client = world["clients"][role]  # type: ignore[index]
+    posts = [rule for rule in app.url_map.iter_rules() if rule.methods - {"GET", "HEAD", "OPTIONS"}]
+    assert len(posts) >= 8
+    for rule in posts:
+        url = url_for_rule(rule, world["values"])  # type: ignore[arg-type]
+        response = client.post(url, data={"email": "lead.police@demo.example", "password": "x"})
+        assert response.status_code == 400, f"{role} POST {url} without a CSRF token: {response.status_code}"
+
+
+def _snapshot(app: Flask) -> dict[str, list[tuple[object, ...]]]:
+    with app.app_context():
+        out = {}
+        for table in Base.metadata.sorted_tables:
+            if table.name == "sign_in_session":  # touched (last seen) at most once a minute by design
+                continue
+            rows = db.session.execute(select(table))
+            out[table.name] = sorted(map(tuple, rows), key=repr)
+        return out
+
+
+def test_no_get_changes_data(app: Flask, world: dict[str, object]) -> None:
+    before = _snapshot(app)
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        url = url_for_rule(rule, world["values"])  # type: ignore[arg-type]
+        for client in world["clients"].values():  # type: ignore[attr-defined]
+            client.get(url).close()
+    assert _snapshot(app) == before
+
+
+@pytest.mark.parametrize("url", ["/", "/sign-in", "/agency/", "/nope", "/assets/govuk-frontend.min.css"])
+def test_security_headers_everywhere(world: dict[str, object], url: str) -> None:
+    with world["clients"]["lead A"].get(url) as response:  # type: ignore[index]
+        headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+        assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert len(headers["X-Request-ID"]) >= 8
+        if not url.startswith("/assets/"):
+            assert headers["Cache-Control"] == "no-store"
+
+
+def test_inline_script_carries_the_nonce(world: dict[str, object]) -> None:
+    response = world["clients"]["anonymous"].get("/")  # type: ignore[index]
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in response.get_data(as_text=True)
+
+
+def test_request_id_is_passed_through_when_sane(world: dict[str, object]) -> None:
+    client = world["clients"]["anonymous"]  # type: ignore[index]
+    assert client.get("/", headers={"X-Request-ID": "proxy-id-12345"}).headers["X-Request-ID"] == "proxy-id-12345"
+    assert client.get("/", headers={"X-Request-ID": "bad id <script>"}).headers["X-Request-ID"] != "bad id <script>"
+
+
+def test_session_cookie_flags(app: Flask, demo: Demo) -> None:
+    client = app.test_client()
+    response = sign_in(client, "lead.police@demo.example")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    from survey import create_app
+
+    production = create_app({"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": app.config["DATABASE_URL"]})
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+
+
+PAYLOADS = ['<script>alert("xss")</script>', '"><img src=x onerror=alert(1)>', "javascript:alert(1)",
+            "<svg/onload=alert(1)>", "{{ 7*7 }}"]
+
+
+def test_stored_xss_renders_inert(app: Flask, demo: Demo, world: dict[str, object]) -> None:
+    rid = world["rid"]
+    lead = world["clients"]["lead A"]  # type: ignore[index]
+    url = f"/agency/returns/{rid}/duties/supervision"
+    data = form_data(lead.get(url).get_data(as_text=True))
+    for i, payload in enumerate(PAYLOADS):
+        data["commentary-supervision-1"] = payload
+        data["notes-supervision-1"] = payload
+        data["rating-supervision-2"] = "1"
+        data["what-supervision-2"] = payload
+        data["who-supervision-2"] = payload[:200]
+        data.update({"by-supervision-2-day": "1", "by-supervision-2-month": "1",
+                     "by-supervision-2-year": str(dt.date.today().year + 2), "action": "later"})
+        assert lead.post(url, data=data).status_code == 302, payload
+        data = form_data(lead.get(url).get_data(as_text=True))
+        assert data["commentary-supervision-1"] == payload, "the text is kept exactly"
+        for page in (url, f"/agency/returns/{rid}/check", f"/agency/returns/{rid}/print",
+                     f"/agency/returns/{rid}"):
+            html = lead.get(page).get_data(as_text=True)
+            if payload.startswith(("<", '"')):
+                assert payload not in html, f"payload {i} rendered raw on {page}"
+            if payload == "{{ 7*7 }}" and page != f"/agency/returns/{rid}":
+                assert "{{ 7*7 }}" in html, f"text that looks like a template is shown, not evaluated, on {page}"
+    with app.app_context():
+        stored = db.session.scalar(select(Answer.commentary).where(Answer.statement_id == "supervision-1",
+                                                                   Answer.return_id == rid))
+        assert stored == PAYLOADS[-1]
