@@ -26,6 +26,30 @@ def register_blueprints(app: Flask) -> None:
         shown = format_value(value)
         return label if label == shown else f"{shown} – {label}"
 
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc: Exception) -> Any:
+        """The database cannot be reached: a 503 page that gives back whatever the person typed."""
+        from flask import g, request
+
+        from survey.extensions import db, login_manager
+
+        # Render without touching the database again: no session, and an anonymous user for the page chrome.
+        g._login_user = login_manager.anonymous_user()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001, S110 - the connection is already gone
+            pass
+        app.logger.error("database unavailable: %s", type(exc).__name__)
+        typed = []
+        if request.method == "POST":
+            for key, values in request.form.lists():
+                if key.startswith(("commentary-", "notes-", "links-", "what-", "who-")) or key in ("name", "role"):
+                    typed.extend((key, v) for v in values if v.strip())
+        return render_template("errors/unavailable.html", typed=typed), 503, {"Retry-After": "30"}
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         """A GOV.UK error page for 400, 403, 404, 405, 413 and the rest."""

@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 from flask import Flask, Response, g, request
-from flask_login import current_user
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Tokens in paths (password links) are secrets: never log them.
@@ -84,7 +83,9 @@ def init_security(app: Flask) -> None:
 def _log(log: logging.Logger, response: Response) -> None:
     if request.path.startswith(("/assets/", "/static/")):
         return
-    person = current_user.principal.person_id if getattr(current_user, "is_authenticated", False) else None
+    # Only a user the request already loaded: logging must never query (or fail on) the database.
+    user = g.get("_login_user")
+    person = user.principal.person_id if getattr(user, "is_authenticated", False) else None
     log.info("request", extra={"fields": {
         "request_id": g.get("request_id"),
         "method": request.method,
