@@ -285,3 +285,70 @@ def serve(host: str, port: int, workers: int) -> None:
 
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     _Server().run()
+
+
+# -- data protection ---------------------------------------------------------------------------------------------
+@main.group()
+def retention() -> None:
+    """Anonymise answers of closed rounds after their retention period (run daily from cron)."""
+
+
+@retention.command("apply")
+@click.option("--dry-run", is_flag=True, help="Say what would be anonymised, change nothing.")
+def retention_apply(dry_run: bool) -> None:
+    """Anonymise every closed round past its retention period: free text, names and files go, ratings stay."""
+    from survey.extensions import db as database
+    from survey.services import data_protection
+
+    with app_context() as app:
+        require_schema()
+        result = data_protection.apply_retention(database.session(), int(app.config["RETENTION_DAYS"]),
+                                                 app.config["EVIDENCE_DIR"], dry_run=dry_run)
+    verb = "would anonymise" if dry_run else "anonymised"
+    if not result.rounds:
+        click.echo("no rounds are past their retention period")
+        return
+    click.echo(f"{verb} {len(result.rounds)} round(s) ({', '.join(result.rounds)}): {result.answers} answers, "
+               f"{result.files} evidence files")
+
+
+@main.group()
+def person() -> None:
+    """A person's data: export it (subject access) or erase it."""
+
+
+@person.command("export")
+@click.argument("email")
+@click.option("--out", type=click.Path(path_type=Path), help="Write the JSON here instead of standard output.")
+def person_export(email: str, out: Path | None) -> None:
+    """Export everything held about a person as JSON."""
+    from survey.extensions import db as database
+    from survey.services import data_protection
+
+    with app_context():
+        require_schema()
+        found = data_protection.find(database.session(), email)
+        if found is None:
+            fail(f"no person with the email {email}")
+        content = json.dumps(data_protection.export_person(database.session(), found), indent=2) + "\n"
+    _write(content, out)
+
+
+@person.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Confirm: the erasure cannot be undone.")
+def person_erase(email: str, yes: bool) -> None:
+    """Erase a person: name and email removed, sign-in ended, roles removed; records kept under a pseudonym."""
+    from survey.extensions import db as database
+    from survey.services import data_protection
+
+    if not yes:
+        fail("erasure cannot be undone: add --yes to confirm")
+    with app_context():
+        require_schema()
+        found = data_protection.find(database.session(), email)
+        if found is None:
+            fail(f"no person with the email {email}")
+        person_id = found.id
+        data_protection.erase_person(database.session(), found)
+    click.echo(f"erased person {person_id} ({email})")

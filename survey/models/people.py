@@ -80,6 +80,7 @@ class Person(Base):
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created]
     last_sign_in_at: Mapped[dt.datetime | None]
+    erased_at: Mapped[dt.datetime | None]
 
     roles: Mapped[list[RoleAssignment]] = relationship(back_populates="person", cascade="all, delete-orphan")
 

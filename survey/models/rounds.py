@@ -45,6 +45,9 @@ class Round(Base):
     opened_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
     published_at: Mapped[dt.datetime | None]
+    # Days after closing when the free text of answers is anonymised (None: the installation's default).
+    retention_days: Mapped[int | None]
+    anonymised_at: Mapped[dt.datetime | None]
 
     partnership: Mapped[Partnership] = relationship()
     definition_version: Mapped[DefinitionVersion] = relationship()
