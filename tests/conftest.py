@@ -10,9 +10,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from sqlalchemy.engine import make_url
 from survey import create_app
 from survey.db import make_engine
 from survey.migrate import upgrade
+from tests.pg_cluster import PostgresMissing, free_port, throwaway_cluster
 
 pytest_plugins = ["tests.fixtures_demo"]
 
@@ -32,17 +30,7 @@ _counter = itertools.count()
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pg_bin() -> Path:
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (candidate / "initdb").exists():
-            return candidate
-    pytest.fail("PostgreSQL is required for the database tests: install the `postgresql` package "
-                "(apt-get install postgresql) or set SURVEY_TEST_POSTGRES_URL", pytrace=False)
+    return free_port()
 
 
 @pytest.fixture(scope="session")
@@ -52,26 +40,15 @@ def postgres_admin_url() -> Iterator[str]:
     if given:
         yield given
         return
-    pg_bin = _pg_bin()
-    root = Path(tempfile.mkdtemp(prefix="survey-pg-"))
-    data = root / "data"
-    as_root = os.geteuid() == 0
-    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
-    if as_root:
-        shutil.chown(root, "postgres")
-    port = _free_port()
-    subprocess.run([*prefix, str(pg_bin / "initdb"), "-D", str(data), "-A", "trust", "-E", "UTF8",
-                    "--locale=C.UTF-8", "-U", "postgres"], check=True, capture_output=True)
-    options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off -c max_connections=200")
-    subprocess.run([*prefix, str(pg_bin / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"), "-o", options,
-                    "start"], check=True, capture_output=True)
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        cluster = throwaway_cluster()
+        url = cluster.__enter__()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield url
     finally:
-        subprocess.run([*prefix, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import datetime as dt
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,17 +34,12 @@ from survey.models import (
 from survey.services import demo as demo_service
 from survey.services.catalogue import load_catalogue
 from survey.services.definitions import ensure_version
+from tests.pg_cluster import free_port
 from tests.web.forms import csrf_token, form_data
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 AGENCIES = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

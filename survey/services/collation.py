@@ -1,0 +1,63 @@
+"""A round's answers from the database to collated figures, through the one scoring function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey import scoring
+from survey.definitions import Questionnaire
+from survey.models import Answer, Return, ReturnState, Round
+from survey.services.definitions import questionnaire_of
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRatings:
+    """The ratings of a round as int8 codes (returns x statements; 0 = not rated)."""
+
+    questionnaire: Questionnaire
+    layout: scoring.Layout
+    return_ids: tuple[int, ...]
+    codes: npt.NDArray[np.int8]
+
+
+def round_ratings(session: Session, round_id: int, submitted_only: bool = True) -> RoundRatings:
+    """Fetch a round's ratings straight into a code matrix (columns fetched as tuples: no ORM objects)."""
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise LookupError(f"no round {round_id}")
+    questionnaire = questionnaire_of(round_.definition_version)
+    layout = scoring.layout_for(questionnaire)
+    returns = select(Return.id).where(Return.round_id == round_id)
+    if submitted_only:
+        returns = returns.where(Return.state == ReturnState.SUBMITTED)
+    return_ids = tuple(session.scalars(returns.order_by(Return.id)))
+    row_of = {rid: i for i, rid in enumerate(return_ids)}
+    column_of = {sid: j for j, sid in enumerate(layout.statement_ids)}
+    code_of = {value: k for k, value in enumerate(layout.values, start=1)}
+    codes = np.zeros((len(return_ids), len(layout.statement_ids)), dtype=np.int8)
+    if return_ids:
+        rows = session.execute(
+            select(Answer.return_id, Answer.statement_id, Answer.rating)
+            .join(Return, Return.id == Answer.return_id)
+            .where(Return.round_id == round_id, Answer.rating.is_not(None), Answer.not_applicable.is_(False))
+        )
+        r_index, c_index, k_index = [], [], []
+        for return_id, statement_id, rating in rows:
+            row, column, code = row_of.get(return_id), column_of.get(statement_id), code_of.get(rating)
+            if row is not None and column is not None and code is not None:
+                r_index.append(row)
+                c_index.append(column)
+                k_index.append(code)
+        codes[r_index, c_index] = k_index
+    return RoundRatings(questionnaire, layout, return_ids, codes)
+
+
+def collate_round(session: Session, round_id: int, submitted_only: bool = True) -> list[scoring.Figures]:
+    """Figures for every statement, duty and section of a round (submitted returns only, by default)."""
+    ratings = round_ratings(session, round_id, submitted_only)
+    return scoring.collate_codes(ratings.codes, ratings.layout)
