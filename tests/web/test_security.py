@@ -33,6 +33,7 @@ AGENCY_PAGE = {"anonymous": 302, "contributor A": 200, "lead A": 200, "contribut
                "chair": 403, "admin": 403}
 GET_EXPECTED: dict[str, dict[str, int]] = {
     "main.home": PUBLIC, "main.questionnaire": PUBLIC, "main.accessibility": PUBLIC, "main.health": PUBLIC,
+    "main.live": PUBLIC,
     "assets_file": PUBLIC, "static": PUBLIC,
     "auth.sign_in": PUBLIC, "auth.forgot_password": PUBLIC,
     "auth.set_password": dict.fromkeys(ROLES, 400),

@@ -34,6 +34,12 @@ def accessibility() -> str:
     return render_template("main/accessibility.html")
 
 
+@bp.route("/livez")
+def live() -> Any:
+    """Liveness: the process answers (no database involved)."""
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
 @bp.route("/healthz")
 def health() -> Any:
     """Liveness and database check for load balancers and monitoring."""

@@ -1,0 +1,149 @@
+"""HTTP under gunicorn with 16 concurrent connections: a form page and an answer save beside a bare page.
+
+Run: .venv/bin/python benchmarks/bench_http.py [--seconds 8] [--workers 4] [--connections 16]
+
+The app runs on SQLite with the demo data under gunicorn (sync workers) on loopback. A bounded Python load
+generator keeps 16 connections busy for a fixed time per scenario. Targets: form page throughput >= 0.5x the
+bare page on the same server; p99 of a save < 100 ms at 16 connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from click.testing import CliRunner  # noqa: E402
+
+from survey.cli import main as cli  # noqa: E402
+from tests.reliability.conftest import Client, Gunicorn  # noqa: E402
+from tests.web.forms import form_data  # noqa: E402
+
+# Agencies with a return in the demo's open Section 11 round (education answers only the closed round).
+AGENCIES = ["childrens-services", "police", "ccg", "hospital", "mental-health", "probation", "crc", "cafcass",
+            "schools"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run(name: str, port: int, connections: int, seconds: float, setup, step) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Keep `connections` clients busy for `seconds`; return throughput and latency."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start_gate = threading.Barrier(connections)
+    deadline = [0.0]
+
+    def worker(index: int) -> None:
+        client = Client(port, timeout=30)
+        state = setup(client, index)
+        start_gate.wait()
+        if index == 0:
+            deadline[0] = time.monotonic() + seconds
+        while not deadline[0]:
+            time.sleep(0.001)
+        mine: list[float] = []
+        n = 0
+        while time.monotonic() < deadline[0] and n < 100_000:
+            elapsed, ok = step(client, state, n)
+            n += 1
+            if ok:
+                mine.append(elapsed)
+            else:
+                with lock:
+                    errors.append(name)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"rps": len(latencies) / seconds, "p50": percentile(latencies, 0.5) * 1000,
+            "p99": percentile(latencies, 0.99) * 1000, "mean": statistics.fmean(latencies) * 1000,
+            "errors": len(errors), "n": len(latencies)}
+
+
+def timed(client: Client, method: str, path: str, data: dict[str, str] | None = None) -> tuple[float, int]:
+    start = time.perf_counter()
+    status, _, _ = client.request(method, path, data)
+    return time.perf_counter() - start, status
+
+
+def main() -> None:
+    """Start the server, run the scenarios, print each beside the bare page."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.sqlite"
+        env = {"SURVEY_DATABASE_URL": url}
+        for command in (["db", "upgrade"], ["demo"]):
+            result = CliRunner().invoke(cli, command, env=env)
+            assert result.exit_code == 0, result.output
+        server = Gunicorn(url, smtp_port=1, workers=args.workers)
+        server.start()
+        try:
+            probe = Client(server.port)
+            probe.sign_in("lead.police@demo.example")
+            _, _, home = probe.request("GET", "/agency/")
+            police_return = int(home.split('/agency/returns/')[1].split('"')[0])
+
+            def sign_in(client: Client, index: int) -> dict[str, object]:
+                agency = AGENCIES[index % len(AGENCIES)]
+                person = ("staff" if index < len(AGENCIES) else "officer") + f".{agency}@demo.example"
+                # Open rounds are listed first on the agency home page.
+                client.sign_in(person)
+                _, _, page = client.request("GET", "/agency/")
+                rid = int(page.split('/agency/returns/')[1].split('"')[0])
+                statement = "supervision-1" if index < len(AGENCIES) else "supervision-2"
+                return {"path": f"/agency/returns/{rid}/duties/supervision", "statement": statement}
+
+            def bare(client: Client, state: object, n: int) -> tuple[float, bool]:
+                elapsed, status = timed(client, "GET", "/livez")
+                return elapsed, status == 200
+
+            def form_page(client: Client, state: dict[str, object], n: int) -> tuple[float, bool]:
+                elapsed, status = timed(client, "GET", str(state["path"]))
+                return elapsed, status == 200
+
+            def save(client: Client, state: dict[str, object], n: int) -> tuple[float, bool]:
+                _, _, page = client.request("GET", str(state["path"]))
+                data = form_data(page)
+                data.update({f"commentary-{state['statement']}": f"save {n}", "action": "later"})
+                elapsed, status = timed(client, "POST", str(state["path"]), data)
+                return elapsed, status == 302
+
+            results = {
+                "bare page (/livez)": run("bare", server.port, args.connections, args.seconds,
+                                          lambda c, i: None, bare),
+                "duty form page (GET)": run("form", server.port, args.connections, args.seconds, sign_in,
+                                             form_page),
+                "answer save (POST)": run("save", server.port, args.connections, args.seconds, sign_in, save),
+            }
+        finally:
+            server.stop()
+    base = results["bare page (/livez)"]["rps"]
+    print(f"gunicorn sync x{args.workers}, SQLite, {args.connections} connections, {args.seconds:.0f} s each "
+          f"(police return {police_return})")
+    print(f"  {'scenario':24} {'req/s':>8} {'vs bare':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, r in results.items():
+        print(f"  {name:24} {r['rps']:8.0f} {r['rps'] / base:7.2f}x {r['p50']:8.1f} {r['p99']:8.1f} "
+              f"{r['errors']:7.0f}")
+    print("  targets: form page >= 0.5x the bare page; save p99 < 100 ms")
+
+
+if __name__ == "__main__":
+    main()
