@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +45,61 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
+    lock_path = f"{parsed.database}.writer-lock" if parsed.database not in (None, "", ":memory:") else None
+
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        if not write_intent.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        if lock_path is not None:
+            _queue_for_write(connection.connection.dbapi_connection, lock_path)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    def _after_commit(connection: Any) -> None:
+        _leave_queue(connection.connection.dbapi_connection)
+
+    @event.listens_for(engine, "rollback")
+    def _after_rollback(connection: Any) -> None:
+        _leave_queue(connection.connection.dbapi_connection)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        _leave_queue(dbapi_connection)
 
     return engine
+
+
+# Writers queue for SQLite's write lock on an OS file lock polled every millisecond: SQLite's own busy handler
+# sleeps up to 100 ms between tries, which made the slowest saves wait far longer than the lock was held.
+_HELD: dict[int, int] = {}
+
+
+def _queue_for_write(dbapi_connection: Any, lock_path: str) -> None:
+    key = id(dbapi_connection)
+    if key in _HELD:
+        return
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _HELD[key] = fd
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                # Give up queueing and let SQLite's busy timeout decide; never deadlock here.
+                os.close(fd)
+                return
+            time.sleep(0.001)
+
+
+def _leave_queue(dbapi_connection: Any) -> None:
+    fd = _HELD.pop(id(dbapi_connection), None)
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 class Database:
