@@ -352,3 +352,158 @@ def person_erase(email: str, yes: bool) -> None:
         person_id = found.id
         data_protection.erase_person(database.session(), found)
     click.echo(f"erased person {person_id} ({email})")
+
+
+# -- rounds ------------------------------------------------------------------------------------------------------
+@main.group("round")
+def round_group() -> None:
+    """Create, open, close and follow rounds."""
+
+
+def _date(value: str, name: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name} must be a date like 2026-04-01, not {value!r}")
+
+
+@round_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def round_list(fmt: str) -> None:
+    """One row per round: id, partnership, questionnaire, title, state, returns submitted of total."""
+    from survey.extensions import db as database
+    from survey.services import rounds
+
+    with app_context():
+        require_schema()
+        rows = rounds.list_rounds(database.session())
+    if fmt == "json":
+        click.echo(json.dumps([r.to_json() for r in rows], indent=2))
+        return
+    table = [("id", "partnership", "questionnaire", "title", "state", "submitted")]
+    table += [(str(r.id), r.partnership, r.questionnaire, r.title, r.state, f"{r.submitted} of {r.returns}")
+              for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(6)]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@round_group.command("create")
+@click.option("--partnership", required=True, help="The partnership's short name (slug), e.g. southend.")
+@click.option("--questionnaire", "questionnaire_id", required=True, help="Questionnaire id, e.g. section-11-audit.")
+@click.option("--title", required=True, help="e.g. 'Section 11 audit 2026'.")
+@click.option("--opens", required=True, help="Opening date, YYYY-MM-DD.")
+@click.option("--deadline", required=True, help="Deadline, YYYY-MM-DD.")
+@click.option("--agency", "agencies", multiple=True, help="An agency's name (repeat); default: all active agencies.")
+def round_create(partnership: str, questionnaire_id: str, title: str, opens: str, deadline: str,
+                 agencies: tuple[str, ...]) -> None:
+    """Create a draft round, pinning the questionnaire's current version."""
+    from sqlalchemy import select
+
+    from survey.extensions import db as database
+    from survey.models import Agency, Partnership, PartnershipAgency
+    from survey.services import rounds
+
+    opens_on, deadline_on = _date(opens, "--opens"), _date(deadline, "--deadline")
+    with app_context() as app:
+        require_schema()
+        session = database.session()
+        found = session.scalar(select(Partnership).where(Partnership.slug == partnership))
+        if found is None:
+            fail(f"no partnership {partnership!r}")
+        questionnaire = app.extensions["survey_catalogue"].get(questionnaire_id)
+        if questionnaire is None:
+            known = ", ".join(q.id for q in app.extensions["survey_catalogue"])
+            fail(f"no questionnaire {questionnaire_id!r} (known: {known})")
+        members = {a.name: a for a in session.scalars(
+            select(Agency).join(PartnershipAgency).where(PartnershipAgency.partnership_id == found.id))}
+        if agencies:
+            unknown = [a for a in agencies if a not in members]
+            if unknown:
+                fail(f"unknown agencies for {found.name}: {', '.join(unknown)}")
+            chosen = [members[a].id for a in agencies]
+        else:
+            chosen = [a.id for a in members.values() if a.active]
+        try:
+            created = rounds.create_round(session, found, questionnaire, title, opens_on, deadline_on, chosen)
+        except rounds.RoundError as exc:
+            fail(str(exc))
+        click.echo(f"created round {created.id}: {created.title} ({len(chosen)} agencies, draft)")
+
+
+@round_group.command("open")
+@click.argument("round_id", type=int)
+def round_open(round_id: int) -> None:
+    """Open a draft round and email everyone in its agencies (invitations for people without a password)."""
+    from survey.extensions import db as database
+    from survey.services import invitations, mail, rounds
+
+    with app_context() as app:
+        require_schema()
+        session = database.session()
+        try:
+            found = rounds.get_round(session, round_id)
+            sent = rounds.open_round(session, found, mail.SmtpSettings.from_config(app.config),
+                                     invitations.composer(session, app.config))
+        except rounds.RoundError as exc:
+            fail(str(exc))
+        click.echo(f"opened round {round_id}; {sent} emails sent")
+
+
+@round_group.command("close")
+@click.argument("round_id", type=int)
+def round_close(round_id: int) -> None:
+    """Close an open round: its returns become read-only for good."""
+    from survey.extensions import db as database
+    from survey.services import rounds
+
+    with app_context():
+        require_schema()
+        try:
+            rounds.close_round(database.session(), rounds.get_round(database.session(), round_id))
+        except rounds.RoundError as exc:
+            fail(str(exc))
+        click.echo(f"closed round {round_id}")
+
+
+@round_group.command("status")
+@click.argument("round_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def round_status(round_id: int, fmt: str) -> None:
+    """Each agency's progress: status, share answered, last activity, submitted on and by."""
+    from survey.extensions import db as database
+    from survey.services import rounds
+
+    with app_context():
+        require_schema()
+        try:
+            report = rounds.status(database.session(), rounds.get_round(database.session(), round_id))
+        except rounds.RoundError as exc:
+            fail(str(exc))
+    rows = [{"agency": r.agency, "status": r.status, "answered": r.answered, "statements": r.statements,
+             "percent": r.percent, "last_activity": r.last_activity.isoformat() if r.last_activity else None,
+             "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
+             "submitted_by": r.submitted_by, "deadline": r.deadline.isoformat()} for r in report.rows]
+    if fmt == "json":
+        click.echo(json.dumps({"round": round_id, "title": report.round.title, "state": report.round.state.value,
+                               "submitted": report.submitted, "returns": len(rows),
+                               "percent_returned": report.percent_returned, "agencies": rows}, indent=2))
+        return
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["agency"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    click.echo(f"{report.round.title} ({report.round.state.value}): {report.submitted} of {len(rows)} returned "
+               f"({report.percent_returned}%)")
+    width = max((len(r["agency"]) for r in rows), default=6)
+    for r in rows:
+        click.echo(f"  {r['agency'].ljust(width)}  {r['status']:<11} {r['percent']:>3}% answered"
+                   f"{'  submitted by ' + r['submitted_by'] if r['submitted_by'] else ''}")

@@ -1,0 +1,28 @@
+"""The emails that open a round: an invitation with a password link for new people, a notice for others."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from sqlalchemy.orm import Session
+
+from survey.models import Person, Round
+from survey.services import accounts, mail
+
+
+def composer(session: Session, config: Any) -> Any:
+    """A function writing the opening email for one person (needs an app context for the templates)."""
+    base = str(config["BASE_URL"]).rstrip("/")
+
+    def compose(person: Person, round_: Round, agency: str) -> mail.Outgoing:
+        link = None
+        if not person.password_hash:
+            token = accounts.issue_link_token(session, person, "invite", config["SECRET_KEY"])
+            link = f"{base}/set-password/invite/{token}"
+        body = render_template("emails/round_opened.txt", person=person, round=round_, agency=agency,
+                               invite_link=link, home=f"{base}/agency/", days=accounts.INVITATION_DAYS)
+        subject = f"{'Invitation: ' if link else ''}{round_.title} is open for {agency}"
+        return mail.Outgoing(person.email, subject, body, "invitation" if link else "round_opened", round_.id)
+
+    return compose

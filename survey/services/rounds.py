@@ -1,0 +1,222 @@
+"""Rounds: create (pinning the questionnaire's current version), open with invitations, close, and report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from survey.definitions import Questionnaire
+from survey.models import (
+    Agency,
+    Answer,
+    AuditEvent,
+    Partnership,
+    PartnershipAgency,
+    Person,
+    Return,
+    ReturnState,
+    RoleAssignment,
+    Round,
+    RoundState,
+    as_utc,
+    utcnow,
+)
+from survey.services import mail
+from survey.services.definitions import ensure_version, questionnaire_of
+
+
+class RoundError(Exception):
+    """A request about a round that cannot be done; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRow:
+    """One line of `survey round list` and the managers' list of rounds."""
+
+    id: int
+    partnership: str
+    questionnaire: str
+    title: str
+    state: str
+    submitted: int
+    returns: int
+
+    def to_json(self) -> dict[str, object]:
+        """The public JSON object."""
+        return {"id": self.id, "partnership": self.partnership, "questionnaire": self.questionnaire,
+                "title": self.title, "state": self.state, "submitted": self.submitted, "returns": self.returns}
+
+
+Status = Literal["not started", "draft", "submitted", "reopened", "overdue"]
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyStatus:
+    """One agency's line on a round's dashboard."""
+
+    return_id: int
+    agency: str
+    status: Status
+    answered: int
+    statements: int
+    last_activity: dt.datetime | None
+    submitted_at: dt.datetime | None
+    submitted_by: str
+    deadline: dt.date
+
+    @property
+    def percent(self) -> int:
+        """Share of statements answered, as a whole percentage."""
+        return round(100 * self.answered / self.statements) if self.statements else 0
+
+
+@dataclass(frozen=True, slots=True)
+class RoundStatus:
+    """A round's dashboard."""
+
+    round: Round
+    rows: tuple[AgencyStatus, ...]
+
+    @property
+    def submitted(self) -> int:
+        """Returns submitted."""
+        return sum(r.status == "submitted" for r in self.rows)
+
+    @property
+    def percent_returned(self) -> int:
+        """Share of returns submitted."""
+        return round(100 * self.submitted / len(self.rows)) if self.rows else 0
+
+
+def list_rounds(session: Session, partnership_ids: Iterable[int] | None = None) -> list[RoundRow]:
+    """Every round (or those of some partnerships), newest first, with submitted and total returns."""
+    query = select(Round).options(selectinload(Round.partnership), selectinload(Round.definition_version))
+    if partnership_ids is not None:
+        query = query.where(Round.partnership_id.in_(list(partnership_ids)))
+    rounds = session.scalars(query.order_by(Round.id.desc())).all()
+    totals = dict(session.execute(select(Return.round_id, func.count()).group_by(Return.round_id)).all())
+    submitted = dict(session.execute(select(Return.round_id, func.count()).where(
+        Return.state == ReturnState.SUBMITTED).group_by(Return.round_id)).all())
+    return [RoundRow(r.id, r.partnership.name, r.definition_version.questionnaire_id, r.title, r.state.value,
+                     submitted.get(r.id, 0), totals.get(r.id, 0)) for r in rounds]
+
+
+def get_round(session: Session, round_id: int) -> Round:
+    """A round by id, or RoundError."""
+    found = session.get(Round, round_id)
+    if found is None:
+        raise RoundError(f"there is no round {round_id}; `survey round list` shows the rounds")
+    return found
+
+
+def create_round(session: Session, partnership: Partnership, questionnaire: Questionnaire, title: str,
+                 opens_on: dt.date, deadline: dt.date, agency_ids: Iterable[int], by_person_id: int | None = None
+                 ) -> Round:
+    """Create a draft round pinning the questionnaire's current version, with a return per agency."""
+    title = title.strip()
+    if not title:
+        raise RoundError("Enter a title for the round, for example 'Board self-assessment 2026'")
+    if len(title) > 200:
+        raise RoundError("The title must be 200 characters or fewer")
+    if deadline < opens_on:
+        raise RoundError("The deadline must be the same as or after the opening date")
+    members = set(session.scalars(select(PartnershipAgency.agency_id).where(
+        PartnershipAgency.partnership_id == partnership.id)))
+    wanted = list(dict.fromkeys(agency_ids))
+    outsiders = [a for a in wanted if a not in members]
+    if outsiders:
+        names = session.scalars(select(Agency.name).where(Agency.id.in_(outsiders))).all()
+        raise RoundError(f"Not agencies of {partnership.name}: {', '.join(names) or outsiders}")
+    inactive = session.scalars(select(Agency.name).where(Agency.id.in_(wanted), Agency.active.is_(False))).all()
+    if inactive:
+        raise RoundError(f"Deactivated agencies cannot take part: {', '.join(inactive)}")
+    round_ = Round(partnership=partnership, definition_version=ensure_version(session, questionnaire), title=title,
+                   opens_on=opens_on, deadline=deadline, state=RoundState.DRAFT)
+    session.add(round_)
+    for agency_id in wanted:
+        session.add(Return(round=round_, agency_id=agency_id, state=ReturnState.NOT_STARTED))
+    session.flush()
+    session.add(AuditEvent(person_id=by_person_id, action="round.created", round_id=round_.id, object_type="round",
+                           object_id=str(round_.id), new={"title": title, "agencies": len(wanted)}))
+    session.commit()
+    return round_
+
+
+def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
+               compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None = None) -> int:
+    """Open a draft round and email everyone in its agencies; returns how many emails were sent.
+
+    `compose(person, round, agency_name)` writes each email (the web and CLI supply links and wording)."""
+    if round_.state is RoundState.OPEN:
+        raise RoundError(f"Round {round_.id} is already open")
+    if round_.state is RoundState.CLOSED:
+        raise RoundError(f"Round {round_.id} is closed; a closed round cannot be opened again")
+    if not round_.returns:
+        raise RoundError("A round needs at least one agency before it can open")
+    recipients = session.execute(
+        select(Person, Agency.name).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .join(Agency, Agency.id == RoleAssignment.agency_id)
+        .where(RoleAssignment.agency_id.in_([r.agency_id for r in round_.returns]), Person.active.is_(True))
+        .order_by(Person.id)
+    ).all()
+    seen: dict[int, tuple[Person, str]] = {}
+    for person, agency_name in recipients:
+        seen.setdefault(person.id, (person, agency_name))
+    round_.state = RoundState.OPEN
+    round_.opened_at = utcnow()
+    session.add(AuditEvent(person_id=by_person_id, action="round.opened", round_id=round_.id, object_type="round",
+                           object_id=str(round_.id)))
+    messages = [compose(person, round_, agency) for person, agency in seen.values()]
+    try:
+        mail.send(session, settings, messages)
+    except mail.MailError as exc:
+        session.rollback()
+        raise RoundError(f"The round was not opened: {exc}. Check the email settings and try again.") from None
+    session.commit()
+    return len(messages)
+
+
+def close_round(session: Session, round_: Round, by_person_id: int | None = None) -> None:
+    """Close an open round: read-only for everyone, for good."""
+    if round_.state is RoundState.CLOSED:
+        raise RoundError(f"Round {round_.id} is already closed")
+    if round_.state is RoundState.DRAFT:
+        raise RoundError(f"Round {round_.id} has not been opened; open it first, or leave it as a draft")
+    round_.state = RoundState.CLOSED
+    round_.closed_at = utcnow()
+    session.add(AuditEvent(person_id=by_person_id, action="round.closed", round_id=round_.id, object_type="round",
+                           object_id=str(round_.id)))
+    session.commit()
+
+
+def status(session: Session, round_: Round, today: dt.date | None = None) -> RoundStatus:
+    """Each agency's progress in a round."""
+    today = today or dt.date.today()
+    statements = len(questionnaire_of(round_.definition_version).statement_ids())
+    returns = session.scalars(select(Return).where(Return.round_id == round_.id)
+                              .options(selectinload(Return.agency), selectinload(Return.submitted_by))).all()
+    answered = dict(session.execute(
+        select(Answer.return_id, func.count()).join(Return, Return.id == Answer.return_id)
+        .where(Return.round_id == round_.id, Answer.rating.is_not(None) | Answer.not_applicable.is_(True))
+        .group_by(Answer.return_id)).all())
+    activity = dict(session.execute(
+        select(Answer.return_id, func.max(Answer.updated_at)).join(Return, Return.id == Answer.return_id)
+        .where(Return.round_id == round_.id).group_by(Answer.return_id)).all())
+    rows = []
+    for ret in returns:
+        deadline = ret.deadline_extended_to or round_.deadline
+        state: Status = {"not_started": "not started", "draft": "draft", "submitted": "submitted",
+                         "reopened": "reopened"}[ret.state.value]  # type: ignore[assignment]
+        if state != "submitted" and round_.state is RoundState.OPEN and deadline < today:
+            state = "overdue"
+        last = activity.get(ret.id)
+        rows.append(AgencyStatus(ret.id, ret.agency.name, state, answered.get(ret.id, 0), statements,
+                                 as_utc(last) if last else None, as_utc(ret.submitted_at) if ret.submitted_at else None,
+                                 ret.declaration_name if ret.submitted_at else "", deadline))
+    rows.sort(key=lambda r: r.agency)
+    return RoundStatus(round_, tuple(rows))
