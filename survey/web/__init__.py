@@ -14,10 +14,12 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.agency.views import bp as agency_bp
     from survey.web.auth.views import bp as auth_bp
     from survey.web.main.views import bp as main_bp
+    from survey.web.manager.views import bp as manager_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(agency_bp)
+    app.register_blueprint(manager_bp)
 
     @app.template_filter("rating")
     def rating_label(value: float, questionnaire: Any) -> str:

@@ -44,6 +44,10 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
     "agency.submitted": {**AGENCY_PAGE, "contributor A": 302, "lead A": 302},  # not submitted yet
     "agency.conflict": {**AGENCY_PAGE, "contributor A": 404, "lead A": 404},  # no such conflict token
 }
+MANAGER_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 200,
+                "chair": 403, "admin": 403}
+GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager.dashboard", "manager.dashboard_csv",
+                                   "manager.open_round", "manager.close_round"], MANAGER_PAGE))
 POST_ONLY = {"auth.sign_out", "agency.autosave", "agency.remove_evidence"}
 
 
@@ -65,8 +69,13 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
                      content_type="multipart/form-data").status_code == 302
     with app.app_context():
         file_id = db.session.scalar(select(EvidenceFile.id))
-    values = {"return_id": rid, "duty_id": "supervision", "file_id": file_id, "questionnaire_id": "section-11-audit",
-              "purpose": "reset", "token": "not-a-real-token", "filename": "app.css"}
+    with app.app_context():
+        from survey.models import Round, RoundState
+
+        round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+    values = {"round_id": round_id, "return_id": rid, "duty_id": "supervision", "file_id": file_id,
+              "questionnaire_id": "section-11-audit", "purpose": "reset", "token": "not-a-real-token",
+              "filename": "app.css"}
     return {"clients": clients, "values": values, "rid": rid}
 
 

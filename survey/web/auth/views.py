@@ -21,6 +21,8 @@ PURPOSES = {"invite": "Create your password", "reset": "Reset your password"}
 def home_for(user: SignedIn) -> str:
     """Where a person lands after signing in."""
     principal = user.principal
+    if principal.is_manager:
+        return url_for("manager.home")
     if principal.is_agency_user:
         return url_for("agency.home")
     return url_for("main.home")

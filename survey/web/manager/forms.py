@@ -1,0 +1,47 @@
+"""Board manager forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from survey.web.agency.forms import GovDateField
+
+
+class RoundForm(FlaskForm):  # type: ignore[misc]
+    """Create a round."""
+
+    partnership = SelectField("Partnership", coerce=int)
+    questionnaire = SelectField("Questionnaire", validators=[InputRequired("Choose a questionnaire")])
+    title = StringField("Title", validators=[InputRequired("Enter a title for the round"),
+                                             Length(max=200, message="The title must be 200 characters or fewer")])
+    opens_on = GovDateField("Opening date")
+    deadline = GovDateField("Deadline")
+    agencies = SelectMultipleField("Agencies taking part", coerce=int)
+
+    def set_choices(self, partnerships: list[tuple[int, str]], questionnaires: list[tuple[str, str]],
+                    agencies: list[tuple[int, str]]) -> None:
+        """Fill the choices from the manager's partnerships, the catalogue and the partnership's agencies."""
+        self.partnership.choices = [SelectChoice(value, label) for value, label in partnerships]
+        self.questionnaire.choices = [SelectChoice(value, label) for value, label in questionnaires]
+        self.agencies.choices = [SelectChoice(value, label) for value, label in agencies]
+
+    def validate_opens_on(self, field: Any) -> None:
+        if field.data is None and not field.process_errors:
+            raise ValidationError("Enter the opening date")
+
+    def validate_deadline(self, field: Any) -> None:
+        if field.data is None and not field.process_errors:
+            raise ValidationError("Enter the deadline")
+        opens = self.opens_on.data
+        if isinstance(field.data, dt.date) and isinstance(opens, dt.date) and field.data < opens:
+            raise ValidationError("The deadline must be the same as or after the opening date")
+
+    def validate_agencies(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError("Choose at least one agency")

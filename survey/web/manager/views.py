@@ -1,0 +1,147 @@
+"""Board manager pages: rounds, creating one, the returns dashboard, opening and closing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey.extensions import db, login_manager
+from survey.models import Agency, Partnership, PartnershipAgency, Round
+from survey.services import invitations, mail, rounds
+from survey.web.manager.forms import RoundForm
+
+bp = Blueprint("manager", __name__, url_prefix="/manager")
+
+SORTS = {
+    "agency": lambda r: r.agency.lower(),
+    "status": lambda r: (["overdue", "not started", "draft", "reopened", "submitted"].index(r.status), r.agency),
+    "answered": lambda r: (r.percent, r.agency),
+    "activity": lambda r: (r.last_activity is None, r.last_activity.timestamp() if r.last_activity else 0),
+}
+
+
+@bp.before_request
+def require_manager() -> Any:
+    """Only board managers use these pages."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.principal.is_manager:
+        abort(403)
+    return None
+
+
+def _round(round_id: int) -> Round:
+    found = db.session.get(Round, round_id)
+    if found is None or found.partnership_id not in current_user.principal.manager_partnerships:
+        abort(404)
+    return found
+
+
+@bp.route("/")
+def home() -> str:
+    """The rounds of the manager's partnerships."""
+    rows = rounds.list_rounds(db.session(), current_user.principal.manager_partnerships)
+    return render_template("manager/home.html", rows=rows)
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+def new_round() -> Any:
+    """Create a draft round from a questionnaire."""
+    session = db.session()
+    partnerships = session.scalars(select(Partnership).where(
+        Partnership.id.in_(current_user.principal.manager_partnerships)).order_by(Partnership.name)).all()
+    form = RoundForm()
+    chosen = form.partnership.data if request.method == "POST" and form.partnership.data else partnerships[0].id
+    agencies = session.scalars(select(Agency).join(PartnershipAgency).where(
+        PartnershipAgency.partnership_id == chosen, Agency.active.is_(True)).order_by(Agency.name)).all()
+    catalogue = current_app.extensions["survey_catalogue"]
+    form.set_choices([(p.id, p.name) for p in partnerships], [(q.id, f"{q.title} (version {q.version})")
+                                                               for q in catalogue], [(a.id, a.name) for a in agencies])
+    if request.method == "GET":
+        form.agencies.data = [a.id for a in agencies]
+    if form.validate_on_submit():
+        partnership = next(p for p in partnerships if p.id == form.partnership.data)
+        try:
+            created = rounds.create_round(session, partnership, catalogue.get(form.questionnaire.data),
+                                          form.title.data, form.opens_on.data, form.deadline.data, form.agencies.data,
+                                          current_user.principal.person_id)
+        except rounds.RoundError as exc:
+            form.title.errors = [*form.title.errors, str(exc)]
+        else:
+            flash(f"{created.title} has been created as a draft. Check it, then open it.", "success")
+            return redirect(url_for("manager.dashboard", round_id=created.id))
+    return render_template("manager/new_round.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/rounds/<int:round_id>")
+def dashboard(round_id: int) -> str:
+    """Every agency's return in a round: status, progress, last activity; sortable and filterable."""
+    found = _round(round_id)
+    report = rounds.status(db.session(), found)
+    sort = request.args.get("sort", "agency")
+    wanted = request.args.get("status", "")
+    rows = [r for r in report.rows if not wanted or r.status == wanted]
+    rows.sort(key=SORTS.get(sort, SORTS["agency"]))
+    return render_template("manager/dashboard.html", round=found, report=report, rows=rows, sort=sort,
+                           wanted=wanted, statuses=["not started", "draft", "reopened", "overdue", "submitted"])
+
+
+@bp.route("/rounds/<int:round_id>/status.csv")
+def dashboard_csv(round_id: int) -> Response:
+    """The dashboard as CSV."""
+    found = _round(round_id)
+    report = rounds.status(db.session(), found)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["agency", "status", "answered", "statements", "percent answered", "last activity",
+                     "submitted on", "submitted by", "deadline"])
+    for r in report.rows:
+        writer.writerow([_cell(r.agency), r.status, r.answered, r.statements, r.percent,
+                         r.last_activity.isoformat() if r.last_activity else "",
+                         r.submitted_at.isoformat() if r.submitted_at else "", _cell(r.submitted_by),
+                         r.deadline.isoformat()])
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="round-{found.id}-status.csv"'})
+
+
+def _cell(text: str) -> str:
+    # A spreadsheet would run text starting with = + - @ as a formula: keep it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
+
+
+@bp.route("/rounds/<int:round_id>/open", methods=["GET", "POST"])
+def open_round(round_id: int) -> Any:
+    """Confirm, then open a round and email every agency's people."""
+    found = _round(round_id)
+    if request.method == "POST":
+        session = db.session()
+        try:
+            sent = rounds.open_round(session, found, mail.SmtpSettings.from_config(current_app.config),
+                                     invitations.composer(session, current_app.config),
+                                     current_user.principal.person_id)
+        except rounds.RoundError as exc:
+            flash(str(exc), "info")
+            return redirect(url_for("manager.dashboard", round_id=round_id))
+        flash(f"{found.title} is open. {sent} people have been emailed.", "success")
+        return redirect(url_for("manager.dashboard", round_id=round_id))
+    return render_template("manager/confirm.html", round=found, action="open")
+
+
+@bp.route("/rounds/<int:round_id>/close", methods=["GET", "POST"])
+def close_round(round_id: int) -> Any:
+    """Confirm, then close a round: read-only for everyone, for good."""
+    found = _round(round_id)
+    if request.method == "POST":
+        try:
+            rounds.close_round(db.session(), found, current_user.principal.person_id)
+        except rounds.RoundError as exc:
+            flash(str(exc), "info")
+        else:
+            flash(f"{found.title} is closed. Its returns can no longer be changed.", "success")
+        return redirect(url_for("manager.dashboard", round_id=round_id))
+    return render_template("manager/confirm.html", round=found, action="close")

@@ -1,0 +1,94 @@
+"""The board manager's pages over HTTP: rounds, creating one, the dashboard, opening and closing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Agency, Round, RoundState
+from tests.fixtures_demo import Demo, sign_in
+from tests.web.forms import errors, form_data
+
+
+def manager(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    assert sign_in(client, "manager@demo.example").location == "/manager/"
+    return client
+
+
+def test_rounds_list(app: Flask, demo: Demo) -> None:
+    html = manager(app).get("/manager/").get_data(as_text=True)
+    assert "Board self-assessment" in html and "Section 11 audit" in html and "6 of 6" in html
+
+
+def test_create_a_round_then_open_and_close_it(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    client = manager(app)
+    page = client.get("/manager/rounds/new").get_data(as_text=True)
+    data = form_data(page)
+    assert "agencies" in data, "every agency is ticked to start with"
+    with app.app_context():
+        police = str(db.session.scalar(select(Agency.id).where(Agency.name == "Essex Police")))
+    fields = {"csrf_token": data["csrf_token"], "partnership": data["partnership"],
+              "questionnaire": "section-11-audit", "title": "Section 11 audit 2027", "opens_on-day": "1",
+              "opens_on-month": "2", "opens_on-year": "2027", "deadline-day": "31", "deadline-month": "3",
+              "deadline-year": "2027", "agencies": police}
+    response = client.post("/manager/rounds/new", data=fields)
+    assert response.status_code == 302
+    dashboard = client.get(response.location).get_data(as_text=True)
+    assert "Section 11 audit 2027" in dashboard and "Essex Police" in dashboard and "Open the round" in dashboard
+    round_id = int(re.search(r"/manager/rounds/(\d+)", response.location).group(1))
+    confirm = client.get(f"/manager/rounds/{round_id}/open").get_data(as_text=True)
+    opened = client.post(f"/manager/rounds/{round_id}/open", data=form_data(confirm), follow_redirects=True)
+    assert "is open. 3 people have been emailed." in opened.get_data(as_text=True)
+    assert {str(m["To"]) for m in mailbox.messages} == {"lead.police@demo.example", "staff.police@demo.example",
+                                                       "officer.police@demo.example"}
+    confirm = client.get(f"/manager/rounds/{round_id}/close").get_data(as_text=True)
+    closed = client.post(f"/manager/rounds/{round_id}/close", data=form_data(confirm), follow_redirects=True)
+    assert "is closed" in closed.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Round, round_id).state is RoundState.CLOSED
+    again = client.post(f"/manager/rounds/{round_id}/close", data=form_data(confirm), follow_redirects=True)
+    assert "is already closed" in again.get_data(as_text=True)
+
+
+def test_create_round_bad_input(app: Flask, demo: Demo) -> None:
+    client = manager(app)
+    data = form_data(client.get("/manager/rounds/new").get_data(as_text=True))
+    fields = {"csrf_token": data["csrf_token"], "partnership": data["partnership"], "questionnaire": "nope",
+              "title": "", "opens_on-day": "1", "opens_on-month": "4", "opens_on-year": "2027",
+              "deadline-day": "31", "deadline-month": "3", "deadline-year": "2027"}
+    response = client.post("/manager/rounds/new", data=fields)
+    assert response.status_code == 400
+    assert set(errors(response.get_data(as_text=True))) == {
+        "Not a valid choice.", "Enter a title for the round",
+        "The deadline must be the same as or after the opening date", "Choose at least one agency"}
+    fields.update({"questionnaire": "section-11-audit", "title": "X", "deadline-day": "31", "deadline-month": "2"})
+    response = client.post("/manager/rounds/new", data=fields)
+    assert "Enter a real date, for example 31 3 2027" in errors(response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(Round).where(Round.title == "X")) is None
+
+
+def test_dashboard_sort_filter_and_csv(app: Flask, demo: Demo) -> None:
+    client = manager(app)
+    with app.app_context():
+        round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+        db.session.get(Agency, 1).name = "=HYPERLINK(\"http://evil.example\")"
+        db.session.commit()
+    html = client.get(f"/manager/rounds/{round_id}?status=not+started").get_data(as_text=True)
+    assert "Southend Schools and Colleges" in html and "Essex Police" not in html
+    by_answered = client.get(f"/manager/rounds/{round_id}?sort=answered").get_data(as_text=True)
+    assert by_answered.index("National Probation Service") < by_answered.index("Essex Police")
+    response = client.get(f"/manager/rounds/{round_id}/status.csv")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 9
+    police = next(r for r in rows if r["agency"] == "Essex Police")
+    assert police["status"] == "draft" and police["answered"] == "20" and police["percent answered"] == "67"
+    assert any(r["agency"].startswith("'=HYPERLINK") for r in rows), "formulas are written as text"
