@@ -507,3 +507,36 @@ def round_status(round_id: int, fmt: str) -> None:
     for r in rows:
         click.echo(f"  {r['agency'].ljust(width)}  {r['status']:<11} {r['percent']:>3}% answered"
                    f"{'  submitted by ' + r['submitted_by'] if r['submitted_by'] else ''}")
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="List the reminders due, send nothing.")
+@click.option("--today", "today_text", help="Pretend today is this date (YYYY-MM-DD).")
+def remind(dry_run: bool, today_text: str | None) -> None:
+    """Send the reminders due: before the deadline (SURVEY_REMINDER_DAYS_BEFORE, default 7,1) and when overdue.
+
+    Safe to run from cron every hour: each reminder goes to each person once."""
+    import datetime as dt
+
+    from survey.extensions import db as database
+    from survey.services import invitations, mail, reminders
+
+    today = _date(today_text, "--today") if today_text else dt.date.today()
+    with app_context() as app:
+        require_schema()
+        try:
+            days = [int(x) for x in str(app.config["REMINDER_DAYS_BEFORE"]).split(",") if x.strip()]
+        except ValueError:
+            fail(f"SURVEY_REMINDER_DAYS_BEFORE must be days separated by commas, like 7,1, not "
+                 f"{app.config['REMINDER_DAYS_BEFORE']!r}")
+        try:
+            done = reminders.send_due(database.session(), mail.SmtpSettings.from_config(app.config), today, days,
+                                      invitations.reminder_composer(app.config), dry_run=dry_run)
+        except mail.MailError as exc:
+            fail(f"reminders not sent (nothing marked as sent; the next run tries again): {exc}")
+    people = sum(len(r.recipients) for r in done)
+    verb = "would send" if dry_run else "sent"
+    click.echo(f"{verb} {people} reminder(s) for {len(done)} return(s)")
+    for r in done:
+        click.echo(f"  {r.ret.round.title} – {r.ret.agency.name}: {r.kind.split(':')[1]} "
+                   f"({len(r.recipients)} people)")

@@ -35,6 +35,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PROXY_COUNT": 0,
         "RETENTION_DAYS": 6 * 365,
         "BASE_URL": "http://127.0.0.1:5000",
+        "REMINDER_DAYS_BEFORE": "7,1",
         "SIGN_IN_LIMIT_PER_ADDRESS": "30 per minute",
         "SIGN_IN_LIMIT_PER_ACCOUNT": "10 per 10 minutes",
         "SESSION_MAX_HOURS": 12,

@@ -26,3 +26,20 @@ def composer(session: Session, config: Any) -> Any:
         return mail.Outgoing(person.email, subject, body, "invitation" if link else "round_opened", round_.id)
 
     return compose
+
+
+def reminder_composer(config: Any) -> Any:
+    """A function writing one reminder email (needs an app context for the template)."""
+    base = str(config["BASE_URL"]).rstrip("/")
+
+    def compose(person: Person, reminder: Any) -> mail.Outgoing:
+        ret = reminder.ret
+        body = render_template("emails/reminder.txt", person=person, ret=ret, days_left=reminder.days_left,
+                               link=f"{base}/agency/returns/{ret.id}")
+        when = ("is overdue" if reminder.days_left < 0 else
+                "is due today" if reminder.days_left == 0 else
+                f"is due in {reminder.days_left} day{'s' if reminder.days_left != 1 else ''}")
+        return mail.Outgoing(person.email, f"Reminder: {ret.round.title} {when} – {ret.agency.name}", body,
+                             reminder.kind, ret.round_id, ret.id)
+
+    return compose

@@ -92,3 +92,18 @@ def test_dashboard_sort_filter_and_csv(app: Flask, demo: Demo) -> None:
     police = next(r for r in rows if r["agency"] == "Essex Police")
     assert police["status"] == "draft" and police["answered"] == "20" and police["percent answered"] == "67"
     assert any(r["agency"].startswith("'=HYPERLINK") for r in rows), "formulas are written as text"
+
+
+def test_remind_those_not_submitted(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    client = manager(app)
+    with app.app_context():
+        round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+    preview = client.get(f"/manager/rounds/{round_id}/remind").get_data(as_text=True)
+    assert "27 people in 9 agencies will get a reminder" in preview and "Reminder: Section 11 audit" in preview
+    assert mailbox.messages == [], "the preview sends nothing"
+    sent = client.post(f"/manager/rounds/{round_id}/remind", data=form_data(preview), follow_redirects=True)
+    assert "27 reminders sent to people in 9 agencies" in sent.get_data(as_text=True)
+    assert len(mailbox.messages) == 27
+    app.config["SMTP_PORT"] = 1
+    failed = client.post(f"/manager/rounds/{round_id}/remind", data=form_data(preview), follow_redirects=True)
+    assert "The reminders were not sent" in failed.get_data(as_text=True)

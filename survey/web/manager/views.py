@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from survey.extensions import db, login_manager
 from survey.models import Agency, Partnership, PartnershipAgency, Round
-from survey.services import invitations, mail, rounds
+from survey.services import invitations, mail, reminders, rounds
 from survey.web.manager.forms import RoundForm
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -145,3 +145,29 @@ def close_round(round_id: int) -> Any:
             flash(f"{found.title} is closed. Its returns can no longer be changed.", "success")
         return redirect(url_for("manager.dashboard", round_id=round_id))
     return render_template("manager/confirm.html", round=found, action="close")
+
+
+@bp.route("/rounds/<int:round_id>/remind", methods=["GET", "POST"])
+def remind(round_id: int) -> Any:
+    """Preview, then send, a reminder to everyone whose agency has not submitted."""
+    found = _round(round_id)
+    session = db.session()
+    due = reminders.not_submitted(session, found)
+    compose = invitations.reminder_composer(current_app.config)
+    if request.method == "POST":
+        if found.state.value != "open":
+            flash("Reminders can only be sent while the round is open.", "info")
+            return redirect(url_for("manager.dashboard", round_id=round_id))
+        messages = [compose(person, r) for r in due for person in r.recipients]
+        try:
+            mail.send(session, mail.SmtpSettings.from_config(current_app.config), messages)
+        except mail.MailError as exc:
+            session.commit()
+            flash(f"The reminders were not sent: {exc}. Nothing has been marked as sent.", "info")
+        else:
+            session.commit()
+            flash(f"{len(messages)} reminders sent to people in {len(due)} agencies.", "success")
+        return redirect(url_for("manager.dashboard", round_id=round_id))
+    sample = compose(due[0].recipients[0], due[0]) if due else None
+    session.rollback()  # composing reads only; nothing from the preview is kept
+    return render_template("manager/remind.html", round=found, due=due, sample=sample)

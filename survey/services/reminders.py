@@ -1,0 +1,87 @@
+"""Reminders: before the deadline and when overdue, each sent once; and a manager's reminder sent on demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from survey.models import EmailMessage, Person, Return, ReturnState, RoleAssignment, Round, RoundState
+from survey.services import mail
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One reminder due: which return, which kind, to whom."""
+
+    ret: Return
+    kind: str
+    days_left: int
+    recipients: tuple[Person, ...]
+
+
+def _recipients(session: Session, agency_id: int) -> tuple[Person, ...]:
+    return tuple(session.scalars(
+        select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.agency_id == agency_id, Person.active.is_(True)).distinct().order_by(Person.id)))
+
+
+def _already_sent(session: Session, return_id: int, kind: str) -> set[str]:
+    return set(session.scalars(select(EmailMessage.to_address).where(
+        EmailMessage.return_id == return_id, EmailMessage.kind == kind, EmailMessage.sent_at.is_not(None))))
+
+
+def due(session: Session, today: dt.date, days_before: Sequence[int]) -> list[Reminder]:
+    """Reminders due today across open rounds; people already sent one of that kind are left out."""
+    out = []
+    returns = session.scalars(select(Return).join(Round).where(
+        Round.state == RoundState.OPEN, Return.state != ReturnState.SUBMITTED)
+        .options(selectinload(Return.round), selectinload(Return.agency)).order_by(Return.id)).all()
+    for ret in returns:
+        deadline = ret.deadline_extended_to or ret.round.deadline
+        days_left = (deadline - today).days
+        if days_left < 0:
+            kind = "reminder:overdue"
+        else:
+            # Only the most urgent reminder that applies: a cron that missed days does not send a backlog.
+            applicable = sorted(n for n in days_before if days_left <= n)
+            if not applicable:
+                continue
+            kind = f"reminder:due-{applicable[0]}"
+        sent = _already_sent(session, ret.id, kind)
+        people = tuple(p for p in _recipients(session, ret.agency_id) if p.email not in sent)
+        if people:
+            out.append(Reminder(ret, kind, days_left, people))
+    return out
+
+
+def send_due(session: Session, settings: mail.SmtpSettings, today: dt.date, days_before: Sequence[int],
+             compose: Callable[[Person, Reminder], mail.Outgoing], dry_run: bool = False) -> list[Reminder]:
+    """Send every due reminder; a failure is recorded as not sent (so the next run tries again) and raised."""
+    reminders = due(session, today, days_before)
+    if dry_run or not reminders:
+        return reminders
+    messages = [compose(person, r) for r in reminders for person in r.recipients]
+    try:
+        mail.send(session, settings, messages)
+    finally:
+        session.commit()
+    return reminders
+
+
+def not_submitted(session: Session, round_: Round) -> list[Reminder]:
+    """Everyone in the agencies of a round whose return is not submitted (for a manager's reminder)."""
+    returns = session.scalars(select(Return).where(Return.round_id == round_.id,
+                                                   Return.state != ReturnState.SUBMITTED)
+                              .options(selectinload(Return.agency)).order_by(Return.id)).all()
+    today = dt.date.today()
+    out = []
+    for ret in returns:
+        people = _recipients(session, ret.agency_id)
+        if people:
+            deadline = ret.deadline_extended_to or round_.deadline
+            out.append(Reminder(ret, "reminder:manual", (deadline - today).days, people))
+    return out
