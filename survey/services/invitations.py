@@ -43,3 +43,16 @@ def reminder_composer(config: Any) -> Any:
                              reminder.kind, ret.round_id, ret.id)
 
     return compose
+
+
+def reopened_composer(config: Any) -> Any:
+    """A function writing the email that tells an agency its return was reopened."""
+    base = str(config["BASE_URL"]).rstrip("/")
+
+    def compose(person: Person, ret: Any) -> mail.Outgoing:
+        body = render_template("emails/reopened.txt", person=person, ret=ret,
+                               link=f"{base}/agency/returns/{ret.id}")
+        return mail.Outgoing(person.email, f"Reopened: {ret.round.title} – {ret.agency.name}", body, "reopened",
+                             ret.round_id, ret.id)
+
+    return compose

@@ -220,3 +220,54 @@ def status(session: Session, round_: Round, today: dt.date | None = None) -> Rou
                                  ret.declaration_name if ret.submitted_at else "", deadline))
     rows.sort(key=lambda r: r.agency)
     return RoundStatus(round_, tuple(rows))
+
+
+def reopen_return(session: Session, ret: Return, reason: str, settings: mail.SmtpSettings,
+                  compose: Callable[[Person, Return], mail.Outgoing], by_person_id: int | None = None) -> int:
+    """Reopen a submitted return with a reason and tell the agency; returns the number of emails sent."""
+    reason = reason.strip()
+    if not reason:
+        raise RoundError("Enter the reason for reopening the return; the agency will see it")
+    if len(reason) > 1000:
+        raise RoundError("The reason must be 1000 characters or fewer")
+    if ret.round.state is not RoundState.OPEN:
+        raise RoundError("Only returns in an open round can be reopened")
+    if ret.state is not ReturnState.SUBMITTED:
+        raise RoundError("Only a submitted return can be reopened")
+    ret.state = ReturnState.REOPENED
+    ret.reopened_reason = reason
+    session.add(AuditEvent(person_id=by_person_id, action="return.reopened", round_id=ret.round_id, return_id=ret.id,
+                           object_type="return", object_id=str(ret.id), new={"reason": reason}))
+    people = session.scalars(select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+                             .where(RoleAssignment.agency_id == ret.agency_id, Person.active.is_(True))
+                             .distinct().order_by(Person.id)).all()
+    messages = [compose(person, ret) for person in people]
+    try:
+        mail.send(session, settings, messages)
+    except mail.MailError:
+        session.commit()  # reopened all the same; the failed emails are recorded for the manager to see
+        raise
+    session.commit()
+    return len(messages)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """One audit event as a manager reads it."""
+
+    at: dt.datetime
+    who: str
+    action: str
+    what: str
+    old: dict[str, object] | None
+    new: dict[str, object] | None
+
+
+def audit_log(session: Session, round_id: int, return_id: int | None = None) -> list[AuditLine]:
+    """The audit events of a round (or of one of its returns), newest first."""
+    query = (select(AuditEvent, Person.name).outerjoin(Person, Person.id == AuditEvent.person_id)
+             .where(AuditEvent.round_id == round_id).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    if return_id is not None:
+        query = query.where(AuditEvent.return_id == return_id)
+    return [AuditLine(as_utc(e.at), name or "the system", e.action, f"{e.object_type} {e.object_id}".strip(),
+                      e.old, e.new) for e, name in session.execute(query.limit(2000))]

@@ -107,3 +107,33 @@ def test_remind_those_not_submitted(app: Flask, demo: Demo, mailbox) -> None:  #
     app.config["SMTP_PORT"] = 1
     failed = client.post(f"/manager/rounds/{round_id}/remind", data=form_data(preview), follow_redirects=True)
     assert "The reminders were not sent" in failed.get_data(as_text=True)
+
+
+def test_reopen_a_submitted_return_and_read_the_audit_log(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    rid = demo.return_id("Southend Borough Council – Children's Services")
+    lead = app.test_client()
+    sign_in(lead, "lead.childrens-services@demo.example")
+    declaration = form_data(lead.get(f"/agency/returns/{rid}/submit").get_data(as_text=True))
+    assert lead.post(f"/agency/returns/{rid}/submit", data={**declaration, "confirm": "y"}).status_code == 302
+    mailbox.messages.clear()
+    client = manager(app)
+    page = client.get(f"/manager/returns/{rid}/reopen").get_data(as_text=True)
+    blank = client.post(f"/manager/returns/{rid}/reopen", data={**form_data(page), "reason": " "})
+    assert blank.status_code == 400 and errors(blank.get_data(as_text=True)) == [
+        "Enter the reason for reopening the return; the agency will see it"]
+    done = client.post(f"/manager/returns/{rid}/reopen",
+                       data={**form_data(page), "reason": "Training figures for 2026 are missing"},
+                       follow_redirects=True)
+    assert "return is reopened and its people have been emailed" in done.get_data(as_text=True)
+    assert len(mailbox.messages) == 3 and "Training figures for 2026 are missing" in \
+        mailbox.body(mailbox.to("lead.childrens-services@demo.example")[0])
+    tasks = lead.get(f"/agency/returns/{rid}").get_data(as_text=True)
+    assert "Reopened by the board manager: Training figures for 2026 are missing" in tasks
+    assert lead.get(f"/agency/returns/{rid}/duties/training").status_code == 200, "editable again"
+    again = client.post(f"/manager/returns/{rid}/reopen", data={**form_data(page), "reason": "again"})
+    assert again.status_code == 400 and "Only a submitted return can be reopened" in again.get_data(as_text=True)
+    log = client.get(f"/manager/returns/{rid}/audit").get_data(as_text=True)
+    assert "return.reopened" in log and "return.submitted" in log and "Board Manager" in log
+    with app.app_context():
+        round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+    assert "return.reopened" in client.get(f"/manager/rounds/{round_id}/audit").get_data(as_text=True)

@@ -171,3 +171,52 @@ def remind(round_id: int) -> Any:
     sample = compose(due[0].recipients[0], due[0]) if due else None
     session.rollback()  # composing reads only; nothing from the preview is kept
     return render_template("manager/remind.html", round=found, due=due, sample=sample)
+
+
+def _return(return_id: int) -> Any:
+    from survey.models import Return
+
+    found = db.session.get(Return, return_id)
+    if found is None or found.round.partnership_id not in current_user.principal.manager_partnerships:
+        abort(404)
+    return found
+
+
+@bp.route("/returns/<int:return_id>/reopen", methods=["GET", "POST"])
+def reopen(return_id: int) -> Any:
+    """Reopen a submitted return with a reason; the agency is emailed."""
+    ret = _return(return_id)
+    error = None
+    reason = request.form.get("reason", "")
+    if request.method == "POST":
+        session = db.session()
+        try:
+            rounds.reopen_return(session, ret, reason, mail.SmtpSettings.from_config(current_app.config),
+                                 invitations.reopened_composer(current_app.config),
+                                 current_user.principal.person_id)
+        except rounds.RoundError as exc:
+            session.rollback()
+            error = str(exc)
+        except mail.MailError as exc:
+            flash(f"The return is reopened, but the agency could not be emailed: {exc}", "info")
+            return redirect(url_for("manager.dashboard", round_id=ret.round_id))
+        else:
+            flash(f"{ret.agency.name}'s return is reopened and its people have been emailed.", "success")
+            return redirect(url_for("manager.dashboard", round_id=ret.round_id))
+    return render_template("manager/reopen.html", ret=ret, error=error, reason=reason), (400 if error else 200)
+
+
+@bp.route("/rounds/<int:round_id>/audit")
+def round_audit(round_id: int) -> str:
+    """Everything recorded about a round and its returns."""
+    found = _round(round_id)
+    return render_template("manager/audit.html", round=found, ret=None,
+                           lines=rounds.audit_log(db.session(), found.id))
+
+
+@bp.route("/returns/<int:return_id>/audit")
+def return_audit(return_id: int) -> str:
+    """Everything recorded about one return: who changed what, when, from what to what."""
+    ret = _return(return_id)
+    return render_template("manager/audit.html", round=ret.round, ret=ret,
+                           lines=rounds.audit_log(db.session(), ret.round_id, ret.id))
