@@ -540,3 +540,38 @@ def remind(dry_run: bool, today_text: str | None) -> None:
     for r in done:
         click.echo(f"  {r.ret.round.title} – {r.ret.agency.name}: {r.kind.split(':')[1]} "
                    f"({len(r.recipients)} people)")
+
+
+@main.group()
+def agencies() -> None:
+    """A partnership's agencies and people."""
+
+
+@agencies.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--partnership", required=True, help="The partnership's short name (slug), e.g. southend.")
+@click.option("--dry-run", is_flag=True, help="Check the file and say what it would add; save nothing.")
+def agencies_import(file: Path, partnership: str, dry_run: bool) -> None:
+    """Import agencies and people from a CSV or XLSX file (columns agency, type, name, email, role).
+
+    Every row is checked first; nothing is saved unless the whole file is valid."""
+    from sqlalchemy import select
+
+    from survey.extensions import db as database
+    from survey.models import Partnership
+    from survey.services import directory
+
+    with app_context():
+        require_schema()
+        session = database.session()
+        found = session.scalar(select(Partnership).where(Partnership.slug == partnership))
+        if found is None:
+            fail(f"no partnership {partnership!r}")
+        try:
+            plan = directory.import_file(session, found, file, dry_run=dry_run)
+        except directory.DirectoryImportError as exc:
+            for problem in exc.problems[:-1]:
+                click.echo(problem, err=True)
+            more = f" (and {len(exc.problems) - 1} more above)" if len(exc.problems) > 1 else ""
+            fail(f"{exc.problems[-1]}{more}; nothing was saved")
+        click.echo(f"{'would add' if dry_run else 'added'}: {plan.summary()}")

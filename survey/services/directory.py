@@ -1,0 +1,189 @@
+"""Agencies and people of a partnership, including bulk import from CSV or XLSX.
+
+An import file has a header row with the columns agency, type, name, email, role (any order and case). A row
+may add an agency only (name, email and role blank), a person to an existing agency, or both (type given for a
+new agency). Every row is checked before anything is saved; the whole file is refused if any row is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.models import Agency, AuditEvent, Partnership, PartnershipAgency, Person, Role, RoleAssignment
+
+COLUMNS = ("agency", "type", "name", "email", "role")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ROLES = {"lead": Role.LEAD, "agency lead": Role.LEAD, "contributor": Role.CONTRIBUTOR}
+MAX_ROWS = 5000
+
+
+class DirectoryImportError(Exception):
+    """The file cannot be imported; `problems` lists every row that is wrong."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ImportPlan:
+    """What an import will do once confirmed."""
+
+    new_agencies: list[tuple[str, str]] = field(default_factory=list)
+    new_people: list[tuple[str, str]] = field(default_factory=list)
+    new_roles: list[tuple[str, str, Role]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (f"{len(self.new_agencies)} new agencies, {len(self.new_people)} new people, "
+                f"{len(self.new_roles)} new roles")
+
+
+def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
+    """Rows of a CSV or XLSX file as dicts keyed by the known columns; raise DirectoryImportError on a bad file."""
+    if data.startswith(b"PK\x03\x04"):
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+            raw = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        except Exception:  # noqa: BLE001 - any damage means the same to the person
+            raise DirectoryImportError([f"{name}: this is not a readable XLSX workbook"]) from None
+    else:
+        if b"\x00" in data[:4096]:
+            raise DirectoryImportError([f"{name}: this is not a CSV or XLSX file"])
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+        raw = list(csv.reader(io.StringIO(text)))
+    raw = [r for r in raw if any(c.strip() for c in r)]
+    if not raw:
+        raise DirectoryImportError(
+            [f"{name}: the file is empty; the first row must name the columns {', '.join(COLUMNS)}"])
+    header = [c.strip().lower() for c in raw[0]]
+    missing = [c for c in ("agency",) if c not in header]
+    unknown = [c for c in header if c and c not in COLUMNS]
+    if missing or unknown:
+        found = ", ".join(h for h in header if h) or "nothing"
+        raise DirectoryImportError([f"{name}: row 1: the columns must be {', '.join(COLUMNS)} (agency is required); "
+                            f"found: {found}"])
+    if len(raw) - 1 > MAX_ROWS:
+        raise DirectoryImportError([f"{name}: {len(raw) - 1} rows is more than the {MAX_ROWS} one file may hold"])
+    rows = []
+    for values in raw[1:]:
+        values = values + [""] * (len(header) - len(values))
+        rows.append({column: values[header.index(column)].strip() if column in header else ""
+                     for column in COLUMNS})
+    return rows
+
+
+def plan_import(session: Session, partnership: Partnership, name: str,
+                data: bytes) -> tuple[ImportPlan, list[dict[str, str]]]:
+    """Check every row against the partnership; return the plan, or raise with every problem found."""
+    rows = read_rows(name, data)
+    members = {a.name.lower(): a for a in session.scalars(
+        select(Agency).join(PartnershipAgency).where(PartnershipAgency.partnership_id == partnership.id))}
+    plan = ImportPlan()
+    problems: list[str] = []
+    new_agencies: dict[str, str] = {}
+    emails: dict[str, tuple[int, str]] = {}
+    for number, row in enumerate(rows, start=2):
+        where = f"{name}: row {number}"
+        agency = row["agency"]
+        if not agency:
+            problems.append(f"{where}: the agency is blank")
+            continue
+        if len(agency) > 200:
+            problems.append(f"{where}: the agency name is longer than 200 characters")
+            continue
+        key = agency.lower()
+        if key not in members and key not in new_agencies:
+            if not row["type"]:
+                problems.append(f"{where}: unknown agency {agency!r}; give its type to create it, or check the "
+                                f"spelling against the partnership's agencies")
+                continue
+            new_agencies[key] = agency
+            plan.new_agencies.append((agency, row["type"][:60]))
+        email = row["email"].lower()
+        if not (row["name"] or email or row["role"]):
+            continue
+        if not email or not EMAIL.match(email):
+            problems.append(f"{where}: {row['email']!r} is not an email address")
+            continue
+        if not row["name"]:
+            problems.append(f"{where}: the name of {email} is blank")
+            continue
+        role = ROLES.get(row["role"].lower() or "contributor")
+        if role is None:
+            problems.append(f"{where}: role {row['role']!r} is not lead or contributor")
+            continue
+        if email in emails and emails[email][1] != row["name"]:
+            problems.append(f"{where}: {email} appears twice with different names (first on row {emails[email][0]})")
+            continue
+        emails.setdefault(email, (number, row["name"]))
+        existing = session.scalar(select(Person).where(func.lower(Person.email) == email))
+        if existing is None and all(e != email for e, _ in plan.new_people):
+            plan.new_people.append((email, row["name"][:200]))
+        plan.new_roles.append((email, agency, role))
+    if problems:
+        raise DirectoryImportError(problems)
+    return plan, rows
+
+
+def apply_import(session: Session, partnership: Partnership, plan: ImportPlan,
+                 by_person_id: int | None = None) -> None:
+    """Carry out a checked plan in one transaction."""
+    agencies = {a.name.lower(): a for a in session.scalars(
+        select(Agency).join(PartnershipAgency).where(PartnershipAgency.partnership_id == partnership.id))}
+    for agency_name, kind in plan.new_agencies:
+        existing = session.scalar(select(Agency).where(func.lower(Agency.name) == agency_name.lower()))
+        agency = existing or Agency(name=agency_name, kind=kind)
+        session.add(agency)
+        session.add(PartnershipAgency(partnership=partnership, agency=agency))
+        agencies[agency_name.lower()] = agency
+    people: dict[str, Person] = {}
+    for email, person_name in plan.new_people:
+        people[email] = Person(email=email, name=person_name)
+        session.add(people[email])
+    session.flush()
+    for email, agency_name, role in plan.new_roles:
+        person = people.get(email) or session.scalar(select(Person).where(func.lower(Person.email) == email))
+        agency = agencies[agency_name.lower()]
+        assert person is not None  # noqa: S101 - planned above
+        exists = session.scalar(select(RoleAssignment).where(
+            RoleAssignment.person_id == person.id, RoleAssignment.role == role, RoleAssignment.agency_id == agency.id))
+        if exists is None:
+            session.add(RoleAssignment(person=person, role=role, agency=agency))
+            if role is Role.LEAD:
+                lead_as_contributor = session.scalar(select(RoleAssignment).where(
+                    RoleAssignment.person_id == person.id, RoleAssignment.role == Role.CONTRIBUTOR,
+                    RoleAssignment.agency_id == agency.id))
+                if lead_as_contributor is None:
+                    session.add(RoleAssignment(person=person, role=Role.CONTRIBUTOR, agency=agency))
+            session.flush()
+    session.add(AuditEvent(person_id=by_person_id, action="directory.imported", object_type="partnership",
+                           object_id=str(partnership.id), new={"summary": plan.summary()}))
+    session.commit()
+
+
+def import_file(session: Session, partnership: Partnership, path: Path, dry_run: bool = False) -> ImportPlan:
+    """Check a file and, unless a dry run, import it; raise DirectoryImportError listing every problem."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DirectoryImportError([f"{path}: cannot read the file ({exc.strerror or exc})"]) from None
+    plan, _ = plan_import(session, partnership, str(path), data)
+    if not dry_run:
+        apply_import(session, partnership, plan)
+    return plan
+
+
+__all__ = ["COLUMNS", "DirectoryImportError", "ImportPlan", "apply_import", "import_file", "plan_import", "read_rows"]
