@@ -271,3 +271,19 @@ def audit_log(session: Session, round_id: int, return_id: int | None = None) -> 
         query = query.where(AuditEvent.return_id == return_id)
     return [AuditLine(as_utc(e.at), name or "the system", e.action, f"{e.object_type} {e.object_id}".strip(),
                       e.old, e.new) for e, name in session.execute(query.limit(2000))]
+
+
+def extend_deadline(session: Session, ret: Return, new_deadline: dt.date, by_person_id: int | None = None) -> None:
+    """Give one agency a later deadline than the round's."""
+    if ret.round.state is RoundState.CLOSED:
+        raise RoundError("The round is closed; its deadlines can no longer change")
+    if new_deadline <= ret.round.deadline:
+        raise RoundError(f"An extension must be after the round's deadline "
+                         f"({ret.round.deadline.strftime('%-d %B %Y')})")
+    old = ret.deadline_extended_to
+    ret.deadline_extended_to = new_deadline
+    session.add(AuditEvent(person_id=by_person_id, action="return.deadline_extended", round_id=ret.round_id,
+                           return_id=ret.id, object_type="return", object_id=str(ret.id),
+                           old={"deadline": old.isoformat() if old else None},
+                           new={"deadline": new_deadline.isoformat()}))
+    session.commit()

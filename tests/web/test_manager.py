@@ -137,3 +137,27 @@ def test_reopen_a_submitted_return_and_read_the_audit_log(app: Flask, demo: Demo
     with app.app_context():
         round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
     assert "return.reopened" in client.get(f"/manager/rounds/{round_id}/audit").get_data(as_text=True)
+
+
+def test_extend_one_agencys_deadline(app: Flask, demo: Demo) -> None:
+    import datetime as dt
+
+    client = manager(app)
+    rid = demo.return_id("Essex Police")
+    with app.app_context():
+        round_deadline = db.session.scalar(select(Round.deadline).where(Round.state == RoundState.OPEN))
+    page = client.get(f"/manager/returns/{rid}/extend").get_data(as_text=True)
+    data = form_data(page)
+    assert data["deadline-day"] == str(round_deadline.day)
+    early = client.post(f"/manager/returns/{rid}/extend", data=data)
+    assert early.status_code == 400 and "An extension must be after the round's deadline" in \
+        errors(early.get_data(as_text=True))[0]
+    later = round_deadline + dt.timedelta(days=14)
+    data.update({"deadline-day": str(later.day), "deadline-month": str(later.month), "deadline-year": str(later.year)})
+    done = client.post(f"/manager/returns/{rid}/extend", data=data, follow_redirects=True)
+    assert f"Essex Police now has until {later.strftime('%-d %B %Y')}" in done.get_data(as_text=True)
+    lead = app.test_client()
+    sign_in(lead, "lead.police@demo.example")
+    assert later.strftime("%-d %B %Y") in lead.get(f"/agency/returns/{rid}").get_data(as_text=True)
+    log = client.get(f"/manager/returns/{rid}/audit").get_data(as_text=True)
+    assert "return.deadline_extended" in log

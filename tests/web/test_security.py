@@ -48,7 +48,8 @@ MANAGER_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contribu
                 "chair": 403, "admin": 403}
 GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager.dashboard", "manager.dashboard_csv",
                                    "manager.open_round", "manager.close_round", "manager.remind",
-                                   "manager.round_audit", "manager.return_audit", "manager.reopen"], MANAGER_PAGE))
+                                   "manager.round_audit", "manager.return_audit", "manager.reopen", "manager.extend"],
+                                  MANAGER_PAGE))
 POST_ONLY = {"auth.sign_out", "agency.autosave", "agency.remove_evidence"}
 
 

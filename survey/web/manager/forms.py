@@ -45,3 +45,13 @@ class RoundForm(FlaskForm):  # type: ignore[misc]
     def validate_agencies(self, field: Any) -> None:
         if not field.data:
             raise ValidationError("Choose at least one agency")
+
+
+class ExtensionForm(FlaskForm):  # type: ignore[misc]
+    """A later deadline for one agency."""
+
+    deadline = GovDateField("New deadline")
+
+    def validate_deadline(self, field: Any) -> None:
+        if field.data is None and not field.process_errors:
+            raise ValidationError("Enter the new deadline")

@@ -220,3 +220,24 @@ def return_audit(return_id: int) -> str:
     ret = _return(return_id)
     return render_template("manager/audit.html", round=ret.round, ret=ret,
                            lines=rounds.audit_log(db.session(), ret.round_id, ret.id))
+
+
+@bp.route("/returns/<int:return_id>/extend", methods=["GET", "POST"])
+def extend(return_id: int) -> Any:
+    """Give one agency more time."""
+    from survey.web.manager.forms import ExtensionForm
+
+    ret = _return(return_id)
+    form = ExtensionForm()
+    if request.method == "GET":
+        form.deadline.process(None, ret.deadline_extended_to or ret.round.deadline)
+    if form.validate_on_submit():
+        try:
+            rounds.extend_deadline(db.session(), ret, form.deadline.data, current_user.principal.person_id)
+        except rounds.RoundError as exc:
+            db.session.rollback()
+            form.deadline.errors = [*form.deadline.errors, str(exc)]
+        else:
+            flash(f"{ret.agency.name} now has until {form.deadline.data.strftime('%-d %B %Y')}.", "success")
+            return redirect(url_for("manager.dashboard", round_id=ret.round_id))
+    return render_template("manager/extend.html", ret=ret, form=form), (400 if form.errors else 200)

@@ -1,0 +1,42 @@
+"""Steps a person takes in the browser, shared by the browser tests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.fixtures_demo import PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def sign_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    press(page, "Sign in")
+
+
+def press(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Press a button that submits a form and wait for the next page."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
+
+
+def follow(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Follow a link (or a link styled as a button) and wait for the next page."""
+    with page.expect_navigation():
+        page.locator("a", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")).first.click()
+
+
+def rate(page, statement_id: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator(f"#statement-{statement_id}").get_by_label(label, exact=True).check()
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Keep a screenshot of a real page for docs/ (only when asked: SURVEY_SCREENSHOTS=1)."""
+    import os
+
+    if os.environ.get("SURVEY_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,66 @@
+"""A board manager creates and opens a round in Chromium and sees the dashboard change as an agency submits."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.browser.helpers import follow, press, shot, sign_in
+from tests.fixtures_demo import Demo
+
+pytestmark = pytest.mark.browser
+
+
+def test_manager_creates_opens_and_follows_a_round(app: Flask, demo: Demo, live_server: str, browser,  # type: ignore[no-untyped-def]
+                                                   axe, mailbox) -> None:
+    app.config["AUTOSAVE_MS"] = 600_000
+    manager_context = browser.new_context(bypass_csp=True)  # axe-core is injected inline
+    lead_context = browser.new_context(bypass_csp=True)
+    manager, lead = manager_context.new_page(), lead_context.new_page()
+
+    sign_in(manager, live_server, "manager@demo.example")
+    assert manager.url.endswith("/manager/")
+    axe.check(manager)
+    follow(manager, "Create a round")
+    axe.check(manager)
+    manager.get_by_label("Section 11 audit (version 2023.1)").check()
+    manager.get_by_label("Title").fill("Section 11 audit for the police, 2027")
+    for prefix, (day, month, year) in (("opens_on", ("1", "2", "2027")), ("deadline", ("31", "3", "2027"))):
+        manager.fill(f"#{prefix}-day", day)
+        manager.fill(f"#{prefix}-month", month)
+        manager.fill(f"#{prefix}-year", year)
+    for box in manager.locator("input[name=agencies]").all():
+        box.uncheck()
+    manager.get_by_label("Essex Police").check()
+    press(manager, "Create round")
+    assert "has been created as a draft" in manager.content()
+    axe.check(manager)
+    follow(manager, "Open the round")
+    axe.check(manager)
+    press(manager, "Open the round")
+    assert "3 people have been emailed" in manager.content()
+    assert manager.get_by_role("cell", name="Not started").count() == 1
+    round_url = manager.url
+    shot(manager, "manager-dashboard")
+    assert len(mailbox.to("lead.police@demo.example")) == 1
+
+    # The agency lead completes and submits the return.
+    sign_in(lead, live_server, "lead.police@demo.example")
+    follow(lead, "Section 11 audit for the police, 2027")
+    follow(lead, "Continue")
+    while "/duties/" in lead.url:
+        for group in lead.locator("div.app-statement").all():
+            group.get_by_label("3 – Good", exact=True).check()
+        press(lead, "Save and continue")
+    follow(lead, "Continue to sign off")
+    lead.get_by_label("I confirm that this return is accurate").check()
+    press(lead, "Submit return")
+    assert lead.get_by_role("heading", name="Return submitted").is_visible()
+
+    manager.goto(round_url)
+    assert manager.get_by_role("cell", name="Submitted").count() == 1
+    assert "1 of 1 (100%)" in manager.content()
+    axe.check(manager)
+    assert axe.problems == []
+    manager_context.close()
+    lead_context.close()
