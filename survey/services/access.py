@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from survey.models import Person, Return, Role, RoleAssignment, Round, RoundState
+from survey.models import Answer, Person, Return, Role, RoleAssignment, Round, RoundState
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +81,16 @@ def return_for_agency_user(session: Session, principal: Principal, return_id: in
     """A return of one of the person's agencies in a round agencies can see (open or closed), else NotFound."""
     ret = session.scalar(
         select(Return).where(Return.id == return_id)
-        .options(selectinload(Return.answers), selectinload(Return.agency),
+        .options(selectinload(Return.answers).selectinload(Answer.updated_by), selectinload(Return.agency),
                  selectinload(Return.round).selectinload(Round.definition_version))
     )
     if ret is None or not principal.can_edit_return(ret) or ret.round.state is RoundState.DRAFT:
         raise NotFound
     return ret
+
+
+def agency_people(session: Session, agency_id: int) -> list[Person]:
+    """Active people holding any role in an agency (who hear about its returns), each once."""
+    return list(session.scalars(
+        select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.agency_id == agency_id, Person.active.is_(True)).distinct().order_by(Person.id)))

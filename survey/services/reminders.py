@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from survey.models import EmailMessage, Person, Return, ReturnState, RoleAssignment, Round, RoundState
+from survey.models import EmailMessage, Person, Return, ReturnState, Round, RoundState
 from survey.services import mail
+from survey.services.access import agency_people
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +25,7 @@ class Reminder:
 
 
 def _recipients(session: Session, agency_id: int) -> tuple[Person, ...]:
-    return tuple(session.scalars(
-        select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(RoleAssignment.agency_id == agency_id, Person.active.is_(True)).distinct().order_by(Person.id)))
+    return tuple(agency_people(session, agency_id))
 
 
 def _already_sent(session: Session, return_id: int, kind: str) -> set[str]:

@@ -9,14 +9,14 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from survey.definitions import Duty, Questionnaire, Statement
 from survey.models import Answer, AuditEvent, Person, Return, ReturnState, RoundState, as_utc, utcnow
-from survey.services.access import Forbidden, Principal
+from survey.services.access import Forbidden, Principal, agency_people
 from survey.services.definitions import questionnaire_of
 
 EDITABLE = (ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.REOPENED)
@@ -302,9 +302,4 @@ def submit(session: Session, ret: Return, principal: Principal, name: str, role:
 
 def editors_of(session: Session, ret: Return) -> list[Person]:
     """People who hold a role in the return's agency (for confirmations)."""
-    from survey.models import RoleAssignment
-
-    return list(session.scalars(
-        select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(RoleAssignment.agency_id == ret.agency_id, Person.active.is_(True)).distinct()
-    ))
+    return agency_people(session, ret.agency_id)

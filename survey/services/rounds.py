@@ -27,6 +27,7 @@ from survey.models import (
     utcnow,
 )
 from survey.services import mail
+from survey.services.access import agency_people
 from survey.services.definitions import ensure_version, questionnaire_of
 
 
@@ -238,10 +239,7 @@ def reopen_return(session: Session, ret: Return, reason: str, settings: mail.Smt
     ret.reopened_reason = reason
     session.add(AuditEvent(person_id=by_person_id, action="return.reopened", round_id=ret.round_id, return_id=ret.id,
                            object_type="return", object_id=str(ret.id), new={"reason": reason}))
-    people = session.scalars(select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
-                             .where(RoleAssignment.agency_id == ret.agency_id, Person.active.is_(True))
-                             .distinct().order_by(Person.id)).all()
-    messages = [compose(person, ret) for person in people]
+    messages = [compose(person, ret) for person in agency_people(session, ret.agency_id)]
     try:
         mail.send(session, settings, messages)
     except mail.MailError:
