@@ -24,6 +24,29 @@ def fail(message: str) -> NoReturn:
     raise click.ClickException(message)
 
 
+class ProgressBar:
+    """A progress bar on stderr for long work, drawn once the total is known; a callback `(done, total)`."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="section11-survey", prog_name="survey")
 def main() -> None:
@@ -445,8 +468,9 @@ def round_open(round_id: int) -> None:
         session = database.session()
         try:
             found = rounds.get_round(session, round_id)
-            sent = rounds.open_round(session, found, mail.SmtpSettings.from_config(app.config),
-                                     invitations.composer(session, app.config))
+            with ProgressBar("emailing") as progress:
+                sent = rounds.open_round(session, found, mail.SmtpSettings.from_config(app.config),
+                                         invitations.composer(session, app.config), progress=progress)
         except rounds.RoundError as exc:
             fail(str(exc))
         click.echo(f"opened round {round_id}; {sent} emails sent")
@@ -530,8 +554,10 @@ def remind(dry_run: bool, today_text: str | None) -> None:
             fail(f"SURVEY_REMINDER_DAYS_BEFORE must be days separated by commas, like 7,1, not "
                  f"{app.config['REMINDER_DAYS_BEFORE']!r}")
         try:
-            done = reminders.send_due(database.session(), mail.SmtpSettings.from_config(app.config), today, days,
-                                      invitations.reminder_composer(app.config), dry_run=dry_run)
+            with ProgressBar("sending reminders") as progress:
+                done = reminders.send_due(database.session(), mail.SmtpSettings.from_config(app.config), today,
+                                          days, invitations.reminder_composer(app.config), dry_run=dry_run,
+                                          progress=progress)
         except mail.MailError as exc:
             fail(f"reminders not sent (nothing marked as sent; the next run tries again): {exc}")
     people = sum(len(r.recipients) for r in done)
@@ -568,7 +594,8 @@ def agencies_import(file: Path, partnership: str, dry_run: bool) -> None:
         if found is None:
             fail(f"no partnership {partnership!r}")
         try:
-            plan = directory.import_file(session, found, file, dry_run=dry_run)
+            with ProgressBar("checking rows") as progress:
+                plan = directory.import_file(session, found, file, dry_run=dry_run, progress=progress)
         except directory.DirectoryImportError as exc:
             for problem in exc.problems[:-1]:
                 click.echo(problem, err=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,8 +43,12 @@ class ImportPlan:
 
     def summary(self) -> str:
         """One line for people."""
-        return (f"{len(self.new_agencies)} new agencies, {len(self.new_people)} new people, "
-                f"{len(self.new_roles)} new roles")
+        def count(n: int, one: str, many: str) -> str:
+            return f"{n} new {one if n == 1 else many}"
+
+        return ", ".join([count(len(self.new_agencies), "agency", "agencies"),
+                          count(len(self.new_people), "person", "people"),
+                          count(len(self.new_roles), "role", "roles")])
 
 
 def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
@@ -85,17 +90,26 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
     return rows
 
 
-def plan_import(session: Session, partnership: Partnership, name: str,
-                data: bytes) -> tuple[ImportPlan, list[dict[str, str]]]:
+def plan_import(session: Session, partnership: Partnership, name: str, data: bytes,
+                progress: Callable[[int, int], None] | None = None) -> tuple[ImportPlan, list[dict[str, str]]]:
     """Check every row against the partnership; return the plan, or raise with every problem found."""
     rows = read_rows(name, data)
+    wanted = {r["email"].lower() for r in rows if r["email"]}
+    known: set[str] = set()
+    listed = sorted(wanted)
+    for start in range(0, len(listed), 500):  # one query per 500 addresses, not one per row
+        known.update(e.lower() for e in session.scalars(select(Person.email).where(
+            func.lower(Person.email).in_(listed[start:start + 500]))))
     members = {a.name.lower(): a for a in session.scalars(
         select(Agency).join(PartnershipAgency).where(PartnershipAgency.partnership_id == partnership.id))}
     plan = ImportPlan()
     problems: list[str] = []
     new_agencies: dict[str, str] = {}
     emails: dict[str, tuple[int, str]] = {}
+    new_emails: set[str] = set()
     for number, row in enumerate(rows, start=2):
+        if progress is not None and ((number - 1) % 100 == 0 or number - 1 == len(rows)):
+            progress(number - 1, len(rows))
         where = f"{name}: row {number}"
         agency = row["agency"]
         if not agency:
@@ -129,8 +143,8 @@ def plan_import(session: Session, partnership: Partnership, name: str,
             problems.append(f"{where}: {email} appears twice with different names (first on row {emails[email][0]})")
             continue
         emails.setdefault(email, (number, row["name"]))
-        existing = session.scalar(select(Person).where(func.lower(Person.email) == email))
-        if existing is None and all(e != email for e, _ in plan.new_people):
+        if email not in known and email not in new_emails:
+            new_emails.add(email)
             plan.new_people.append((email, row["name"][:200]))
         plan.new_roles.append((email, agency, role))
     if problems:
@@ -174,13 +188,14 @@ def apply_import(session: Session, partnership: Partnership, plan: ImportPlan,
     session.commit()
 
 
-def import_file(session: Session, partnership: Partnership, path: Path, dry_run: bool = False) -> ImportPlan:
+def import_file(session: Session, partnership: Partnership, path: Path, dry_run: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> ImportPlan:
     """Check a file and, unless a dry run, import it; raise DirectoryImportError listing every problem."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DirectoryImportError([f"{path}: cannot read the file ({exc.strerror or exc})"]) from None
-    plan, _ = plan_import(session, partnership, str(path), data)
+    plan, _ = plan_import(session, partnership, str(path), data, progress)
     if not dry_run:
         apply_import(session, partnership, plan)
     return plan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
 from email.utils import make_msgid
@@ -49,8 +50,11 @@ class MailError(Exception):
     """Sending failed; the message says why (the emails are recorded as not sent)."""
 
 
-def send(session: Session, settings: SmtpSettings, messages: list[Outgoing]) -> list[EmailMessage]:
-    """Send emails over one SMTP connection and record each; raise MailError if the server cannot be used."""
+def send(session: Session, settings: SmtpSettings, messages: list[Outgoing],
+         progress: Callable[[int, int], None] | None = None) -> list[EmailMessage]:
+    """Send emails over one SMTP connection and record each; raise MailError if the server cannot be used.
+
+    `progress(done, total)` is called after each email (the CLI draws a progress bar with it)."""
     rows = [EmailMessage(to_address=m.to, subject=m.subject, kind=m.kind, round_id=m.round_id,
                          return_id=m.return_id, body=m.body) for m in messages]
     session.add_all(rows)
@@ -62,7 +66,7 @@ def send(session: Session, settings: SmtpSettings, messages: list[Outgoing]) -> 
                 smtp.starttls(context=ssl.create_default_context())
             if settings.username:
                 smtp.login(settings.username, settings.password)
-            for message, row in zip(messages, rows, strict=True):
+            for done, (message, row) in enumerate(zip(messages, rows, strict=True), start=1):
                 mime = MimeMessage()
                 mime["From"] = settings.sender
                 mime["To"] = message.to
@@ -71,6 +75,8 @@ def send(session: Session, settings: SmtpSettings, messages: list[Outgoing]) -> 
                 mime.set_content(message.body)
                 smtp.send_message(mime)
                 row.sent_at = utcnow()
+                if progress is not None:
+                    progress(done, len(messages))
     except (OSError, smtplib.SMTPException) as exc:
         reason = f"cannot send email through {settings.host}:{settings.port}: {exc}"
         for row in rows:

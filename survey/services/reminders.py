@@ -58,14 +58,15 @@ def due(session: Session, today: dt.date, days_before: Sequence[int]) -> list[Re
 
 
 def send_due(session: Session, settings: mail.SmtpSettings, today: dt.date, days_before: Sequence[int],
-             compose: Callable[[Person, Reminder], mail.Outgoing], dry_run: bool = False) -> list[Reminder]:
+             compose: Callable[[Person, Reminder], mail.Outgoing], dry_run: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> list[Reminder]:
     """Send every due reminder; a failure is recorded as not sent (so the next run tries again) and raised."""
     reminders = due(session, today, days_before)
     if dry_run or not reminders:
         return reminders
     messages = [compose(person, r) for r in reminders for person in r.recipients]
     try:
-        mail.send(session, settings, messages)
+        mail.send(session, settings, messages, progress)
     finally:
         session.commit()
     return reminders

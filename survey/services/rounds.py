@@ -149,7 +149,8 @@ def create_round(session: Session, partnership: Partnership, questionnaire: Ques
 
 
 def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
-               compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None = None) -> int:
+               compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> int:
     """Open a draft round and email everyone in its agencies; returns how many emails were sent.
 
     `compose(person, round, agency_name)` writes each email (the web and CLI supply links and wording)."""
@@ -174,7 +175,7 @@ def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
                            object_id=str(round_.id)))
     messages = [compose(person, round_, agency) for person, agency in seen.values()]
     try:
-        mail.send(session, settings, messages)
+        mail.send(session, settings, messages, progress)
     except mail.MailError as exc:
         session.rollback()
         raise RoundError(f"The round was not opened: {exc}. Check the email settings and try again.") from None

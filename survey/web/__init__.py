@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.agency.views import bp as agency_bp
     from survey.web.auth.views import bp as auth_bp
     from survey.web.main.views import bp as main_bp
+    from survey.web.manager import directory as _directory  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager.views import bp as manager_bp
 
     app.register_blueprint(main_bp)

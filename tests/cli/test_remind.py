@@ -40,6 +40,7 @@ def test_each_reminder_once(env: dict[str, str], runner: CliRunner, mailbox, db_
     first = runner.invoke(main, ["remind", "--today", week], env=env)
     assert first.exit_code == 0 and "sent 27 reminder(s) for 9 return(s)" in first.output
     assert len(mailbox.messages) == 27
+    assert "sending reminders" in first.stderr, "a progress bar on stderr (its label only when not a terminal)"
     assert {m["Subject"] for m in mailbox.to("lead.police@demo.example")} == {
         f"Reminder: Section 11 audit {dt.date.today().year} is due in 6 days – Essex Police"}
     for _ in range(3):  # cron every hour: nothing more

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from flask import Flask
@@ -48,9 +49,13 @@ MANAGER_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contribu
                 "chair": 403, "admin": 403}
 GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager.dashboard", "manager.dashboard_csv",
                                    "manager.open_round", "manager.close_round", "manager.remind",
-                                   "manager.round_audit", "manager.return_audit", "manager.reopen", "manager.extend"],
+                                   "manager.round_audit", "manager.return_audit", "manager.reopen", "manager.extend",
+                                   "manager.agency_list", "manager.new_agency", "manager.agency_page",
+                                   "manager.change_agency", "manager.add_person", "manager.change_person",
+                                   "manager.import_directory"],
                                   MANAGER_PAGE))
-POST_ONLY = {"auth.sign_out", "agency.autosave", "agency.remove_evidence"}
+POST_ONLY = {"auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
+             "manager.person_action"}
 
 
 @pytest.fixture
@@ -75,7 +80,13 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
         from survey.models import Round, RoundState
 
         round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
-    values = {"round_id": round_id, "return_id": rid, "duty_id": "supervision", "file_id": file_id,
+    with app.app_context():
+        from survey.models import Agency, Person
+
+        agency_id = db.session.scalar(select(Agency.id).where(Agency.name == "Essex Police"))
+        person_id = db.session.scalar(select(Person.id).where(Person.email == "staff.police@demo.example"))
+    values = {"agency_id": agency_id, "person_id": person_id, "action": "deactivate",
+              "round_id": round_id, "return_id": rid, "duty_id": "supervision", "file_id": file_id,
               "questionnaire_id": "section-11-audit", "purpose": "reset", "token": "not-a-real-token",
               "filename": "app.css"}
     return {"clients": clients, "values": values, "rid": rid}
@@ -87,6 +98,7 @@ def url_for_rule(rule: object, values: dict[str, object]) -> str:
         value = values[name]
         if rule.endpoint == "assets_file":  # type: ignore[attr-defined]
             value = "govuk-frontend.min.css"
+        path = re.sub(rf"<any\([^)]*\):{name}>", str(value), path)
         path = path.replace(f"<int:{name}>", str(value)).replace(f"<path:{name}>", str(value)).replace(
             f"<{name}>", str(value))
     return path
@@ -218,3 +230,21 @@ def test_stored_xss_renders_inert(app: Flask, demo: Demo, world: dict[str, objec
         stored = db.session.scalar(select(Answer.commentary).where(Answer.statement_id == "supervision-1",
                                                                    Answer.return_id == rid))
         assert stored == PAYLOADS[-1]
+
+
+def test_stored_xss_in_agency_and_person_names_renders_inert(app: Flask, demo: Demo,
+                                                             world: dict[str, object]) -> None:
+    client = world["clients"]["manager"]  # type: ignore[index]
+    police = world["values"]["agency_id"]  # type: ignore[index]
+    for i, payload in enumerate(PAYLOADS):
+        data = form_data(client.get("/manager/agencies/new").get_data(as_text=True))
+        created = client.post("/manager/agencies/new", data={**data, "name": f"{payload} {i}", "kind": payload[:60]})
+        assert created.status_code == 302, payload
+        data = form_data(client.get(f"/manager/agencies/{police}/people/new").get_data(as_text=True))
+        added = client.post(f"/manager/agencies/{police}/people/new",
+                            data={**data, "name": payload, "email": f"x{i}@example.org", "role": "contributor"})
+        assert added.status_code == 302, payload
+        for page in ("/manager/agencies", created.location, f"/manager/agencies/{police}", "/manager/rounds/new"):
+            html = client.get(page).get_data(as_text=True)
+            if payload.startswith(("<", '"')):
+                assert payload not in html, f"payload {i} rendered raw on {page}"
