@@ -568,6 +568,45 @@ def remind(dry_run: bool, today_text: str | None) -> None:
                    f"({len(r.recipients)} people)")
 
 
+@main.command("export")
+@click.argument("round_id", type=int)
+@click.option("--out", type=click.Path(path_type=Path), help="The file to write (default exports/round-ID.xlsx).")
+def export(round_id: int, out: Path | None) -> None:
+    """Write a round's board workbook: Summary, a sheet per section, Commentary, Responses, Development, About.
+
+    Figures follow the results page: submitted returns only, and nothing collated below the anonymity threshold."""
+    from survey.config import ROOT
+    from survey.extensions import db as database
+    from survey.models import RoundState
+    from survey.services import board_export, rounds
+
+    target = out or ROOT / "exports" / f"round-{round_id}.xlsx"
+    if target.suffix.lower() != ".xlsx":
+        fail(f"{target}: the board workbook is an Excel file; give a name ending .xlsx")
+    if not target.parent.is_dir():
+        fail(f"cannot write {target}: the folder {target.parent} does not exist")
+    with app_context() as app:
+        require_schema()
+        session = database.session()
+        try:
+            found = rounds.get_round(session, round_id)
+        except rounds.RoundError as exc:
+            fail(str(exc))
+        if found.state is RoundState.DRAFT:
+            fail(f"round {round_id} is a draft: it has no returns to export yet")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".xlsx")
+        try:
+            with os.fdopen(fd, "wb") as handle, ProgressBar("writing responses") as progress:
+                board_export.export_round(session, found, handle, app.config["SECRET_KEY"], progress)
+            os.replace(tmp, target)
+        except OSError as exc:
+            fail(f"cannot write {target}: {exc.strerror or exc}")
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    click.echo(f"wrote {target}")
+
+
 @main.group()
 def agencies() -> None:
     """A partnership's agencies and people."""

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.definitions import format_value
     from survey.web.agency.views import bp as agency_bp
     from survey.web.auth.views import bp as auth_bp
+    from survey.web.chair.views import bp as chair_bp
     from survey.web.main.views import bp as main_bp
     from survey.web.manager import directory as _directory  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager.views import bp as manager_bp
@@ -21,6 +22,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(agency_bp)
     app.register_blueprint(manager_bp)
+    app.register_blueprint(chair_bp)
+
+    from survey.web import charts
+
+    app.add_template_global(charts.distribution, "distribution")
+    app.add_template_global(charts.heat_class, "heat_class")
+    app.add_template_global(charts.nearest_label, "nearest_label")
 
     @app.template_filter("rating")
     def rating_label(value: float, questionnaire: Any) -> str:

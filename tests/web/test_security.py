@@ -52,9 +52,15 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.round_audit", "manager.return_audit", "manager.reopen", "manager.extend",
                                    "manager.agency_list", "manager.new_agency", "manager.agency_page",
                                    "manager.change_agency", "manager.add_person", "manager.change_person",
-                                   "manager.import_directory"],
+                                   "manager.import_directory", "manager.results", "manager.grading",
+                                   "manager.grading_csv", "manager.board_workbook"],
                                   MANAGER_PAGE))
-POST_ONLY = {"auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
+CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 403,
+              "chair": 200, "admin": 403}
+GET_EXPECTED["chair.home"] = CHAIR_PAGE
+# The open round's results are not published, so the chair finds nothing there yet.
+GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook"], {**CHAIR_PAGE, "chair": 404}))
+POST_ONLY = {"manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
              "manager.person_action"}
 
 

@@ -25,6 +25,8 @@ def home_for(user: SignedIn) -> str:
         return url_for("manager.home")
     if principal.is_agency_user:
         return url_for("agency.home")
+    if principal.is_chair:
+        return url_for("chair.home")
     return url_for("main.home")
 
 

@@ -241,3 +241,82 @@ def extend(return_id: int) -> Any:
             flash(f"{ret.agency.name} now has until {form.deadline.data.strftime('%-d %B %Y')}.", "success")
             return redirect(url_for("manager.dashboard", round_id=ret.round_id))
     return render_template("manager/extend.html", ret=ret, form=form), (400 if form.errors else 200)
+
+
+@bp.route("/rounds/<int:round_id>/results")
+def results(round_id: int) -> str:
+    """The collated results, interim while the round is open."""
+    from survey.services import results as results_service
+
+    found = _round(round_id)
+    if not results_service.can_see(found, "manager"):
+        abort(404)
+    return render_template("results/results.html", results=results_service.results_for(db.session(), found),
+                           viewer="manager", back=url_for("manager.dashboard", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
+def publish(round_id: int) -> Any:
+    """Let the chair see the results before the round closes."""
+    from survey.services import results as results_service
+
+    found = _round(round_id)
+    if found.state.value == "draft":
+        abort(404)
+    results_service.publish(db.session(), found, current_user.principal.person_id)
+    flash("The results are published: the chair can see them now.", "success")
+    return redirect(url_for("manager.results", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/workbook.xlsx")
+def board_workbook(round_id: int) -> Any:
+    """The board workbook as a download."""
+    from survey.web.downloads import send_board_workbook
+
+    found = _round(round_id)
+    if found.state.value == "draft":
+        abort(404)
+    return send_board_workbook(found)
+
+
+@bp.route("/rounds/<int:round_id>/grading")
+def grading(round_id: int) -> str:
+    """Each submitted return's means by duty and section, sortable, with statements below the threshold."""
+    from survey.services import results as results_service
+    from survey.services.definitions import questionnaire_of
+
+    found = _round(round_id)
+    grades = results_service.grading(db.session(), found)
+    questionnaire = questionnaire_of(found.definition_version)
+    sort = request.args.get("sort", "overall")
+    if sort == "agency":
+        grades.sort(key=lambda g: g.agency.lower())
+    elif sort in {d.id for _, d in questionnaire.duties()} | {s.id for s in questionnaire.sections}:
+        grades.sort(key=lambda g: (min((f.mean for (_, i), f in g.groups.items() if i == sort and f.mean is not None),
+                                       default=99), g.agency))
+    else:
+        sort = "overall"
+        grades.sort(key=lambda g: (g.overall.mean if g.overall.mean is not None else 99, g.agency))
+    return render_template("manager/grading.html", round=found, grades=grades, questionnaire=questionnaire,
+                           sort=sort)
+
+
+@bp.route("/rounds/<int:round_id>/grading.csv")
+def grading_csv(round_id: int) -> Response:
+    """The grading as CSV: one row per return, a column per section and duty mean."""
+    from survey.services import results as results_service
+    from survey.services.definitions import questionnaire_of
+
+    found = _round(round_id)
+    questionnaire = questionnaire_of(found.definition_version)
+    grades = results_service.grading(db.session(), found)
+    columns = [("section", s.id) for s in questionnaire.sections] + [("duty", d.id) for _, d in questionnaire.duties()]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["agency", "overall mean", *[f"{level} {ident}" for level, ident in columns],
+                     "statements below the threshold"])
+    for g in sorted(grades, key=lambda g: g.agency.lower()):
+        writer.writerow([_cell(g.agency), g.overall.mean_label, *[g.groups[c].mean_label for c in columns],
+                         " ".join(f"{sid}={value:g}" for sid, value in g.below)])
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="round-{found.id}-grading.csv"'})

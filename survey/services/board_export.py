@@ -1,0 +1,71 @@
+"""The board workbook of a round, from the database: collated results, anonymised responses, areas, about."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.exports.board_workbook import BoardData, SummaryRow, write_board_workbook
+from survey.models import Answer, ReturnState, Round, utcnow
+from survey.services.results import RoundResults, respondent_order, results_for
+
+
+def _responses(session: Session, results: RoundResults, salt: str,
+               progress: Callable[[int, int], None] | None) -> Iterator[tuple[str, str, float | None, bool]]:
+    """Answers of the submitted returns, one return at a time in the anonymous respondent order."""
+    returns = [r.id for r in results.round.returns if r.state is ReturnState.SUBMITTED]
+    labels = respondent_order(results.round.id, returns, salt)
+    position = {sid: i for i, sid in enumerate(results.questionnaire.statement_ids())}
+    for done, return_id in enumerate(sorted(returns, key=labels.__getitem__), start=1):
+        rows = session.execute(select(Answer.statement_id, Answer.rating, Answer.not_applicable)
+                               .where(Answer.return_id == return_id)).all()
+        for statement_id, rating, not_applicable in sorted(rows, key=lambda r: position.get(r[0], len(position))):
+            if statement_id in position:
+                yield labels[return_id], statement_id, rating, bool(not_applicable)
+        if progress is not None:
+            progress(done, len(returns))
+
+
+def board_data(session: Session, round_: Round, salt: str,
+               progress: Callable[[int, int], None] | None = None) -> BoardData:
+    """Everything the workbook shows, with the anonymity rules of the results page applied."""
+    results = results_for(session, round_)
+    rows = []
+    section_of: dict[str, str] = {}
+    for section in results.questionnaire.sections:
+        section_of[section.id] = section.id
+        for duty in section.duties:
+            section_of[duty.id] = section.id
+            for statement in duty.statements:
+                section_of[statement.id] = section.id
+    for level, item, figures, change in results.rows():
+        text = getattr(item, "title", None) or getattr(item, "text", "")
+        rows.append(SummaryRow(level, item.id, text, section_of[item.id], figures,  # type: ignore[attr-defined]
+                               change.previous_mean if change else None, change.direction if change else "",
+                               results.note(level, item.id)))  # type: ignore[attr-defined]
+    comments = {duty: [(c.statement_id, c.text) for c in listed] for duty, listed in results.comments.items()}
+    dv = round_.definition_version
+    about = [("Opening date", round_.opens_on), ("Deadline", round_.deadline),
+             ("State", round_.state.value), ("Definition fingerprint", dv.content_hash[:16]),
+             ("Generated", utcnow().replace(tzinfo=None, microsecond=0))]
+    if round_.closed_at:
+        about.insert(3, ("Closed", round_.closed_at.replace(tzinfo=None, microsecond=0)))
+    if results.agencies_improving:
+        better, both = results.agencies_improving
+        about.append(("Agencies improving or maintaining", f"{better} of {both} ({round(100 * better / both)}%)"))
+    return BoardData(results.questionnaire, round_.title, round_.partnership.name, results.counted, results.total,
+                     rows, comments, _responses(session, results, salt, progress) if results.enough else iter(()),
+                     about=about, previous_title=results.previous_round.title if results.previous_round else "")
+
+
+def export_round(session: Session, round_: Round, out: str | Path | IO[bytes], salt: str,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+    """Write a round's board workbook (`progress(done, total)` after each return's answers)."""
+    write_board_workbook(board_data(session, round_, salt, progress), out)
+
+
+__all__ = ["board_data", "export_round"]

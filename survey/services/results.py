@@ -1,0 +1,297 @@
+"""A round's collated results for the board: figures, distributions, anonymised commentary, year on year.
+
+Anonymity rules (stated on the results page too):
+- nothing collated is shown until at least k returns are counted (k is the questionnaire's anonymity_threshold);
+- a statement's figures are shown only if at least k returns rated it;
+- a duty's or section's pooled figures are shown only if every statement in it that has ratings is shown, so a
+  hidden statement can never be worked out by subtracting the shown ones from the pool;
+- commentary is listed without agency or author, sorted by its text, with the names of the round's agencies and
+  people replaced by "[name removed]".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey import scoring
+from survey.definitions import Questionnaire
+from survey.models import (
+    Agency,
+    Answer,
+    AuditEvent,
+    DefinitionVersion,
+    Person,
+    Return,
+    ReturnState,
+    RoleAssignment,
+    Round,
+    RoundState,
+    utcnow,
+)
+from survey.services.collation import collate_round, round_ratings
+from survey.services.definitions import questionnaire_of
+
+Key = tuple[scoring.Level, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """How a figure moved since the previous round."""
+
+    previous_mean: float
+    previous_label: str
+    direction: str  # "improving", "maintaining" or "declining"
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One anonymised piece of partner commentary."""
+
+    statement_id: str
+    text: str
+
+
+@dataclass
+class RoundResults:
+    """Everything the results page and the board workbook show for one round."""
+
+    round: Round
+    questionnaire: Questionnaire
+    counted: int
+    total: int
+    figures: dict[Key, scoring.Figures]
+    shown: dict[Key, bool]
+    comments: dict[str, list[Comment]] = field(default_factory=dict)
+    previous_round: Round | None = None
+    changes: dict[Key, Change] = field(default_factory=dict)
+    agencies_improving: tuple[int, int] | None = None  # (improving or maintaining, taking part in both)
+
+    @property
+    def k(self) -> int:
+        """The anonymity threshold."""
+        return self.questionnaire.anonymity_threshold
+
+    @property
+    def enough(self) -> bool:
+        """At least k returns are counted, so anything may be shown."""
+        return self.counted >= self.k
+
+    def visible(self, level: scoring.Level, ident: str) -> scoring.Figures | None:
+        """The figures of one row if they may be shown, else None."""
+        key = (level, ident)
+        return self.figures[key] if self.enough and self.shown.get(key) else None
+
+    def note(self, level: scoring.Level, ident: str) -> str:
+        """Why a row's figures are not shown ("" when they are)."""
+        if self.visible(level, ident) is not None:
+            return ""
+        if not self.enough:
+            return f"not shown: fewer than {self.k} returns counted"
+        if self.figures[(level, ident)].n == 0:
+            return "no ratings"
+        if level == "statement":
+            return f"not shown: fewer than {self.k} ratings"
+        return f"not shown: a statement in it has fewer than {self.k} ratings"
+
+    def rows(self, section_id: str | None = None) -> Iterator[tuple[scoring.Level, object, scoring.Figures | None,
+                                                                   Change | None]]:
+        """Section, duty and statement rows in the Appendix 3 order (of one section, if given) with what may be
+        shown of each."""
+        for section in self.questionnaire.sections:
+            if section_id is not None and section.id != section_id:
+                continue
+            yield "section", section, self.visible("section", section.id), self._change("section", section.id)
+            for duty in section.duties:
+                yield "duty", duty, self.visible("duty", duty.id), self._change("duty", duty.id)
+                for statement in duty.statements:
+                    yield ("statement", statement, self.visible("statement", statement.id),
+                           self._change("statement", statement.id))
+
+    def _change(self, level: scoring.Level, ident: str) -> Change | None:
+        return self.changes.get((level, ident)) if self.visible(level, ident) else None
+
+
+def _shown(questionnaire: Questionnaire, figures: dict[Key, scoring.Figures]) -> dict[Key, bool]:
+    k = questionnaire.anonymity_threshold
+    shown: dict[Key, bool] = {}
+    for section in questionnaire.sections:
+        section_ok = True
+        for duty in section.duties:
+            duty_ok = True
+            for statement in duty.statements:
+                n = figures[("statement", statement.id)].n
+                shown[("statement", statement.id)] = n >= k
+                duty_ok = duty_ok and (n == 0 or n >= k)
+            shown[("duty", duty.id)] = duty_ok and figures[("duty", duty.id)].n > 0
+            section_ok = section_ok and duty_ok
+        shown[("section", section.id)] = section_ok and figures[("section", section.id)].n > 0
+    return shown
+
+
+def _direction(now: float, before: float, precision: int) -> str:
+    # Compared as the board reads them: to the questionnaire's precision, rounded as Excel does.
+    a, b = float(scoring.excel_round(now, precision)), float(scoring.excel_round(before, precision))
+    return "improving" if a > b else "declining" if a < b else "maintaining"
+
+
+def previous_round(session: Session, round_: Round) -> Round | None:
+    """The latest closed round of the same questionnaire and partnership that closed before this one."""
+    query = (select(Round).join(DefinitionVersion, DefinitionVersion.id == Round.definition_version_id)
+             .where(Round.partnership_id == round_.partnership_id, Round.id != round_.id,
+                    Round.state == RoundState.CLOSED,
+                    DefinitionVersion.questionnaire_id == round_.definition_version.questionnaire_id,
+                    Round.opens_on < round_.opens_on)
+             .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
+    return session.scalar(query)
+
+
+def _redactor(session: Session, round_: Round) -> re.Pattern[str] | None:
+    agency_ids = [r.agency_id for r in round_.returns]
+    names = set(session.scalars(select(Agency.name).where(Agency.id.in_(agency_ids))))
+    names |= set(session.scalars(select(Person.name).join(RoleAssignment).where(
+        RoleAssignment.agency_id.in_(agency_ids))))
+    names = {n.strip() for n in names if len(n.strip()) >= 3}
+    if not names:
+        return None
+    # Longest first, so "Essex Police Authority" goes before "Essex Police".
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)), re.IGNORECASE)
+
+
+def comments_by_duty(session: Session, round_: Round, questionnaire: Questionnaire) -> dict[str, list[Comment]]:
+    """Submitted commentary per duty, without agency or author, sorted by text, names removed."""
+    duty_of = {st.id: duty.id for _, duty, st in questionnaire.statements()}
+    redact = _redactor(session, round_)
+    out: dict[str, list[Comment]] = {duty.id: [] for _, duty in questionnaire.duties()}
+    rows = session.execute(select(Answer.statement_id, Answer.commentary).join(Return).where(
+        Return.round_id == round_.id, Return.state == ReturnState.SUBMITTED, Answer.commentary != ""))
+    for statement_id, text in rows:
+        if statement_id in duty_of and text.strip():
+            clean = redact.sub("[name removed]", text.strip()) if redact else text.strip()
+            out[duty_of[statement_id]].append(Comment(statement_id, clean))
+    order = {sid: i for i, sid in enumerate(duty_of)}
+    for comments in out.values():
+        comments.sort(key=lambda c: (order[c.statement_id], c.text.lower()))
+    return out
+
+
+def _overall(layout: scoring.Layout) -> scoring.Layout:
+    """A layout pooling every statement into one row (a return's overall mean)."""
+    everything = tuple(range(len(layout.statement_ids)))
+    return scoring.Layout(layout.values, layout.statement_ids, (scoring.Group("section", "overall", everything),),
+                          (("section", 0),), layout.precision)
+
+
+def _agency_means(session: Session, round_id: int) -> dict[int, float]:
+    ratings = round_ratings(session, round_id)
+    agency_of = dict(session.execute(select(Return.id, Return.agency_id).where(Return.round_id == round_id)).all())
+    overall = _overall(ratings.layout)
+    out: dict[int, float] = {}
+    for row, return_id in enumerate(ratings.return_ids):
+        mean = scoring.collate_codes(ratings.codes[row:row + 1], overall)[0].mean
+        if mean is not None:
+            out[agency_of[return_id]] = mean
+    return out
+
+
+def results_for(session: Session, round_: Round) -> RoundResults:
+    """Collate a round (submitted returns only) with the anonymity rules applied and last round beside it."""
+    questionnaire = questionnaire_of(round_.definition_version)
+    figures = scoring.by_id(collate_round(session, round_.id))
+    counted = sum(1 for r in round_.returns if r.state is ReturnState.SUBMITTED)
+    results = RoundResults(round_, questionnaire, counted, len(round_.returns), figures,
+                           _shown(questionnaire, figures))
+    if results.enough:
+        results.comments = comments_by_duty(session, round_, questionnaire)
+    before = previous_round(session, round_)
+    if before is not None and results.enough:
+        results.previous_round = before
+        old_q = questionnaire_of(before.definition_version)
+        old = scoring.by_id(collate_round(session, before.id))
+        old_shown = _shown(old_q, old)
+        old_counted = sum(1 for r in before.returns if r.state is ReturnState.SUBMITTED)
+        for key, now in figures.items():
+            was = old.get(key)
+            if (was is None or was.mean is None or now.mean is None or not old_shown.get(key)
+                    or old_counted < old_q.anonymity_threshold):
+                continue
+            results.changes[key] = Change(was.mean, was.mean_label,
+                                          _direction(now.mean, was.mean, questionnaire.precision))
+        now_means, old_means = _agency_means(session, round_.id), _agency_means(session, before.id)
+        both = [a for a in now_means if a in old_means]
+        if len(both) >= results.k:
+            better = sum(1 for a in both if _direction(now_means[a], old_means[a], questionnaire.precision)
+                         != "declining")
+            results.agencies_improving = (better, len(both))
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyGrade:
+    """One agency's return: its means by duty and section and its statements below the threshold."""
+
+    return_id: int
+    agency: str
+    state: ReturnState
+    overall: scoring.Figures
+    groups: dict[Key, scoring.Figures]
+    below: tuple[tuple[str, float], ...]
+
+
+def grading(session: Session, round_: Round, include_unsubmitted: bool = False) -> list[AgencyGrade]:
+    """Each return's means by duty and section, for managers to find the strongest and those needing help."""
+    questionnaire = questionnaire_of(round_.definition_version)
+    ratings = round_ratings(session, round_.id, submitted_only=not include_unsubmitted)
+    returns = {r.id: r for r in session.scalars(select(Return).where(Return.id.in_(ratings.return_ids)))}
+    agencies = dict(session.execute(select(Agency.id, Agency.name).where(
+        Agency.id.in_([r.agency_id for r in returns.values()]))).all())
+    threshold = questionnaire.requires_action_below
+    if threshold is None:  # the middle of the scale: below "adequate" on a 1-4 scale
+        values = questionnaire.scale.values()
+        threshold = values[len(values) // 2 - 1] if len(values) > 1 else values[0]
+    everything = _overall(ratings.layout)
+    out = []
+    for row, return_id in enumerate(ratings.return_ids):
+        codes = ratings.codes[row:row + 1]
+        groups = {(f.level, f.id): f for f in scoring.collate_codes(codes, ratings.layout) if f.level != "statement"}
+        overall = scoring.collate_codes(codes, everything)[0]
+        below = tuple((sid, ratings.layout.values[code - 1]) for sid, code in
+                      zip(ratings.layout.statement_ids, codes[0].tolist(), strict=True)
+                      if code and ratings.layout.values[code - 1] < threshold)
+        ret = returns[return_id]
+        out.append(AgencyGrade(return_id, agencies[ret.agency_id], ret.state, overall, groups, below))
+    return out
+
+
+def respondent_order(round_id: int, return_ids: list[int], salt: str) -> dict[int, str]:
+    """Labels R1, R2, ... for returns in an order that reveals neither agency nor submission order."""
+    def key(return_id: int) -> str:
+        return hashlib.sha256(f"{salt}:{round_id}:{return_id}".encode()).hexdigest()
+
+    width = len(str(len(return_ids)))
+    return {rid: f"R{i:0{width}d}" for i, rid in enumerate(sorted(return_ids, key=key), start=1)}
+
+
+def can_see(round_: Round, viewer: str) -> bool:
+    """Managers see interim results; chairs once the manager publishes or the round closes."""
+    if viewer == "manager":
+        return round_.state is not RoundState.DRAFT
+    return round_.state is RoundState.CLOSED or round_.published_at is not None
+
+
+def publish(session: Session, round_: Round, by_person_id: int | None) -> None:
+    """Let the chairs see a round's results before it closes."""
+    if round_.published_at is None:
+        round_.published_at = utcnow()
+        session.add(AuditEvent(person_id=by_person_id, action="round.results_published", round_id=round_.id,
+                               object_type="round", object_id=str(round_.id)))
+        session.commit()
+
+
+__all__ = ["AgencyGrade", "Change", "Comment", "RoundResults", "can_see", "comments_by_duty", "grading",
+           "previous_round", "publish", "respondent_order", "results_for"]

@@ -1,0 +1,58 @@
+"""Chair pages: the rounds of the chair's partnerships and their collated results, once published or closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from survey.extensions import db, login_manager
+from survey.models import Round, RoundState
+from survey.services import results as results_service
+
+bp = Blueprint("chair", __name__, url_prefix="/chair")
+
+
+@bp.before_request
+def require_chair() -> Any:
+    """Only chairs use these pages."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.principal.is_chair:
+        abort(403)
+    return None
+
+
+def _round(round_id: int) -> Round:
+    found = db.session.get(Round, round_id)
+    if (found is None or found.partnership_id not in current_user.principal.chair_partnerships
+            or not results_service.can_see(found, "chair")):
+        abort(404)
+    return found
+
+
+@bp.route("/")
+def home() -> str:
+    """Rounds whose results the chair can see: closed, or published by the manager."""
+    rounds = db.session.scalars(select(Round).where(
+        Round.partnership_id.in_(current_user.principal.chair_partnerships),
+        or_(Round.state == RoundState.CLOSED, Round.published_at.is_not(None))).order_by(Round.opens_on.desc())).all()
+    return render_template("chair/home.html", rounds=rounds)
+
+
+@bp.route("/rounds/<int:round_id>/results")
+def results(round_id: int) -> str:
+    """The collated results: figures, distributions and anonymised commentary; never who said what."""
+    found = _round(round_id)
+    return render_template("results/results.html", results=results_service.results_for(db.session(), found),
+                           viewer="chair", back=url_for("chair.home"))
+
+
+@bp.route("/rounds/<int:round_id>/workbook.xlsx")
+def board_workbook(round_id: int) -> Any:
+    """The board workbook as a download."""
+    from survey.web.downloads import send_board_workbook
+
+    return send_board_workbook(_round(round_id))

@@ -1,0 +1,23 @@
+"""Downloads shared by the manager's and the chair's pages."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from flask import current_app, send_file
+
+from survey.extensions import db
+from survey.models import Round
+from survey.services import board_export
+
+
+def send_board_workbook(round_: Round) -> Any:
+    """Write the board workbook to a temporary file (not memory: large rounds stream) and send it."""
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - send_file closes it after the response
+    board_export.export_round(db.session(), round_, handle, current_app.config["SECRET_KEY"])
+    db.session.rollback()
+    handle.seek(0)
+    name = f"round-{round_.id}-board-workbook.xlsx"
+    return send_file(handle, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     as_attachment=True, download_name=name, max_age=0)

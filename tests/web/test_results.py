@@ -1,0 +1,200 @@
+"""Collated results over HTTP for managers and chairs: figures, anonymity, publishing, year on year, grading."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import re
+from collections import Counter
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Agency, Answer, Person, Return, ReturnState, Round, RoundState
+from tests.fixtures_demo import Demo, sign_in
+from tests.web.forms import form_data
+
+
+def client_for(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302
+    return client
+
+
+def closed_round(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Round.id).where(Round.state == RoundState.CLOSED))
+
+
+def open_round(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+
+
+def row(html: str, level: str, ident: str) -> str:
+    found = re.search(rf'<tr class="govuk-table__row app-row-{level}" id="{level}-{re.escape(ident)}">(.*?)</tr>',
+                      html, re.S)
+    assert found, f"no row for {level} {ident}"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<svg.*?</svg>", "", found.group(1), flags=re.S)))
+
+
+def cells(html: str, level: str, ident: str) -> list[str]:
+    found = re.search(rf'id="{level}-{re.escape(ident)}">(.*?)</tr>', html, re.S)
+    assert found, f"no row for {level} {ident}"
+    return [re.sub(r"<[^>]+>", " ", c).split()[0] if re.sub(r"<[^>]+>", " ", c).split() else ""
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", found.group(1), re.S)]
+
+
+def expected(app: Flask, round_id: int, statement_id: str) -> tuple[str, str, str, str]:
+    """Mode, mean, range and n worked out here by hand from the stored answers."""
+    with app.app_context():
+        ratings = db.session.scalars(select(Answer.rating).join(Return).where(
+            Return.round_id == round_id, Return.state == ReturnState.SUBMITTED, Answer.statement_id == statement_id,
+            Answer.rating.is_not(None), Answer.not_applicable.is_(False))).all()
+    counts = Counter(ratings)
+    top = max(counts.values())
+    mode = "/".join(f"{v:g}" for v in sorted(v for v, c in counts.items() if c == top))
+    mean = sum(ratings) / len(ratings)
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return (mode, str(Decimal(repr(mean)).quantize(Decimal("0.1"), ROUND_HALF_UP)),
+            f"{max(ratings) - min(ratings):g}", str(len(ratings)))
+
+
+def test_manager_sees_the_appendix_3_table(app: Flask, demo: Demo) -> None:
+    rid = closed_round(app)
+    page = client_for(app, "manager@demo.example").get(f"/manager/rounds/{rid}/results").get_data(as_text=True)
+    assert "Results from 6 of 6 returns" in page
+    for statement_id in ("strategic-plan-1", "strategic-plan-2"):
+        mode, mean, spread, n = expected(app, rid, statement_id)
+        assert cells(page, "statement", statement_id)[1:5] == [mode, mean, spread, n]
+    assert 'role="img" aria-label="' in page, "each distribution has a text equivalent"
+    assert re.search(r'app-heat-\d">\s*\d\.\d<span class="app-heat-label">(Poor|Adequate|Good|Outstanding)', page), \
+        "the heat colour has its text equivalent"
+    assert "Partner commentary" in page and "Board members are involved in the creation of the strategic plan" in page
+
+
+def test_chair_page_never_reveals_agencies_or_people(app: Flask, demo: Demo) -> None:
+    rid = closed_round(app)
+    chair = client_for(app, "chair@demo.example")
+    assert chair.get("/chair/").status_code == 200
+    page = chair.get(f"/chair/rounds/{rid}/results").get_data(as_text=True)
+    assert "Results from 6 of 6 returns" in page
+    with app.app_context():
+        agencies = db.session.scalars(select(Agency.name)).all()
+        people = db.session.scalars(select(Person.name).where(Person.email.like("%.%@demo.example"))).all()
+        return_ids = db.session.scalars(select(Return.id).where(Return.round_id == rid)).all()
+    source = html_lib.unescape(page)
+    with app.app_context():
+        from survey.services.definitions import questionnaire_of
+
+        questionnaire = questionnaire_of(db.session.get(Round, rid).definition_version)
+    for _, duty, statement in questionnaire.statements():  # the questionnaire itself may name an agency
+        source = source.replace(statement.text, "").replace(duty.title, "")
+    for name in [*agencies, *people]:
+        assert name not in source, f"{name} appears in the chair's page source"
+    assert "/returns/" not in source and "grading" not in source
+    for return_id in return_ids:
+        assert f"return-{return_id}" not in source and f"returns/{return_id}" not in source
+    assert chair.get(f"/manager/rounds/{rid}/grading").status_code == 403
+
+
+def test_names_in_commentary_are_removed(app: Flask, demo: Demo) -> None:
+    rid = closed_round(app)
+    with app.app_context():
+        answer = db.session.scalar(select(Answer).join(Return).where(Return.round_id == rid,
+                                                                     Answer.statement_id == "strategic-plan-1"))
+        answer.commentary = "ESSEX POLICE led this; ask =cmd| for details"
+        db.session.commit()
+    page = client_for(app, "chair@demo.example").get(f"/chair/rounds/{rid}/results").get_data(as_text=True)
+    assert "[name removed] led this" in page and "ESSEX POLICE" not in page
+
+
+def test_below_k_nothing_collated_then_publish_for_the_chair(app: Flask, demo: Demo) -> None:
+    rid = open_round(app)
+    with app.app_context():
+        for ret in db.session.scalars(select(Return).where(Return.round_id == rid).limit(2)):
+            ret.state = ReturnState.SUBMITTED
+        db.session.commit()
+    manager = client_for(app, "manager@demo.example")
+    page = manager.get(f"/manager/rounds/{rid}/results").get_data(as_text=True)
+    assert "Interim results: 2 of 9 returns counted" in page
+    assert "Results are shown once at least 3 returns are counted. 2 returns have been counted so far." in page
+    assert "app-row-statement" not in page and "app-distribution" not in page and "Partner commentary" not in page
+    chair = client_for(app, "chair@demo.example")
+    assert chair.get(f"/chair/rounds/{rid}/results").status_code == 404, "not published yet"
+    assert chair.get(f"/chair/rounds/{rid}/workbook.xlsx").status_code == 404
+    published = manager.post(f"/manager/rounds/{rid}/publish", data=form_data(page, contains="publish"))
+    assert published.status_code == 302
+    chair_page = chair.get(f"/chair/rounds/{rid}/results").get_data(as_text=True)
+    assert "Results are shown once at least 3 returns are counted" in chair_page
+    assert "app-row-statement" not in chair_page
+
+
+def test_a_hidden_statement_hides_its_duty_and_section(app: Flask, demo: Demo) -> None:
+    rid = closed_round(app)
+    with app.app_context():
+        answers = db.session.scalars(select(Answer).join(Return).where(
+            Return.round_id == rid, Answer.statement_id == "strategic-plan-2").order_by(Answer.id)).all()
+        for answer in answers[:4]:  # only two returns keep a rating
+            answer.rating, answer.not_applicable = None, True
+        db.session.commit()
+    page = client_for(app, "chair@demo.example").get(f"/chair/rounds/{rid}/results").get_data(as_text=True)
+    assert "Not shown: fewer than 3 ratings" in row(page, "statement", "strategic-plan-2")
+    assert "Not shown: a statement in it has fewer than 3 ratings" in row(page, "duty", "strategic-plan")
+    assert "Not shown: a statement in it has fewer than 3 ratings" in row(page, "section", "statutory-duties")
+    assert cells(page, "statement", "strategic-plan-1")[4] == "6", "the other statements are still shown"
+
+
+def copy_round(app: Flask, source: int, title: str, bump: dict[str, float]) -> int:
+    """A later closed round of the same questionnaire: every answer copied, some ratings moved."""
+    with app.app_context():
+        old = db.session.get(Round, source)
+        new = Round(partnership=old.partnership, definition_version=old.definition_version, title=title,
+                    opens_on=old.opens_on + dt.timedelta(days=365), deadline=old.deadline + dt.timedelta(days=365),
+                    state=RoundState.CLOSED)
+        db.session.add(new)
+        for ret in old.returns:
+            copy = Return(round=new, agency_id=ret.agency_id, state=ret.state)
+            db.session.add(copy)
+            for answer in ret.answers:
+                rating = answer.rating
+                if rating is not None and answer.statement_id in bump:
+                    rating = min(4.0, max(1.0, rating + bump[answer.statement_id]))
+                db.session.add(Answer(return_=copy, statement_id=answer.statement_id, rating=rating,
+                                      not_applicable=answer.not_applicable, commentary=answer.commentary))
+        db.session.commit()
+        return new.id
+
+
+def test_year_on_year(app: Flask, demo: Demo) -> None:
+    first = closed_round(app)
+    second = copy_round(app, first, "Board self-assessment 2026", {"strategic-plan-1": -1, "strategic-plan-2": 1})
+    page = client_for(app, "chair@demo.example").get(f"/chair/rounds/{second}/results").get_data(as_text=True)
+    assert "Compared with Board self-assessment 2025" in page
+    assert "Declining (was 3.0)" in row(page, "statement", "strategic-plan-1")
+    assert "Improving (was 2.8)" in row(page, "statement", "strategic-plan-2")
+    with app.app_context():
+        other = db.session.scalar(select(Answer.statement_id).join(Return).where(
+            Return.round_id == first, Answer.statement_id.not_like("strategic-plan-%"),
+            Answer.rating.is_not(None)).limit(1))
+    assert "Maintaining" in row(page, "statement", other)
+    found = re.search(r"<strong>(\d+) of (\d+) agencies \((\d+)%\)</strong>", page)
+    assert found and found.group(2) == "6"
+
+
+@pytest.mark.parametrize("sort", ["overall", "agency", "strategic-plan", "nonsense"])
+def test_grading_for_managers(app: Flask, demo: Demo, sort: str) -> None:
+    rid = closed_round(app)
+    manager = client_for(app, "manager@demo.example")
+    page = manager.get(f"/manager/rounds/{rid}/grading?sort={sort}").get_data(as_text=True)
+    names = re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>', page)
+    assert len(names) == 6
+    if sort == "agency":
+        assert names == sorted(names, key=str.lower)
+    with manager.get(f"/manager/rounds/{rid}/grading.csv") as response:
+        lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("agency,overall mean,section statutory-duties") and len(lines) == 7
