@@ -198,3 +198,20 @@ def test_grading_for_managers(app: Flask, demo: Demo, sort: str) -> None:
     with manager.get(f"/manager/rounds/{rid}/grading.csv") as response:
         lines = response.get_data(as_text=True).splitlines()
     assert lines[0].startswith("agency,overall mean,section statutory-duties") and len(lines) == 7
+
+
+def test_workbook_downloads_for_manager_and_chair(app: Flask, demo: Demo) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    rid = closed_round(app)
+    for client, url in ((client_for(app, "manager@demo.example"), f"/manager/rounds/{rid}/workbook.xlsx"),
+                        (client_for(app, "chair@demo.example"), f"/chair/rounds/{rid}/workbook.xlsx")):
+        with client.get(url) as response:
+            assert response.status_code == 200
+            assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            assert "attachment" in response.headers["Content-Disposition"]
+            assert response.headers["Cache-Control"].startswith("no-store")
+            book = load_workbook(io.BytesIO(response.get_data()))
+        assert book.sheetnames[0] == "Summary" and book["About"]["B2"].value == "Board self-assessment 2025"
