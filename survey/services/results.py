@@ -268,6 +268,20 @@ def grading(session: Session, round_: Round, include_unsubmitted: bool = False) 
     return out
 
 
+def sorted_grades(grades: list[AgencyGrade], questionnaire: Questionnaire,
+                  sort: str) -> tuple[list[AgencyGrade], str]:
+    """Grades sorted by agency, or by a section's or duty's mean (lowest first), or overall; with the sort used."""
+    def mean_of(grade: AgencyGrade, ident: str) -> float:
+        found = [f.mean for (_, i), f in grade.groups.items() if i == ident and f.mean is not None]
+        return found[0] if found else 99.0
+
+    if sort == "agency":
+        return sorted(grades, key=lambda g: g.agency.lower()), sort
+    if sort in {d.id for _, d in questionnaire.duties()} | {s.id for s in questionnaire.sections}:
+        return sorted(grades, key=lambda g: (mean_of(g, sort), g.agency)), sort
+    return sorted(grades, key=lambda g: (g.overall.mean if g.overall.mean is not None else 99.0, g.agency)), "overall"
+
+
 def respondent_order(round_id: int, return_ids: list[int], salt: str) -> dict[int, str]:
     """Labels R1, R2, ... for returns in an order that reveals neither agency nor submission order."""
     def key(return_id: int) -> str:
@@ -294,4 +308,4 @@ def publish(session: Session, round_: Round, by_person_id: int | None) -> None:
 
 
 __all__ = ["AgencyGrade", "Change", "Comment", "RoundResults", "can_see", "comments_by_duty", "grading",
-           "previous_round", "publish", "respondent_order", "results_for"]
+           "previous_round", "publish", "respondent_order", "results_for", "sorted_grades"]

@@ -215,3 +215,53 @@ def test_workbook_downloads_for_manager_and_chair(app: Flask, demo: Demo) -> Non
             assert response.headers["Cache-Control"].startswith("no-store")
             book = load_workbook(io.BytesIO(response.get_data()))
         assert book.sheetnames[0] == "Summary" and book["About"]["B2"].value == "Board self-assessment 2025"
+
+
+def test_chair_sees_agencies_only_when_the_questionnaire_is_not_anonymous(app: Flask, demo: Demo) -> None:
+    chair = client_for(app, "chair@demo.example")
+    board = closed_round(app)
+    assert chair.get(f"/chair/rounds/{board}/grading").status_code == 404, "the board self-assessment is anonymous"
+    assert "Results by agency" not in chair.get(f"/chair/rounds/{board}/results").get_data(as_text=True)
+    audit = open_round(app)  # the Section 11 audit: anonymous_results is false
+    with app.app_context():
+        for ret in db.session.scalars(select(Return).where(Return.round_id == audit)):
+            ret.state = ReturnState.SUBMITTED
+        db.session.get(Round, audit).published_at = dt.datetime.now(dt.UTC)
+        db.session.commit()
+    assert "Results by agency" in chair.get(f"/chair/rounds/{audit}/results").get_data(as_text=True)
+    page = chair.get(f"/chair/rounds/{audit}/grading").get_data(as_text=True)
+    assert "Essex Police" in page and "Download as CSV" not in page
+
+
+def test_commentary_is_shown_inert(app: Flask, demo: Demo) -> None:
+    rid = closed_round(app)
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    with app.app_context():
+        answer = db.session.scalar(select(Answer).join(Return).where(Return.round_id == rid,
+                                                                     Answer.statement_id == "strategic-plan-1"))
+        answer.commentary = payload
+        db.session.commit()
+    for client, url in ((client_for(app, "chair@demo.example"), f"/chair/rounds/{rid}/results"),
+                        (client_for(app, "manager@demo.example"), f"/manager/rounds/{rid}/results")):
+        page = client.get(url).get_data(as_text=True)
+        assert payload not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+
+
+def test_year_on_year_in_the_workbook(app: Flask, demo: Demo) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    first = closed_round(app)
+    second = copy_round(app, first, "Board self-assessment 2026", {"strategic-plan-1": -1})
+    with client_for(app, "chair@demo.example").get(f"/chair/rounds/{second}/workbook.xlsx") as response:
+        book = load_workbook(io.BytesIO(response.get_data()))
+    summary = book["Summary"]
+    header = [c.value for c in summary[1]]
+    assert header[8:10] == ["Mean in Board self-assessment 2025", "Change"]
+    for values in summary.iter_rows(min_row=2, values_only=True):
+        if values[3] == "strategic-plan-1":
+            assert values[9] == "declining" and values[8] == pytest.approx(3.0)
+            break
+    else:
+        raise AssertionError("no strategic-plan-1 row")

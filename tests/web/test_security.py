@@ -59,7 +59,8 @@ CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributo
               "chair": 200, "admin": 403}
 GET_EXPECTED["chair.home"] = CHAIR_PAGE
 # The open round's results are not published, so the chair finds nothing there yet.
-GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook"], {**CHAIR_PAGE, "chair": 404}))
+GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading"],
+                                  {**CHAIR_PAGE, "chair": 404}))
 POST_ONLY = {"manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
              "manager.person_action"}
 

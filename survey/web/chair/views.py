@@ -56,3 +56,20 @@ def board_workbook(round_id: int) -> Any:
     from survey.web.downloads import send_board_workbook
 
     return send_board_workbook(_round(round_id))
+
+
+@bp.route("/rounds/<int:round_id>/grading")
+def grading(round_id: int) -> str:
+    """Per-agency means, only for questionnaires whose results are not anonymous."""
+    from flask import request
+
+    from survey.services.definitions import questionnaire_of
+
+    found = _round(round_id)
+    questionnaire = questionnaire_of(found.definition_version)
+    if questionnaire.anonymous_results:
+        abort(404)
+    grades, sort = results_service.sorted_grades(results_service.grading(db.session(), found), questionnaire,
+                                                 request.args.get("sort", "overall"))
+    return render_template("manager/grading.html", round=found, grades=grades, questionnaire=questionnaire,
+                           sort=sort, back=url_for("chair.results", round_id=round_id), csv_url=None)

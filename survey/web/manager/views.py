@@ -286,19 +286,12 @@ def grading(round_id: int) -> str:
     from survey.services.definitions import questionnaire_of
 
     found = _round(round_id)
-    grades = results_service.grading(db.session(), found)
     questionnaire = questionnaire_of(found.definition_version)
-    sort = request.args.get("sort", "overall")
-    if sort == "agency":
-        grades.sort(key=lambda g: g.agency.lower())
-    elif sort in {d.id for _, d in questionnaire.duties()} | {s.id for s in questionnaire.sections}:
-        grades.sort(key=lambda g: (min((f.mean for (_, i), f in g.groups.items() if i == sort and f.mean is not None),
-                                       default=99), g.agency))
-    else:
-        sort = "overall"
-        grades.sort(key=lambda g: (g.overall.mean if g.overall.mean is not None else 99, g.agency))
+    grades, sort = results_service.sorted_grades(results_service.grading(db.session(), found), questionnaire,
+                                                 request.args.get("sort", "overall"))
     return render_template("manager/grading.html", round=found, grades=grades, questionnaire=questionnaire,
-                           sort=sort)
+                           sort=sort, back=url_for("manager.results", round_id=round_id),
+                           csv_url=url_for("manager.grading_csv", round_id=round_id))
 
 
 @bp.route("/rounds/<int:round_id>/grading.csv")
