@@ -492,6 +492,61 @@ def round_close(round_id: int) -> None:
         click.echo(f"closed round {round_id}")
 
 
+@round_group.command("results")
+@click.argument("round_id", type=int)
+@click.option("--ratings", type=click.Choice(["self", "moderated"]), default="self", show_default=True,
+              help="The agencies' own ratings, or moderated ratings where the board has moderated.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def round_results(round_id: int, ratings: str, fmt: str) -> None:
+    """The collated results of a round, as on the results page and in the board workbook.
+
+    One row per section, duty and statement (submitted returns only). Rows the anonymity rules hide have no
+    figures and say why in `note`."""
+    import csv
+    import io
+
+    from survey.extensions import db as database
+    from survey.models import RoundState
+    from survey.services import results, rounds
+
+    with app_context():
+        require_schema()
+        session = database.session()
+        try:
+            found = rounds.get_round(session, round_id)
+        except rounds.RoundError as exc:
+            fail(str(exc))
+        if found.state is RoundState.DRAFT:
+            fail(f"round {round_id} is a draft: it has no results yet")
+        collated = results.results_for(session, found, moderated=ratings == "moderated")
+        out = []
+        for level, item, figures, _change in collated.rows():
+            ident = item.id  # type: ignore[attr-defined]
+            row = figures.to_json() if figures else {"level": level, "id": ident, "n": None, "mode": [],
+                                                      "mode_label": "", "mean": None, "mean_label": "",
+                                                      "range": None}
+            row.update({"ratings": ratings, "note": collated.note(level, ident)})
+            out.append(row)
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2))
+        return
+    columns = ["level", "id", "n", "mode_label", "mean_label", "range", "note"]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows([[r[c] if r[c] is not None else "" for c in columns] for r in out])
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    click.echo(f"{collated.round.title}: {collated.counted} of {collated.total} returns counted; figures from "
+               f"{collated.ratings_kind}")
+    for r in out:
+        indent = {"section": "", "duty": "  ", "statement": "    "}[str(r["level"])]
+        figures_text = (f"mode {r['mode_label']:5} mean {r['mean_label']:4} range {r['range']!s:4} n {r['n']}"
+                        if r["n"] is not None and not r["note"] else str(r["note"]))
+        click.echo(f"{indent}{str(r['id']):<{34 - len(indent)}} {figures_text}")
+
+
 @round_group.command("status")
 @click.argument("round_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
@@ -571,7 +626,9 @@ def remind(dry_run: bool, today_text: str | None) -> None:
 @main.command("export")
 @click.argument("round_id", type=int)
 @click.option("--out", type=click.Path(path_type=Path), help="The file to write (default exports/round-ID.xlsx).")
-def export(round_id: int, out: Path | None) -> None:
+@click.option("--ratings", type=click.Choice(["self", "moderated"]), default="self", show_default=True,
+              help="The agencies' own ratings, or moderated ratings where the board has moderated.")
+def export(round_id: int, out: Path | None, ratings: str) -> None:
     """Write a round's board workbook: Summary, a sheet per section, Commentary, Responses, Development, About.
 
     Figures follow the results page: submitted returns only, and nothing collated below the anonymity threshold."""
@@ -597,7 +654,8 @@ def export(round_id: int, out: Path | None) -> None:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".xlsx")
         try:
             with os.fdopen(fd, "wb") as handle, ProgressBar("writing responses") as progress:
-                board_export.export_round(session, found, handle, app.config["SECRET_KEY"], progress)
+                board_export.export_round(session, found, handle, app.config["SECRET_KEY"], progress,
+                                          moderated=ratings == "moderated")
             os.replace(tmp, target)
         except OSError as exc:
             fail(f"cannot write {target}: {exc.strerror or exc}")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.exports.board_workbook import BoardData, SummaryRow, write_board_workbook
-from survey.models import Answer, ReturnState, Round, utcnow
+from survey.models import Answer, Moderation, ReturnState, Round, utcnow
 from survey.services.results import RoundResults, respondent_order, results_for
 
 
@@ -23,6 +23,12 @@ def _responses(session: Session, results: RoundResults, salt: str,
     for done, return_id in enumerate(sorted(returns, key=labels.__getitem__), start=1):
         rows = session.execute(select(Answer.statement_id, Answer.rating, Answer.not_applicable)
                                .where(Answer.return_id == return_id)).all()
+        if results.moderated:
+            moderated = dict(session.execute(select(Moderation.statement_id, Moderation.rating)
+                                             .where(Moderation.return_id == return_id)).all())
+            if moderated:
+                rows = [(sid, moderated[sid], False) if sid in moderated else (sid, rating, na)
+                        for sid, rating, na in rows]
         for statement_id, rating, not_applicable in sorted(rows, key=lambda r: position.get(r[0], len(position))):
             if statement_id in position:
                 yield labels[return_id], statement_id, rating, bool(not_applicable)
@@ -30,10 +36,10 @@ def _responses(session: Session, results: RoundResults, salt: str,
             progress(done, len(returns))
 
 
-def board_data(session: Session, round_: Round, salt: str,
-               progress: Callable[[int, int], None] | None = None) -> BoardData:
+def board_data(session: Session, round_: Round, salt: str, progress: Callable[[int, int], None] | None = None,
+               moderated: bool = False) -> BoardData:
     """Everything the workbook shows, with the anonymity rules of the results page applied."""
-    results = results_for(session, round_)
+    results = results_for(session, round_, moderated)
     rows = []
     section_of: dict[str, str] = {}
     for section in results.questionnaire.sections:
@@ -59,13 +65,14 @@ def board_data(session: Session, round_: Round, salt: str,
         about.append(("Agencies improving or maintaining", f"{better} of {both} ({round(100 * better / both)}%)"))
     return BoardData(results.questionnaire, round_.title, round_.partnership.name, results.counted, results.total,
                      rows, comments, _responses(session, results, salt, progress) if results.enough else iter(()),
-                     about=about, previous_title=results.previous_round.title if results.previous_round else "")
+                     about=about, previous_title=results.previous_round.title if results.previous_round else "",
+                     ratings_kind=results.ratings_kind)
 
 
 def export_round(session: Session, round_: Round, out: str | Path | IO[bytes], salt: str,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, moderated: bool = False) -> None:
     """Write a round's board workbook (`progress(done, total)` after each return's answers)."""
-    write_board_workbook(board_data(session, round_, salt, progress), out)
+    write_board_workbook(board_data(session, round_, salt, progress, moderated), out)
 
 
 __all__ = ["board_data", "export_round"]

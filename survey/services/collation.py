@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from survey import scoring
 from survey.definitions import Questionnaire
-from survey.models import Answer, Return, ReturnState, Round
+from survey.models import Answer, Moderation, Return, ReturnState, Round
 from survey.services.definitions import questionnaire_of
 
 
@@ -25,8 +26,26 @@ class RoundRatings:
     codes: npt.NDArray[np.int8]
 
 
-def round_ratings(session: Session, round_id: int, submitted_only: bool = True) -> RoundRatings:
-    """Fetch a round's ratings straight into a code matrix (columns fetched as tuples: no ORM objects)."""
+def _rating(moderated: bool) -> tuple[Any, Any]:
+    """The rating column and the condition for counting it: the agency's own, or the moderated one where present."""
+    if not moderated:
+        return Answer.rating, (Answer.rating.is_not(None)) & Answer.not_applicable.is_(False)
+    rating = func.coalesce(Moderation.rating, Answer.rating)
+    return rating, rating.is_not(None) & (Answer.not_applicable.is_(False) | Moderation.id.is_not(None))
+
+
+def _with_moderation(query: Any, moderated: bool) -> Any:
+    if not moderated:
+        return query
+    return query.outerjoin(Moderation, (Moderation.return_id == Answer.return_id)
+                           & (Moderation.statement_id == Answer.statement_id))
+
+
+def round_ratings(session: Session, round_id: int, submitted_only: bool = True,
+                  moderated: bool = False) -> RoundRatings:
+    """Fetch a round's ratings straight into a code matrix (columns fetched as tuples: no ORM objects).
+
+    With `moderated`, a moderated rating replaces the agency's own where there is one."""
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise LookupError(f"no round {round_id}")
@@ -41,11 +60,10 @@ def round_ratings(session: Session, round_id: int, submitted_only: bool = True) 
     code_of = {value: k for k, value in enumerate(layout.values, start=1)}
     codes = np.zeros((len(return_ids), len(layout.statement_ids)), dtype=np.int8)
     if return_ids:
-        rows = session.execute(
-            select(Answer.return_id, Answer.statement_id, Answer.rating)
-            .join(Return, Return.id == Answer.return_id)
-            .where(Return.round_id == round_id, Answer.rating.is_not(None), Answer.not_applicable.is_(False))
-        )
+        rating, counted = _rating(moderated)
+        rows = session.execute(_with_moderation(
+            select(Answer.return_id, Answer.statement_id, rating).join(Return, Return.id == Answer.return_id),
+            moderated).where(Return.round_id == round_id, counted))
         r_index, c_index, k_index = [], [], []
         for return_id, statement_id, rating in rows:
             row, column, code = row_of.get(return_id), column_of.get(statement_id), code_of.get(rating)
@@ -57,8 +75,10 @@ def round_ratings(session: Session, round_id: int, submitted_only: bool = True) 
     return RoundRatings(questionnaire, layout, return_ids, codes)
 
 
-def collate_round(session: Session, round_id: int, submitted_only: bool = True) -> list[scoring.Figures]:
-    """Figures for every statement, duty and section of a round (submitted returns only, by default).
+def collate_round(session: Session, round_id: int, submitted_only: bool = True,
+                  moderated: bool = False) -> list[scoring.Figures]:
+    """Figures for every statement, duty and section of a round (submitted returns only, by default; moderated
+    ratings where present, if asked).
 
     The figures need only how often each statement got each rating, so the database counts (a few hundred rows
     instead of one per answer) and the counts table goes straight into the scoring function."""
@@ -66,10 +86,11 @@ def collate_round(session: Session, round_id: int, submitted_only: bool = True) 
     if round_ is None:
         raise LookupError(f"no round {round_id}")
     layout = scoring.layout_for(questionnaire_of(round_.definition_version))
-    query = (select(Answer.statement_id, Answer.rating, func.count())
-             .join(Return, Return.id == Answer.return_id)
-             .where(Return.round_id == round_id, Answer.rating.is_not(None), Answer.not_applicable.is_(False))
-             .group_by(Answer.statement_id, Answer.rating))
+    rating, counted = _rating(moderated)
+    query = (_with_moderation(select(Answer.statement_id, rating, func.count())
+                              .join(Return, Return.id == Answer.return_id), moderated)
+             .where(Return.round_id == round_id, counted)
+             .group_by(Answer.statement_id, rating))
     if submitted_only:
         query = query.where(Return.state == ReturnState.SUBMITTED)
     column_of = {sid: j for j, sid in enumerate(layout.statement_ids)}

@@ -56,3 +56,19 @@ def reopened_composer(config: Any) -> Any:
                              ret.round_id, ret.id)
 
     return compose
+
+
+def challenge_composer(config: Any) -> Any:
+    """A function writing the email that tells an agency lead about a challenge (or a follow-up)."""
+    base = str(config["BASE_URL"]).rstrip("/")
+
+    def compose(person: Person, challenge: Any) -> mail.Outgoing:
+        ret = challenge.return_
+        followup = len(challenge.messages) > 1
+        body = render_template("emails/challenge.txt", person=person, ret=ret, challenge=challenge,
+                               message=challenge.messages[-1].body, followup=followup,
+                               link=f"{base}/agency/returns/{ret.id}/challenges/{challenge.id}")
+        subject = f"{'Follow-up' if followup else 'Challenge'}: {ret.round.title} – {ret.agency.name}"
+        return mail.Outgoing(person.email, subject, body, "challenge", ret.round_id, ret.id)
+
+    return compose

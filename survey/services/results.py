@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey import scoring
@@ -26,6 +26,7 @@ from survey.models import (
     Answer,
     AuditEvent,
     DefinitionVersion,
+    Moderation,
     Person,
     Return,
     ReturnState,
@@ -71,6 +72,15 @@ class RoundResults:
     previous_round: Round | None = None
     changes: dict[Key, Change] = field(default_factory=dict)
     agencies_improving: tuple[int, int] | None = None  # (improving or maintaining, taking part in both)
+    moderated: bool = False  # figures use moderated ratings where present
+    moderations: int = 0  # how many moderated ratings the round has
+
+    @property
+    def ratings_kind(self) -> str:
+        """Which ratings the figures come from, in words."""
+        if self.moderated:
+            return "moderated ratings where the board has moderated, otherwise the agencies' own ratings"
+        return "the agencies' own ratings"
 
     @property
     def k(self) -> int:
@@ -187,8 +197,8 @@ def _overall(layout: scoring.Layout) -> scoring.Layout:
                           (("section", 0),), layout.precision)
 
 
-def _agency_means(session: Session, round_id: int) -> dict[int, float]:
-    ratings = round_ratings(session, round_id)
+def _agency_means(session: Session, round_id: int, moderated: bool) -> dict[int, float]:
+    ratings = round_ratings(session, round_id, moderated=moderated)
     agency_of = dict(session.execute(select(Return.id, Return.agency_id).where(Return.round_id == round_id)).all())
     overall = _overall(ratings.layout)
     out: dict[int, float] = {}
@@ -199,20 +209,24 @@ def _agency_means(session: Session, round_id: int) -> dict[int, float]:
     return out
 
 
-def results_for(session: Session, round_: Round) -> RoundResults:
-    """Collate a round (submitted returns only) with the anonymity rules applied and last round beside it."""
+def results_for(session: Session, round_: Round, moderated: bool = False) -> RoundResults:
+    """Collate a round (submitted returns only) with the anonymity rules applied and last round beside it.
+
+    With `moderated`, moderated ratings replace the agencies' own where present (in both rounds compared)."""
     questionnaire = questionnaire_of(round_.definition_version)
-    figures = scoring.by_id(collate_round(session, round_.id))
+    figures = scoring.by_id(collate_round(session, round_.id, moderated=moderated))
     counted = sum(1 for r in round_.returns if r.state is ReturnState.SUBMITTED)
     results = RoundResults(round_, questionnaire, counted, len(round_.returns), figures,
-                           _shown(questionnaire, figures))
+                           _shown(questionnaire, figures), moderated=moderated)
+    results.moderations = session.scalar(select(func.count()).select_from(Moderation).join(Return).where(
+        Return.round_id == round_.id, Return.state == ReturnState.SUBMITTED)) or 0
     if results.enough:
         results.comments = comments_by_duty(session, round_, questionnaire)
     before = previous_round(session, round_)
     if before is not None and results.enough:
         results.previous_round = before
         old_q = questionnaire_of(before.definition_version)
-        old = scoring.by_id(collate_round(session, before.id))
+        old = scoring.by_id(collate_round(session, before.id, moderated=moderated))
         old_shown = _shown(old_q, old)
         old_counted = sum(1 for r in before.returns if r.state is ReturnState.SUBMITTED)
         for key, now in figures.items():
@@ -222,7 +236,8 @@ def results_for(session: Session, round_: Round) -> RoundResults:
                 continue
             results.changes[key] = Change(was.mean, was.mean_label,
                                           _direction(now.mean, was.mean, questionnaire.precision))
-        now_means, old_means = _agency_means(session, round_.id), _agency_means(session, before.id)
+        now_means = _agency_means(session, round_.id, moderated)
+        old_means = _agency_means(session, before.id, moderated)
         both = [a for a in now_means if a in old_means]
         if len(both) >= results.k:
             better = sum(1 for a in both if _direction(now_means[a], old_means[a], questionnaire.precision)
@@ -243,10 +258,11 @@ class AgencyGrade:
     below: tuple[tuple[str, float], ...]
 
 
-def grading(session: Session, round_: Round, include_unsubmitted: bool = False) -> list[AgencyGrade]:
+def grading(session: Session, round_: Round, include_unsubmitted: bool = False,
+            moderated: bool = False) -> list[AgencyGrade]:
     """Each return's means by duty and section, for managers to find the strongest and those needing help."""
     questionnaire = questionnaire_of(round_.definition_version)
-    ratings = round_ratings(session, round_.id, submitted_only=not include_unsubmitted)
+    ratings = round_ratings(session, round_.id, submitted_only=not include_unsubmitted, moderated=moderated)
     returns = {r.id: r for r in session.scalars(select(Return).where(Return.id.in_(ratings.return_ids)))}
     agencies = dict(session.execute(select(Agency.id, Agency.name).where(
         Agency.id.in_([r.agency_id for r in returns.values()]))).all())

@@ -44,6 +44,7 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
     "agency.submit": {**AGENCY_PAGE, "contributor A": 403, "lead A": 302},  # incomplete: back to check answers
     "agency.submitted": {**AGENCY_PAGE, "contributor A": 302, "lead A": 302},  # not submitted yet
     "agency.conflict": {**AGENCY_PAGE, "contributor A": 404, "lead A": 404},  # no such conflict token
+    "agency.challenge": AGENCY_PAGE,
 }
 MANAGER_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 200,
                 "chair": 403, "admin": 403}
@@ -53,7 +54,8 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.agency_list", "manager.new_agency", "manager.agency_page",
                                    "manager.change_agency", "manager.add_person", "manager.change_person",
                                    "manager.import_directory", "manager.results", "manager.grading",
-                                   "manager.grading_csv", "manager.board_workbook"],
+                                   "manager.grading_csv", "manager.board_workbook", "manager.moderate",
+                                   "manager.challenge", "manager.round_challenges"],
                                   MANAGER_PAGE))
 CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 403,
               "chair": 200, "admin": 403}
@@ -61,7 +63,8 @@ GET_EXPECTED["chair.home"] = CHAIR_PAGE
 # The open round's results are not published, so the chair finds nothing there yet.
 GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading"],
                                   {**CHAIR_PAGE, "chair": 404}))
-POST_ONLY = {"manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
+POST_ONLY = {"manager.moderate_statement", "manager.raise_challenge", "manager.publish", "auth.sign_out",
+             "agency.autosave", "agency.remove_evidence", "manager.agency_active",
              "manager.person_action"}
 
 
@@ -92,7 +95,16 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
 
         agency_id = db.session.scalar(select(Agency.id).where(Agency.name == "Essex Police"))
         person_id = db.session.scalar(select(Person.id).where(Person.email == "staff.police@demo.example"))
-    values = {"agency_id": agency_id, "person_id": person_id, "action": "deactivate",
+    with app.app_context():
+        from survey.models import Challenge, ChallengeMessage
+
+        challenge = Challenge(return_id=rid, statement_id="supervision-1")
+        challenge.messages.append(ChallengeMessage(body="Why?"))
+        db.session.add(challenge)
+        db.session.commit()
+        challenge_id = challenge.id
+    values = {"challenge_id": challenge_id, "statement_id": "supervision-1", "agency_id": agency_id,
+              "person_id": person_id, "action": "deactivate",
               "round_id": round_id, "return_id": rid, "duty_id": "supervision", "file_id": file_id,
               "questionnaire_id": "section-11-audit", "purpose": "reset", "token": "not-a-real-token",
               "filename": "app.css"}

@@ -72,9 +72,12 @@ def task_list(return_id: int) -> str:
     rows = returns.progress(ret, questionnaire)
     resume = next((r.duty.id for r in rows if r.duty.id == ret.resume_duty_id and r.status != "completed"), None)
     resume = resume or next((r.duty.id for r in rows if r.status != "completed"), None)
+    from survey.services import moderation
+
+    board = [v for v in moderation.statements_of(db.session(), ret) if v.moderation or v.challenges]
     return render_template("agency/task_list.html", ret=ret, q=questionnaire, rows=rows, resume=resume,
                            editable=returns.is_editable(ret), deadline=agency_returns.deadline_of(ret),
-                           completed=sum(r.status == "completed" for r in rows))
+                           completed=sum(r.status == "completed" for r in rows), board=board)
 
 
 def _render_duty(ret: Return, questionnaire: Questionnaire, duty: Duty, index: int, form: Any,
@@ -335,3 +338,31 @@ def remove_evidence(return_id: int, file_id: int) -> Any:
 def forbidden(_exc: Forbidden) -> Any:
     """A service refused: the person may see this but not do it."""
     abort(403)
+
+
+@bp.route("/returns/<int:return_id>/challenges/<int:challenge_id>", methods=["GET", "POST"])
+def challenge(return_id: int, challenge_id: int) -> Any:
+    """A challenge from the board: everyone in the agency reads it, the lead answers."""
+    from survey.models import Challenge
+    from survey.services import moderation
+
+    ret, _ = _load(return_id)
+    found = db.session.get(Challenge, challenge_id)
+    if found is None or found.return_id != ret.id:
+        abort(404)
+    can_reply = current_user.principal.can_submit_return(ret)
+    error = None
+    if request.method == "POST":
+        if not can_reply:
+            abort(403)
+        try:
+            moderation.reply(db.session(), found, request.form.get("body", ""), current_user.principal.person_id,
+                             False)
+        except moderation.ModerationError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            flash("Your answer has been sent to the board.", "success")
+            return redirect(url_for("agency.challenge", return_id=return_id, challenge_id=challenge_id))
+    return render_template("challenges/thread.html", challenge=found, ret=ret, viewer="agency", error=error,
+                           body=request.form.get("body", ""), can_reply=can_reply), (400 if error else 200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -46,7 +46,9 @@ def home() -> str:
 def results(round_id: int) -> str:
     """The collated results: figures, distributions and anonymised commentary; never who said what."""
     found = _round(round_id)
-    return render_template("results/results.html", results=results_service.results_for(db.session(), found),
+    return render_template("results/results.html",
+                           results=results_service.results_for(db.session(), found,
+                                                               request.args.get("ratings") == "moderated"),
                            viewer="chair", back=url_for("chair.home"))
 
 
@@ -55,14 +57,12 @@ def board_workbook(round_id: int) -> Any:
     """The board workbook as a download."""
     from survey.web.downloads import send_board_workbook
 
-    return send_board_workbook(_round(round_id))
+    return send_board_workbook(_round(round_id), request.args.get("ratings") == "moderated")
 
 
 @bp.route("/rounds/<int:round_id>/grading")
 def grading(round_id: int) -> str:
     """Per-agency means, only for questionnaires whose results are not anonymous."""
-    from flask import request
-
     from survey.services.definitions import questionnaire_of
 
     found = _round(round_id)

@@ -251,7 +251,9 @@ def results(round_id: int) -> str:
     found = _round(round_id)
     if not results_service.can_see(found, "manager"):
         abort(404)
-    return render_template("results/results.html", results=results_service.results_for(db.session(), found),
+    return render_template("results/results.html",
+                           results=results_service.results_for(db.session(), found,
+                                                               request.args.get("ratings") == "moderated"),
                            viewer="manager", back=url_for("manager.dashboard", round_id=round_id))
 
 
@@ -276,7 +278,7 @@ def board_workbook(round_id: int) -> Any:
     found = _round(round_id)
     if found.state.value == "draft":
         abort(404)
-    return send_board_workbook(found)
+    return send_board_workbook(found, request.args.get("ratings") == "moderated")
 
 
 @bp.route("/rounds/<int:round_id>/grading")

@@ -1,0 +1,76 @@
+"""Areas for development agreed by the chair, and the actions that follow them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, created, intpk
+
+if TYPE_CHECKING:
+    from .people import Agency
+    from .rounds import Round
+
+
+class ActionStatus(enum.Enum):
+    """How far an action has got."""
+
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    DONE = "done"
+
+
+def _status_type() -> Enum:
+    return Enum(ActionStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True)
+
+
+class DevelopmentArea(Base):
+    """An improvement the board agrees after a round, linked to the statements it answers."""
+
+    __tablename__ = "development_area"
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    statement_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    agreed_at: Mapped[created]
+
+    round: Mapped[Round] = relationship()
+    actions: Mapped[list[AreaAction]] = relationship(back_populates="area", order_by="AreaAction.id",
+                                                     cascade="all, delete-orphan")
+
+
+class AreaAction(Base):
+    """An action towards an area for development: what, who owns it, by when, how far it has got."""
+
+    __tablename__ = "area_action"
+
+    id: Mapped[intpk]
+    area_id: Mapped[int] = mapped_column(ForeignKey("development_area.id"), index=True)
+    what: Mapped[str] = mapped_column(Text)
+    owner_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    owner_name: Mapped[str] = mapped_column(String(200), default="")
+    due_on: Mapped[dt.date]
+    status: Mapped[ActionStatus] = mapped_column(_status_type(), default=ActionStatus.NOT_STARTED)
+    done_on: Mapped[dt.date | None]
+    created_at: Mapped[created]
+
+    area: Mapped[DevelopmentArea] = relationship(back_populates="actions")
+    owner_agency: Mapped[Agency | None] = relationship()
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Past its due date and not done."""
+        return self.status is not ActionStatus.DONE and self.due_on < today
+
+    @property
+    def owner(self) -> str:
+        """The owner as people read it: the agency, the person, or both."""
+        parts = [self.owner_agency.name if self.owner_agency else "", self.owner_name]
+        return " – ".join(p for p in parts if p)

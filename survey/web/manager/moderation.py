@@ -1,0 +1,99 @@
+"""Board manager pages for moderating and challenging submitted returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from survey.extensions import db
+from survey.models import Challenge
+from survey.services import invitations, mail, moderation
+from survey.services.definitions import questionnaire_of
+from survey.web.manager.views import _return, _round, bp
+
+
+def _page(ret: Any, errors: dict[str, tuple[str, str]] | None = None, status: int = 200) -> Any:
+    views = moderation.statements_of(db.session(), ret)
+    return render_template("manager/moderate.html", ret=ret, q=questionnaire_of(ret.round.definition_version),
+                           views=views, errors=errors or {}, form=request.form), status
+
+
+@bp.route("/returns/<int:return_id>/moderate")
+def moderate(return_id: int) -> Any:
+    """A submitted return statement by statement: the agency's answer, the board's rating, challenges."""
+    return _page(_return(return_id))
+
+
+@bp.route("/returns/<int:return_id>/moderate/<statement_id>", methods=["POST"])
+def moderate_statement(return_id: int, statement_id: str) -> Any:
+    """Set or clear the moderated rating of one statement."""
+    ret = _return(return_id)
+    try:
+        moderation.set_moderation(db.session(), ret, statement_id, request.form.get("rating", ""),
+                                  request.form.get("note", ""), current_user.principal.person_id)
+    except moderation.ModerationError as exc:
+        db.session.rollback()
+        return _page(ret, {statement_id: (exc.field or "rating", str(exc))}, 400)
+    flash(f"Moderation of {statement_id} saved.", "success")
+    return redirect(url_for("manager.moderate", return_id=return_id) + f"#statement-{statement_id}")
+
+
+@bp.route("/returns/<int:return_id>/challenges", methods=["POST"])
+def raise_challenge(return_id: int) -> Any:
+    """Put a question to the agency about one statement; its lead is emailed."""
+    ret = _return(return_id)
+    statement_id = request.form.get("statement_id", "")
+    try:
+        challenge, warning = moderation.raise_challenge(
+            db.session(), ret, statement_id, request.form.get("question", ""), current_user.principal.person_id,
+            mail.SmtpSettings.from_config(current_app.config), invitations.challenge_composer(current_app.config))
+    except moderation.ModerationError as exc:
+        db.session.rollback()
+        return _page(ret, {statement_id: ("question", str(exc))}, 400)
+    flash(warning or f"Challenge raised on {statement_id}; {ret.agency.name}'s lead has been emailed.",
+          "info" if warning else "success")
+    return redirect(url_for("manager.challenge", challenge_id=challenge.id))
+
+
+def _challenge(challenge_id: int) -> Challenge:
+    found = db.session.get(Challenge, challenge_id)
+    if found is None or found.return_.round.partnership_id not in current_user.principal.manager_partnerships:
+        abort(404)
+    return found
+
+
+@bp.route("/challenges/<int:challenge_id>", methods=["GET", "POST"])
+def challenge(challenge_id: int) -> Any:
+    """A challenge's thread; the board follows up or closes it."""
+    found = _challenge(challenge_id)
+    error = None
+    if request.method == "POST":
+        session = db.session()
+        try:
+            if request.form.get("action") == "close":
+                moderation.close_challenge(session, found, current_user.principal.person_id)
+                flash("The challenge is closed. Its thread is kept.", "success")
+            else:
+                warning = moderation.reply(session, found, request.form.get("body", ""),
+                                           current_user.principal.person_id, True,
+                                           mail.SmtpSettings.from_config(current_app.config),
+                                           invitations.challenge_composer(current_app.config))
+                flash(warning or "Follow-up sent; the agency's lead has been emailed.",
+                      "info" if warning else "success")
+        except moderation.ModerationError as exc:
+            session.rollback()
+            error = str(exc)
+        else:
+            return redirect(url_for("manager.challenge", challenge_id=challenge_id))
+    return render_template("challenges/thread.html", challenge=found, ret=found.return_, viewer="manager",
+                           error=error, body=request.form.get("body", "")), (400 if error else 200)
+
+
+@bp.route("/rounds/<int:round_id>/challenges")
+def round_challenges(round_id: int) -> str:
+    """Every challenge of a round by agency."""
+    found = _round(round_id)
+    return render_template("manager/challenges.html", round=found,
+                           challenges=moderation.challenges_of_round(db.session(), found.id))
