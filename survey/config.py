@@ -36,6 +36,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RETENTION_DAYS": 6 * 365,
         "BASE_URL": "http://127.0.0.1:5000",
         "REMINDER_DAYS_BEFORE": "7,1",
+        # Areas for development suggested on the results page: this many lowest means, and ranges this wide.
+        "DEVELOPMENT_LOWEST": 5,
+        "DEVELOPMENT_WIDE_RANGE": 2.0,
         "SIGN_IN_LIMIT_PER_ADDRESS": "30 per minute",
         "SIGN_IN_LIMIT_PER_ACCOUNT": "10 per 10 minutes",
         "SESSION_MAX_HOURS": 12,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -9,8 +10,9 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.exports.board_workbook import BoardData, SummaryRow, write_board_workbook
+from survey.exports.board_workbook import Action, Area, BoardData, SummaryRow, write_board_workbook
 from survey.models import Answer, Moderation, ReturnState, Round, utcnow
+from survey.services.development import areas_of
 from survey.services.results import RoundResults, respondent_order, results_for
 
 
@@ -63,10 +65,14 @@ def board_data(session: Session, round_: Round, salt: str, progress: Callable[[i
     if results.agencies_improving:
         better, both = results.agencies_improving
         about.append(("Agencies improving or maintaining", f"{better} of {both} ({round(100 * better / both)}%)"))
+    today = dt.date.today()
+    areas = [Area(a.title, a.rationale, tuple(str(s) for s in a.statement_ids),
+                  tuple(Action(x.what, x.owner, x.due_on, "overdue" if x.is_overdue(today) else x.status.value)
+                        for x in a.actions)) for a in areas_of(session, round_.id)]
     return BoardData(results.questionnaire, round_.title, round_.partnership.name, results.counted, results.total,
                      rows, comments, _responses(session, results, salt, progress) if results.enough else iter(()),
                      about=about, previous_title=results.previous_round.title if results.previous_round else "",
-                     ratings_kind=results.ratings_kind)
+                     ratings_kind=results.ratings_kind, areas=areas)
 
 
 def export_round(session: Session, round_: Round, out: str | Path | IO[bytes], salt: str,

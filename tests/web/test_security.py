@@ -55,13 +55,17 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.change_agency", "manager.add_person", "manager.change_person",
                                    "manager.import_directory", "manager.results", "manager.grading",
                                    "manager.grading_csv", "manager.board_workbook", "manager.moderate",
-                                   "manager.challenge", "manager.round_challenges"],
+                                   "manager.challenge", "manager.round_challenges", "manager.areas",
+                                   "manager.new_action", "manager.change_action"],
                                   MANAGER_PAGE))
 CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 403,
               "chair": 200, "admin": 403}
 GET_EXPECTED["chair.home"] = CHAIR_PAGE
 # The open round's results are not published, so the chair finds nothing there yet.
-GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading"],
+# Areas and actions belong to the closed round, which the chair can see.
+GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "chair.change_action"], CHAIR_PAGE))
+GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading", "chair.areas",
+                                   "chair.new_area"],
                                   {**CHAIR_PAGE, "chair": 404}))
 POST_ONLY = {"manager.moderate_statement", "manager.raise_challenge", "manager.publish", "auth.sign_out",
              "agency.autosave", "agency.remove_evidence", "manager.agency_active",
@@ -103,7 +107,16 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
         db.session.add(challenge)
         db.session.commit()
         challenge_id = challenge.id
-    values = {"challenge_id": challenge_id, "statement_id": "supervision-1", "agency_id": agency_id,
+        from survey.models import AreaAction, DevelopmentArea
+
+        closed = db.session.scalar(select(Round.id).where(Round.state == RoundState.CLOSED))
+        area = DevelopmentArea(round_id=closed, title="Area", statement_ids=["strategic-plan-1"])
+        area.actions.append(AreaAction(what="Do", owner_name="Someone", due_on=dt.date.today()))
+        db.session.add(area)
+        db.session.commit()
+        area_id, action_id = area.id, area.actions[0].id
+    values = {"area_id": area_id, "action_id": action_id, "challenge_id": challenge_id,
+              "statement_id": "supervision-1", "agency_id": agency_id,
               "person_id": person_id, "action": "deactivate",
               "round_id": round_id, "return_id": rid, "duty_id": "supervision", "file_id": file_id,
               "questionnaire_id": "section-11-audit", "purpose": "reset", "token": "not-a-real-token",

@@ -46,9 +46,12 @@ def home() -> str:
 def results(round_id: int) -> str:
     """The collated results: figures, distributions and anonymised commentary; never who said what."""
     found = _round(round_id)
+    from survey.web.development_pages import carried_context
+
     return render_template("results/results.html",
                            results=results_service.results_for(db.session(), found,
                                                                request.args.get("ratings") == "moderated"),
+                           **carried_context(found),
                            viewer="chair", back=url_for("chair.home"))
 
 
@@ -73,3 +76,45 @@ def grading(round_id: int) -> str:
                                                  request.args.get("sort", "overall"))
     return render_template("manager/grading.html", round=found, grades=grades, questionnaire=questionnaire,
                            sort=sort, back=url_for("chair.results", round_id=round_id), csv_url=None)
+
+
+@bp.route("/rounds/<int:round_id>/areas")
+def areas(round_id: int) -> str:
+    """The round's areas for development and their actions, with the rules' suggestions."""
+    from survey.web.development_pages import areas_page
+
+    return areas_page(_round(round_id), "chair")
+
+
+@bp.route("/rounds/<int:round_id>/areas/new", methods=["GET", "POST"])
+def new_area(round_id: int) -> Any:
+    """Agree an area for development."""
+    from survey.web.development_pages import area_form
+
+    return area_form(_round(round_id), None, "chair.areas")
+
+
+@bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
+def change_area(area_id: int) -> Any:
+    """Change an agreed area."""
+    from survey.web.development_pages import area_form, area_in
+
+    area = area_in(area_id, current_user.principal.chair_partnerships)
+    return area_form(_round(area.round_id), area, "chair.areas")
+
+
+@bp.route("/areas/<int:area_id>/actions/new", methods=["GET", "POST"])
+def new_action(area_id: int) -> Any:
+    """Add an action to an area."""
+    from survey.web.development_pages import action_form, area_in
+
+    return action_form(area_in(area_id, current_user.principal.chair_partnerships), None, "chair.areas")
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+def change_action(action_id: int) -> Any:
+    """Change an action: its status, owner or due date."""
+    from survey.web.development_pages import action_form, action_in
+
+    action = action_in(action_id, current_user.principal.chair_partnerships)
+    return action_form(action.area, action, "chair.areas")

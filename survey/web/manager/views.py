@@ -251,9 +251,12 @@ def results(round_id: int) -> str:
     found = _round(round_id)
     if not results_service.can_see(found, "manager"):
         abort(404)
+    from survey.web.development_pages import carried_context
+
     return render_template("results/results.html",
                            results=results_service.results_for(db.session(), found,
                                                                request.args.get("ratings") == "moderated"),
+                           **carried_context(found),
                            viewer="manager", back=url_for("manager.dashboard", round_id=round_id))
 
 
@@ -315,3 +318,31 @@ def grading_csv(round_id: int) -> Response:
                          " ".join(f"{sid}={value:g}" for sid, value in g.below)])
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="round-{found.id}-grading.csv"'})
+
+
+@bp.route("/rounds/<int:round_id>/areas")
+def areas(round_id: int) -> str:
+    """The round's areas for development (agreed by the chair) and their actions."""
+    from survey.web.development_pages import areas_page
+
+    found = _round(round_id)
+    if found.state.value == "draft":
+        abort(404)
+    return areas_page(found, "manager")
+
+
+@bp.route("/areas/<int:area_id>/actions/new", methods=["GET", "POST"])
+def new_action(area_id: int) -> Any:
+    """Add an action to an area for development."""
+    from survey.web.development_pages import action_form, area_in
+
+    return action_form(area_in(area_id, current_user.principal.manager_partnerships), None, "manager.areas")
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+def change_action(action_id: int) -> Any:
+    """Update an action's status, owner or due date."""
+    from survey.web.development_pages import action_form, action_in
+
+    action = action_in(action_id, current_user.principal.manager_partnerships)
+    return action_form(action.area, action, "manager.areas")

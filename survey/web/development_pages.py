@@ -1,0 +1,130 @@
+"""Areas for development and their actions: the pages chairs and managers share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Agency, AreaAction, DevelopmentArea, PartnershipAgency, Round
+from survey.services import development, results
+from survey.services.definitions import questionnaire_of
+
+
+def parse_date(prefix: str) -> tuple[dt.date | None, str | None]:
+    """A GOV.UK date input's value from the form, or the message for a date that is not real."""
+    parts = [request.form.get(f"{prefix}-{p}", "").strip() for p in ("day", "month", "year")]
+    if not any(parts):
+        return None, None
+    try:
+        day, month, year = (int(p) for p in parts)
+        if year < 1000:
+            raise ValueError
+        return dt.date(year, month, day), None
+    except ValueError:
+        return None, "Enter a real date, for example 31 3 2027"
+
+
+def areas_page(round_: Round, viewer: str) -> str:
+    """A round's agreed areas with their actions, and the candidates the rules suggest."""
+    session = db.session()
+    collated = results.results_for(session, round_)
+    config = current_app.config
+    return render_template("development/areas.html", round=round_, viewer=viewer,
+                           areas=development.areas_of(session, round_.id),
+                           candidates=development.candidates(collated, int(config["DEVELOPMENT_LOWEST"]),
+                                                             float(config["DEVELOPMENT_WIDE_RANGE"])),
+                           lowest=config["DEVELOPMENT_LOWEST"], wide=config["DEVELOPMENT_WIDE_RANGE"],
+                           today=dt.date.today(), progress=development.progress_text)
+
+
+def area_form(round_: Round, area: DevelopmentArea | None, done_endpoint: str) -> Any:
+    """Agree (or change) an area: title, rationale, linked statements."""
+    questionnaire = questionnaire_of(round_.definition_version)
+    chosen = request.form.getlist("statements") if request.method == "POST" else (
+        list(area.statement_ids) if area else request.args.getlist("statement"))
+    form = {"title": request.form.get("title", area.title if area else ""),
+            "rationale": request.form.get("rationale", area.rationale if area else "")}
+    error = None
+    if request.method == "POST":
+        try:
+            saved = development.save_area(db.session(), round_, form["title"], form["rationale"], chosen,
+                                          current_user.principal.person_id, area)
+        except development.DevelopmentError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            flash(f"Area for development “{saved.title}” saved. Add its actions next." if area is None else
+                  "The area has been changed.", "success")
+            return redirect(url_for(done_endpoint, round_id=round_.id) + f"#area-{saved.id}")
+    return render_template("development/area_form.html", round=round_, area=area, form=form, chosen=chosen,
+                           q=questionnaire, error=error), (400 if error else 200)
+
+
+def _agencies(round_: Round) -> list[Agency]:
+    return list(db.session.scalars(select(Agency).join(PartnershipAgency).where(
+        PartnershipAgency.partnership_id == round_.partnership_id).order_by(Agency.name)))
+
+
+def action_form(area: DevelopmentArea, action: AreaAction | None, done_endpoint: str) -> Any:
+    """Add (or change) an action: what, owner (an agency or a person), due date, status."""
+    round_ = area.round
+    agencies = _agencies(round_)
+    form = {"what": request.form.get("what", action.what if action else ""),
+            "owner_agency": request.form.get("owner_agency",
+                                             str(action.owner_agency_id or "") if action else ""),
+            "owner_name": request.form.get("owner_name", action.owner_name if action else ""),
+            "status": request.form.get("status", action.status.value if action else "not started")}
+    due = (action.due_on if action else None)
+    parts = (str(due.day), str(due.month), str(due.year)) if due else ("", "", "")
+    error = None
+    if request.method == "POST":
+        parts = tuple(request.form.get(f"due_on-{p}", "") for p in ("day", "month", "year"))  # type: ignore[assignment]
+        due_on, date_error = parse_date("due_on")
+        owner = form["owner_agency"]
+        try:
+            if date_error:
+                raise development.DevelopmentError(date_error, "due_on")
+            if owner and not owner.isdigit():
+                raise development.DevelopmentError("Choose one of the partnership's agencies", "owner")
+            owner_id = int(owner) if owner else None
+            if owner_id is not None and owner_id not in {a.id for a in agencies}:
+                raise development.DevelopmentError("Choose one of the partnership's agencies", "owner")
+            development.save_action(db.session(), area, form["what"], owner_id, form["owner_name"], due_on,
+                                    form["status"], current_user.principal.person_id, dt.date.today(), action)
+        except development.DevelopmentError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            flash("The action has been saved.", "success")
+            return redirect(url_for(done_endpoint, round_id=round_.id) + f"#area-{area.id}")
+    return render_template("development/action_form.html", area=area, action=action, form=form, parts=parts,
+                           agencies=agencies, error=error), (400 if error else 200)
+
+
+def area_in(area_id: int, partnerships: frozenset[int]) -> DevelopmentArea:
+    """An area of one of the given partnerships' rounds, else 404."""
+    found = db.session.get(DevelopmentArea, area_id)
+    if found is None or found.round.partnership_id not in partnerships:
+        abort(404)
+    return found
+
+
+def action_in(action_id: int, partnerships: frozenset[int]) -> AreaAction:
+    """An action of one of the given partnerships' areas, else 404."""
+    found = db.session.get(AreaAction, action_id)
+    if found is None or found.area.round.partnership_id not in partnerships:
+        abort(404)
+    return found
+
+
+def carried_context(round_: Round) -> dict[str, Any]:
+    """Last round's areas for the results page: by statement, listed once, with their progress."""
+    before, linked = development.carried_from_previous(db.session(), round_)
+    listed = {area.id: area for areas in linked.values() for area in areas}
+    return {"carried": linked, "carried_round": before, "carried_areas": sorted(listed.values(), key=lambda a: a.id),
+            "progress": development.progress_text, "today": dt.date.today()}
