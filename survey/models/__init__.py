@@ -3,7 +3,7 @@
 from .audit import AuditEvent
 from .base import Base, as_utc, utcnow
 from .definitions import DefinitionVersion
-from .development import ActionStatus, AreaAction, DevelopmentArea
+from .development import ActionStatus, AgencyAction, AreaAction, DevelopmentArea
 from .evidence import EvidenceFile
 from .mail import EmailMessage
 from .moderation import Challenge, ChallengeMessage, ChallengeState, Moderation
@@ -14,7 +14,8 @@ from .sessions import SignInSession, StashedPost
 from .throttle import RateLimit
 
 __all__ = [
-    "ActionStatus", "AreaAction", "Challenge", "ChallengeMessage", "ChallengeState", "DevelopmentArea", "Moderation",
+    "ActionStatus", "AgencyAction", "AreaAction", "Challenge", "ChallengeMessage", "ChallengeState",
+    "DevelopmentArea", "Moderation",
     "Agency", "Answer", "AuditEvent", "Base", "DefinitionVersion", "EmailMessage", "EvidenceFile", "Partnership",
     "PartnershipAgency", "Person", "RateLimit", "Return", "ReturnState", "Role", "RoleAssignment", "Round",
     "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc", "utcnow",

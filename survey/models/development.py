@@ -74,3 +74,33 @@ class AreaAction(Base):
         """The owner as people read it: the agency, the person, or both."""
         parts = [self.owner_agency.name if self.owner_agency else "", self.owner_name]
         return " – ".join(p for p in parts if p)
+
+
+class AgencyAction(Base):
+    """An action in an agency's own plan: from a rating below the questionnaire's threshold, or from a challenge."""
+
+    __tablename__ = "agency_action"
+
+    id: Mapped[intpk]
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"), index=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("agency_return.id"))
+    statement_id: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(20))  # "rating" or "challenge"
+    challenge_id: Mapped[int | None] = mapped_column(ForeignKey("challenge.id"))
+    what: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(200), default="")
+    due_on: Mapped[dt.date | None]
+    status: Mapped[ActionStatus] = mapped_column(_status_type(), default=ActionStatus.NOT_STARTED)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    done_on: Mapped[dt.date | None]
+    created_at: Mapped[created]
+    updated_at: Mapped[dt.datetime | None]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    agency: Mapped[Agency] = relationship()
+    round: Mapped[Round] = relationship()
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Past its due date and not done."""
+        return self.status is not ActionStatus.DONE and self.due_on is not None and self.due_on < today

@@ -295,6 +295,9 @@ def submit(session: Session, ret: Return, principal: Principal, name: str, role:
     session.add(AuditEvent(person_id=principal.person_id, action="return.submitted", round_id=ret.round_id,
                            return_id=ret.id, object_type="return", object_id=str(ret.id),
                            new={"declaration_name": name, "declaration_role": role}))
+    from survey.services.action_plans import record_rating_actions
+
+    record_rating_actions(session, ret)  # in the same transaction as the submission
     session.commit()
     session.refresh(ret)
     return True

@@ -44,7 +44,8 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
     "agency.submit": {**AGENCY_PAGE, "contributor A": 403, "lead A": 302},  # incomplete: back to check answers
     "agency.submitted": {**AGENCY_PAGE, "contributor A": 302, "lead A": 302},  # not submitted yet
     "agency.conflict": {**AGENCY_PAGE, "contributor A": 404, "lead A": 404},  # no such conflict token
-    "agency.challenge": AGENCY_PAGE,
+    "agency.challenge": AGENCY_PAGE, "agency.action_progress": AGENCY_PAGE, "agency.report": AGENCY_PAGE,
+    "agency.report_pdf": AGENCY_PAGE, "agency.action_plan": {**AGENCY_PAGE, "contributor B": 200},
 }
 MANAGER_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 200,
                 "chair": 403, "admin": 403}
@@ -56,7 +57,8 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.import_directory", "manager.results", "manager.grading",
                                    "manager.grading_csv", "manager.board_workbook", "manager.moderate",
                                    "manager.challenge", "manager.round_challenges", "manager.areas",
-                                   "manager.new_action", "manager.change_action"],
+                                   "manager.new_action", "manager.change_action", "manager.round_actions",
+                                   "manager.report", "manager.report_pdf"],
                                   MANAGER_PAGE))
 CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 403,
               "chair": 200, "admin": 403}
@@ -67,8 +69,8 @@ GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "cha
 GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading", "chair.areas",
                                    "chair.new_area"],
                                   {**CHAIR_PAGE, "chair": 404}))
-POST_ONLY = {"manager.moderate_statement", "manager.raise_challenge", "manager.publish", "auth.sign_out",
-             "agency.autosave", "agency.remove_evidence", "manager.agency_active",
+POST_ONLY = {"manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge", "manager.publish",
+             "auth.sign_out",             "agency.autosave", "agency.remove_evidence", "manager.agency_active",
              "manager.person_action"}
 
 
@@ -115,7 +117,15 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
         db.session.add(area)
         db.session.commit()
         area_id, action_id = area.id, area.actions[0].id
-    values = {"area_id": area_id, "action_id": action_id, "challenge_id": challenge_id,
+        from survey.models import AgencyAction, Return
+
+        agency_action = AgencyAction(agency_id=db.session.get(Return, rid).agency_id, round_id=round_id,
+                                     return_id=rid, statement_id="supervision-1", source="rating", what="Do")
+        db.session.add(agency_action)
+        db.session.commit()
+        agency_action_id = agency_action.id
+    values = {"agency_action_id": agency_action_id, "area_id": area_id, "action_id": action_id,
+              "challenge_id": challenge_id,
               "statement_id": "supervision-1", "agency_id": agency_id,
               "person_id": person_id, "action": "deactivate",
               "round_id": round_id, "return_id": rid, "duty_id": "supervision", "file_id": file_id,
@@ -126,7 +136,7 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
 
 def url_for_rule(rule: object, values: dict[str, object]) -> str:
     path = str(rule.rule)  # type: ignore[attr-defined]
-    for name in rule.arguments:  # type: ignore[attr-defined]
+    for name in rule.arguments - set(rule.defaults or ()):  # type: ignore[attr-defined]
         value = values[name]
         if rule.endpoint == "assets_file":  # type: ignore[attr-defined]
             value = "govuk-frontend.min.css"

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -72,12 +73,14 @@ def task_list(return_id: int) -> str:
     rows = returns.progress(ret, questionnaire)
     resume = next((r.duty.id for r in rows if r.duty.id == ret.resume_duty_id and r.status != "completed"), None)
     resume = resume or next((r.duty.id for r in rows if r.status != "completed"), None)
-    from survey.services import moderation
+    from survey.services import action_plans, moderation
 
     board = [v for v in moderation.statements_of(db.session(), ret) if v.moderation or v.challenges]
+    carried = action_plans.carried_into(db.session(), ret)
     return render_template("agency/task_list.html", ret=ret, q=questionnaire, rows=rows, resume=resume,
                            editable=returns.is_editable(ret), deadline=agency_returns.deadline_of(ret),
-                           completed=sum(r.status == "completed" for r in rows), board=board)
+                           completed=sum(r.status == "completed" for r in rows), board=board, carried=carried,
+                           today=dt.date.today())
 
 
 def _render_duty(ret: Return, questionnaire: Questionnaire, duty: Duty, index: int, form: Any,
@@ -366,3 +369,67 @@ def challenge(return_id: int, challenge_id: int) -> Any:
             return redirect(url_for("agency.challenge", return_id=return_id, challenge_id=challenge_id))
     return render_template("challenges/thread.html", challenge=found, ret=ret, viewer="agency", error=error,
                            body=request.form.get("body", ""), can_reply=can_reply), (400 if error else 200)
+
+
+@bp.route("/actions")
+def action_plan() -> str:
+    """The action plan of the person's agencies: from low ratings and from challenges, across rounds."""
+    from survey.services import action_plans
+
+    return render_template("agency/actions.html", today=dt.date.today(),
+                           actions=action_plans.plan_of(db.session(), current_user.principal.agency_ids))
+
+
+@bp.route("/actions/<int:agency_action_id>", methods=["GET", "POST"])
+def action_progress(agency_action_id: int) -> Any:
+    """Record how far an action has got, with the evidence when it is done."""
+    from survey.models import AgencyAction
+    from survey.services import action_plans
+
+    action = db.session.get(AgencyAction, agency_action_id)
+    if action is None or action.agency_id not in current_user.principal.agency_ids:
+        abort(404)
+    error = None
+    form = {"status": request.form.get("status", action.status.value),
+            "evidence": request.form.get("evidence", action.evidence)}
+    if request.method == "POST":
+        try:
+            action_plans.update_progress(db.session(), action, form["status"], form["evidence"],
+                                         current_user.principal.person_id, dt.date.today())
+        except action_plans.ActionPlanError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            flash("Progress saved.", "success")
+            return redirect(url_for("agency.action_plan"))
+    return render_template("agency/action_progress.html", action=action, form=form, error=error), \
+        (400 if error else 200)
+
+
+def report_response(ret: Return, back: str, pdf_url: str, pdf: bool) -> Any:
+    """An agency's report on a round, as a print view or a PDF."""
+    from survey.services import agency_report
+
+    report = agency_report.build(db.session(), ret)
+    if not pdf:
+        return render_template("reports/agency.html", report=report, today=dt.date.today(), back=back,
+                               pdf_url=pdf_url)
+    html = render_template("reports/agency_pdf.html", report=report, today=dt.date.today())
+    try:
+        from weasyprint import HTML
+    except OSError:  # the Pango library is missing
+        abort(503, "PDF downloads need the Pango library on the server; use the print view instead.")
+    # No base_url: the report needs nothing from outside itself, so WeasyPrint fetches nothing.
+    data = HTML(string=html).write_pdf()
+    name = f"report-{ret.round_id}-{ret.agency_id}.pdf"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/returns/<int:return_id>/report")
+@bp.route("/returns/<int:return_id>/report.pdf", endpoint="report_pdf", defaults={"pdf": True})
+def report(return_id: int, pdf: bool = False) -> Any:
+    """The agency's report on this round for its own governance (print view or PDF)."""
+    ret, _ = _load(return_id)
+    return report_response(ret, url_for("agency.task_list", return_id=return_id),
+                           url_for("agency.report_pdf", return_id=return_id), pdf)

@@ -97,3 +97,50 @@ def round_challenges(round_id: int) -> str:
     found = _round(round_id)
     return render_template("manager/challenges.html", round=found,
                            challenges=moderation.challenges_of_round(db.session(), found.id))
+
+
+@bp.route("/challenges/<int:challenge_id>/action", methods=["POST"])
+def challenge_action(challenge_id: int) -> Any:
+    """Agree an action with the agency after a challenge; it joins the agency's action plan."""
+    import datetime as dt
+
+    from survey.services import action_plans
+    from survey.web.development_pages import parse_date
+
+    found = _challenge(challenge_id)
+    due_on, date_error = parse_date("due_on")
+    try:
+        if date_error:
+            raise action_plans.ActionPlanError(date_error, "due_on")
+        action_plans.add_challenge_action(db.session(), found, request.form.get("what", ""),
+                                          request.form.get("who", ""), due_on, current_user.principal.person_id,
+                                          dt.date.today())
+    except action_plans.ActionPlanError as exc:
+        db.session.rollback()
+        return render_template("challenges/thread.html", challenge=found, ret=found.return_, viewer="manager",
+                               error=None, action_error=exc, body="", action_form=request.form), 400
+    flash(f"The action has been added to {found.return_.agency.name}'s action plan.", "success")
+    return redirect(url_for("manager.challenge", challenge_id=challenge_id))
+
+
+@bp.route("/rounds/<int:round_id>/actions")
+def round_actions(round_id: int) -> str:
+    """Every agency's actions in a round, overdue first."""
+    import datetime as dt
+
+    from survey.services import action_plans
+
+    found = _round(round_id)
+    return render_template("manager/actions.html", round=found, today=dt.date.today(),
+                           actions=action_plans.round_actions(db.session(), found.id))
+
+
+@bp.route("/returns/<int:return_id>/report")
+@bp.route("/returns/<int:return_id>/report.pdf", endpoint="report_pdf", defaults={"pdf": True})
+def report(return_id: int, pdf: bool = False) -> Any:
+    """An agency's report on the round (print view or PDF), as the agency sees it."""
+    from survey.web.agency.views import report_response
+
+    ret = _return(return_id)
+    return report_response(ret, url_for("manager.dashboard", round_id=ret.round_id),
+                           url_for("manager.report_pdf", return_id=return_id), pdf)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -87,8 +88,13 @@ def dashboard(round_id: int) -> str:
     wanted = request.args.get("status", "")
     rows = [r for r in report.rows if not wanted or r.status == wanted]
     rows.sort(key=SORTS.get(sort, SORTS["agency"]))
+    from survey.services import action_plans
+
+    today = dt.date.today()
+    overdue = sum(1 for a in action_plans.round_actions(db.session(), found.id) if a.is_overdue(today))
     return render_template("manager/dashboard.html", round=found, report=report, rows=rows, sort=sort,
-                           wanted=wanted, statuses=["not started", "draft", "reopened", "overdue", "submitted"])
+                           wanted=wanted, statuses=["not started", "draft", "reopened", "overdue", "submitted"],
+                           overdue_actions=overdue)
 
 
 @bp.route("/rounds/<int:round_id>/status.csv")
