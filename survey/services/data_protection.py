@@ -11,10 +11,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey.models import (
+    AgencyAction,
     Answer,
     AuditEvent,
+    Challenge,
+    ChallengeMessage,
     EmailMessage,
     EvidenceFile,
+    Moderation,
     Person,
     Return,
     RoleAssignment,
@@ -65,6 +69,14 @@ def apply_retention(session: Session, default_days: int, evidence_dir: str | Pat
             commentary="", evidence_notes="", evidence_links="", action_what="", action_who="", updated_by_id=None))
         session.execute(update(Return).where(Return.id.in_(return_ids)).values(
             declaration_name="", declaration_role="", submitted_by_id=None, reopened_reason=""))
+        # The board's notes, challenge threads and action evidence hold the same kind of text as answers.
+        session.execute(update(Moderation).where(Moderation.return_id.in_(return_ids)).values(
+            note="", by_person_id=None))
+        challenge_ids = select(Challenge.id).where(Challenge.return_id.in_(return_ids))
+        session.execute(update(ChallengeMessage).where(ChallengeMessage.challenge_id.in_(challenge_ids)).values(
+            body="(removed after the retention period)", person_id=None))
+        session.execute(update(AgencyAction).where(AgencyAction.return_id.in_(return_ids)).values(
+            who="", evidence="", updated_by_id=None))
         for row in rows:
             (Path(evidence_dir) / row.storage_key).unlink(missing_ok=True)
             row.filename, row.storage_key, row.deleted_at = "removed", f"removed-{row.id}", utcnow()
@@ -103,6 +115,11 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
                                               .order_by(AuditEvent.at))],
         "emails": [{"subject": m.subject, "kind": m.kind, "sent_at": when(m.sent_at)}
                    for m in session.scalars(select(EmailMessage).where(EmailMessage.to_address == person.email))],
+        "challenge_messages": [{"challenge": m.challenge_id, "body": m.body, "at": when(m.created_at)}
+                               for m in session.scalars(select(ChallengeMessage).where(
+                                   ChallengeMessage.person_id == person.id))],
+        "moderations": [{"return": m.return_id, "statement": m.statement_id, "rating": m.rating, "note": m.note}
+                        for m in session.scalars(select(Moderation).where(Moderation.by_person_id == person.id))],
     }
 
 

@@ -11,7 +11,17 @@ from sqlalchemy.orm import Session
 
 from survey.cli import main
 from survey.db import make_engine
-from survey.models import Answer, Person, Return, Round, RoundState
+from survey.models import (
+    AgencyAction,
+    Answer,
+    Challenge,
+    ChallengeMessage,
+    Moderation,
+    Person,
+    Return,
+    Round,
+    RoundState,
+)
 
 
 def env(db_url: str, tmp_path: Path) -> dict[str, str]:
@@ -26,6 +36,14 @@ def test_retention_anonymises_closed_rounds_after_the_period(db_url: str, runner
     with Session(engine) as session:
         closed = session.scalar(select(Round).where(Round.state == RoundState.CLOSED))
         closed.retention_days = 30  # the demo round closed 330 days ago
+        first = session.scalar(select(Return).where(Return.round_id == closed.id).order_by(Return.id))
+        session.add(Moderation(return_id=first.id, statement_id="strategic-plan-1", rating=2.0, note="Board note"))
+        challenge = Challenge(return_id=first.id, statement_id="strategic-plan-1")
+        challenge.messages.append(ChallengeMessage(body="Sensitive question"))
+        session.add(challenge)
+        session.add(AgencyAction(agency_id=first.agency_id, round_id=closed.id, return_id=first.id,
+                                 statement_id="strategic-plan-1", source="rating", what="Do", who="A person",
+                                 evidence="Sensitive evidence"))
         session.commit()
         before = sorted(session.scalars(select(Answer.rating).join(Return).where(Return.round_id == closed.id)),
                         key=lambda r: (r is None, r))
@@ -39,6 +57,9 @@ def test_retention_anonymises_closed_rounds_after_the_period(db_url: str, runner
         assert sorted((a.rating for a in answers), key=lambda r: (r is None, r)) == before, "ratings are kept"
         assert all(r.declaration_name == "" for r in session.scalars(select(Return).where(
             Return.round_id == closed.id)))
+        assert session.scalar(select(Moderation.note)) == "" and session.scalar(select(Moderation.rating)) == 2.0
+        assert session.scalar(select(ChallengeMessage.body)) == "(removed after the retention period)"
+        assert session.scalar(select(AgencyAction.evidence)) == "" and session.scalar(select(AgencyAction.who)) == ""
         open_answers = session.scalars(select(Answer).join(Return).join(Round).where(Round.state == RoundState.OPEN))
         assert any(a.commentary for a in open_answers), "open rounds are untouched"
     again = runner.invoke(main, ["retention", "apply"], env=env(db_url, tmp_path))
