@@ -150,6 +150,10 @@ def test_a_challenge_thread(app: Flask, demo: Demo, mailbox) -> None:  # type: i
     assert close.status_code == 302
     listing = manager.get(f"/manager/rounds/{open_round_id(app)}/challenges").get_data(as_text=True)
     assert "Essex Police" in listing and "What audit supports this?" in listing and "Closed" in listing
+    with manager.get(f"/manager/rounds/{open_round_id(app)}/challenges.csv") as response:
+        lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("challenge,agency,statement,status,message") and len(lines) == 4
+    assert "The March 2026 audit." in lines[2] and ",agency," in lines[2]
     late = lead.post(url, data={**answer_form, "body": "More"})
     assert late.status_code == 400 and "This challenge is closed" in errors(late.get_data(as_text=True))
 

@@ -58,7 +58,7 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.grading_csv", "manager.board_workbook", "manager.moderate",
                                    "manager.challenge", "manager.round_challenges", "manager.areas",
                                    "manager.new_action", "manager.change_action", "manager.round_actions",
-                                   "manager.report", "manager.report_pdf"],
+                                   "manager.round_challenges_csv", "manager.report", "manager.report_pdf"],
                                   MANAGER_PAGE))
 CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 403,
               "chair": 200, "admin": 403}

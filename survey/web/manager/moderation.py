@@ -144,3 +144,26 @@ def report(return_id: int, pdf: bool = False) -> Any:
     ret = _return(return_id)
     return report_response(ret, url_for("manager.dashboard", round_id=ret.round_id),
                            url_for("manager.report_pdf", return_id=return_id), pdf)
+
+
+@bp.route("/rounds/<int:round_id>/challenges.csv")
+def round_challenges_csv(round_id: int) -> Any:
+    """Every challenge of a round with its whole thread, one row per message."""
+    import csv
+    import io
+
+    from flask import Response
+
+    from survey.web.manager.views import _cell
+
+    found = _round(round_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["challenge", "agency", "statement", "status", "message", "from", "written by", "at", "text"])
+    for c in moderation.challenges_of_round(db.session(), found.id):
+        for number, m in enumerate(c.messages, start=1):
+            writer.writerow([c.id, _cell(c.return_.agency.name), c.statement_id, c.state.value, number,
+                             "board" if m.from_board else "agency", _cell(m.person.name if m.person else ""),
+                             m.created_at.isoformat(timespec="minutes"), _cell(m.body)])
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="round-{found.id}-challenges.csv"'})
