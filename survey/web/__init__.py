@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
     from survey.definitions import format_value
+    from survey.web.admin.views import bp as admin_bp
     from survey.web.agency.views import bp as agency_bp
     from survey.web.auth.views import bp as auth_bp
     from survey.web.chair.views import bp as chair_bp
@@ -24,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agency_bp)
     app.register_blueprint(manager_bp)
     app.register_blueprint(chair_bp)
+    app.register_blueprint(admin_bp)
 
     from survey.web import charts
 

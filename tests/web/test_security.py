@@ -64,13 +64,15 @@ CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributo
               "chair": 200, "admin": 403}
 GET_EXPECTED["chair.home"] = CHAIR_PAGE
 # The open round's results are not published, so the chair finds nothing there yet.
+ADMIN_PAGE = {**CHAIR_PAGE, "chair": 403, "admin": 200}
+GET_EXPECTED.update(dict.fromkeys(["admin.people", "admin.person", "admin.export"], ADMIN_PAGE))
 # Areas and actions belong to the closed round, which the chair can see.
 GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "chair.change_action"], CHAIR_PAGE))
 GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading", "chair.areas",
                                    "chair.new_area"],
                                   {**CHAIR_PAGE, "chair": 404}))
-POST_ONLY = {"manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge", "manager.publish",
-             "auth.sign_out",             "agency.autosave", "agency.remove_evidence", "manager.agency_active",
+POST_ONLY = {"admin.erase", "manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge",
+             "manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
              "manager.person_action"}
 
 

@@ -27,6 +27,8 @@ def home_for(user: SignedIn) -> str:
         return url_for("agency.home")
     if principal.is_chair:
         return url_for("chair.home")
+    if principal.admin:
+        return url_for("admin.people")
     return url_for("main.home")
 
 
