@@ -665,6 +665,130 @@ def export(round_id: int, out: Path | None, ratings: str) -> None:
     click.echo(f"wrote {target}")
 
 
+@main.command("return-workbook")
+@click.argument("round_id", type=int)
+@click.argument("agency")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="The file to write (default exports/return-ROUND-AGENCYID.xlsx).")
+def return_workbook(round_id: int, agency: str, out: Path | None) -> None:
+    """Write an agency's return as an Excel workbook to complete offline (AGENCY: its name or id).
+
+    The current answers are filled in; only answer cells can be edited; `survey import-return` reads it back."""
+    from sqlalchemy import func, select
+
+    from survey.config import ROOT
+    from survey.extensions import db as database
+    from survey.models import Agency, Return
+    from survey.services import return_workbooks, rounds
+
+    with app_context() as app:
+        require_schema()
+        session = database.session()
+        try:
+            found = rounds.get_round(session, round_id)
+        except rounds.RoundError as exc:
+            fail(str(exc))
+        condition = Agency.id == int(agency) if agency.isdigit() else func.lower(Agency.name) == agency.lower()
+        ret = session.scalar(select(Return).join(Agency).where(Return.round_id == found.id, condition))
+        if ret is None:
+            fail(f"{agency!r} has no return in round {round_id}; `survey round status {round_id}` lists its agencies")
+        target = out or ROOT / "exports" / f"return-{round_id}-{ret.agency_id}.xlsx"
+        if target.suffix.lower() != ".xlsx":
+            fail(f"{target}: the workbook is an Excel file; give a name ending .xlsx")
+        if not target.parent.is_dir():
+            fail(f"cannot write {target}: the folder {target.parent} does not exist")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".xlsx")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                return_workbooks.write(session, ret, app.config["SECRET_KEY"], handle)
+            os.replace(tmp, target)
+        except OSError as exc:
+            fail(f"cannot write {target}: {exc.strerror or exc}")
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    click.echo(f"wrote {target}")
+
+
+@main.command("import-return")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what it would change; save nothing.")
+@click.option("--overwrite-conflicts", is_flag=True,
+              help="Where an answer changed online since the download too, keep the file's version.")
+def import_return(file: Path, dry_run: bool, overwrite_conflicts: bool) -> None:
+    """Import a return workbook made by `survey return-workbook` or downloaded from the return's page.
+
+    Every cell is checked first; nothing is saved unless the whole file is valid. Answers changed online since the
+    download are listed as conflicts and left alone unless --overwrite-conflicts is given."""
+    from survey.exports.return_workbook import WorkbookError
+    from survey.extensions import db as database
+    from survey.services import return_workbooks
+    from survey.services.returns import ReadOnly
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}")
+    with app_context() as app:
+        require_schema()
+        session = database.session()
+        try:
+            planned = return_workbooks.plan(session, data, file.name, app.config["SECRET_KEY"])
+        except WorkbookError as exc:
+            for problem in exc.problems[:-1]:
+                click.echo(problem, err=True)
+            more = f" (and {len(exc.problems) - 1} more above)" if len(exc.problems) > 1 else ""
+            fail(f"{exc.problems[-1]}{more}; nothing was saved")
+        ret = planned.ret
+        for conflict in planned.conflicts:
+            click.echo(f"conflict: {conflict.statement_id} was changed online by {conflict.their_name} since the "
+                       f"workbook was downloaded", err=True)
+        if dry_run:
+            click.echo(f"would change {len(planned.changes)} statement(s) of {ret.agency.name}'s return; "
+                       f"{len(planned.conflicts)} conflict(s)")
+            return
+        if planned.conflicts and not overwrite_conflicts:
+            fail(f"{len(planned.conflicts)} answer(s) changed online since the download; nothing was saved. "
+                 "Check them, then run again with --overwrite-conflicts to keep the file's version")
+        overwrite = frozenset(c.statement_id for c in planned.conflicts)
+        try:
+            result = return_workbooks.apply(session, planned, return_workbooks.system_principal(ret), overwrite)
+        except ReadOnly as exc:
+            fail(str(exc))
+        click.echo(f"saved {len(result.saved)} statement(s) of {ret.agency.name}'s return for {ret.round.title}")
+
+
+@main.group("questionnaire")
+def questionnaire_group() -> None:
+    """Questionnaire definitions."""
+
+
+@questionnaire_group.command("from-xlsx")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--id", "questionnaire_id", required=True, help="The new questionnaire's id, e.g. our-self-assessment.")
+@click.option("--title", required=True, help="Its title, e.g. 'Board self-assessment'.")
+@click.option("--version", default="1", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="The YAML file to write (default: standard output).")
+def questionnaire_from_xlsx(file: Path, questionnaire_id: str, title: str, version: str, out: Path | None) -> None:
+    """Turn a simple spreadsheet (columns section, duty, statement id, text, guidance) into a YAML definition.
+
+    The board's usual 1-4 scale (poor, adequate, good, outstanding) is used; edit the YAML to change it. The
+    result is checked as `survey validate` would."""
+    from survey.definitions.from_sheet import SheetError, definition_from_sheet
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}")
+    try:
+        text = definition_from_sheet(data, file.name, questionnaire_id, title, version)
+    except SheetError as exc:
+        for problem in exc.problems[:-1]:
+            click.echo(problem, err=True)
+        fail(exc.problems[-1])
+    _write(text, out)
+
+
 @main.group()
 def agencies() -> None:
     """A partnership's agencies and people."""

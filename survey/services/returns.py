@@ -222,7 +222,8 @@ def save_statements(session: Session, ret: Return, principal: Principal, duty_id
 def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str,
                inputs: list[StatementInput]) -> SaveResult:
     _check_editable(ret)
-    if not principal.can_edit_return(ret):
+    # The agency's people, or a manager of the partnership (who may upload an agency's offline workbook).
+    if not principal.can_edit_return(ret) and ret.round.partnership_id not in principal.manager_partnerships:
         raise Forbidden
     answers = answers_by_statement(ret)
     person = session.get(Person, principal.person_id)

@@ -45,7 +45,8 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
     "agency.submitted": {**AGENCY_PAGE, "contributor A": 302, "lead A": 302},  # not submitted yet
     "agency.conflict": {**AGENCY_PAGE, "contributor A": 404, "lead A": 404},  # no such conflict token
     "agency.challenge": AGENCY_PAGE, "agency.action_progress": AGENCY_PAGE, "agency.report": AGENCY_PAGE,
-    "agency.report_pdf": AGENCY_PAGE, "agency.action_plan": {**AGENCY_PAGE, "contributor B": 200},
+    "agency.report_pdf": AGENCY_PAGE, "agency.return_workbook": AGENCY_PAGE, "agency.import_workbook": AGENCY_PAGE,
+    "agency.action_plan": {**AGENCY_PAGE, "contributor B": 200},
 }
 MANAGER_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 200,
                 "chair": 403, "admin": 403}
@@ -58,7 +59,8 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.grading_csv", "manager.board_workbook", "manager.moderate",
                                    "manager.challenge", "manager.round_challenges", "manager.areas",
                                    "manager.new_action", "manager.change_action", "manager.round_actions",
-                                   "manager.round_challenges_csv", "manager.report", "manager.report_pdf"],
+                                   "manager.round_challenges_csv", "manager.report", "manager.report_pdf",
+                                   "manager.return_workbook", "manager.import_workbook"],
                                   MANAGER_PAGE))
 CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 403,
               "chair": 200, "admin": 403}

@@ -433,3 +433,25 @@ def report(return_id: int, pdf: bool = False) -> Any:
     ret, _ = _load(return_id)
     return report_response(ret, url_for("agency.task_list", return_id=return_id),
                            url_for("agency.report_pdf", return_id=return_id), pdf)
+
+
+@bp.route("/returns/<int:return_id>/workbook.xlsx")
+def return_workbook(return_id: int) -> Any:
+    """The return as an Excel workbook to complete offline."""
+    from survey.web.offline import send_workbook
+
+    ret, _ = _load(return_id)
+    return send_workbook(ret)
+
+
+@bp.route("/returns/<int:return_id>/import", methods=["GET", "POST"])
+def import_workbook(return_id: int) -> Any:
+    """Upload a completed workbook into the return."""
+    from survey.web.offline import import_page
+
+    ret, _ = _load(return_id)
+    if not returns.is_editable(ret):
+        flash("This return cannot be changed now, so a workbook cannot be uploaded into it.", "info")
+        return redirect(url_for("agency.task_list", return_id=return_id))
+    back = url_for("agency.task_list", return_id=return_id)
+    return import_page(ret, back, back)

@@ -167,3 +167,25 @@ def round_challenges_csv(round_id: int) -> Any:
                              m.created_at.isoformat(timespec="minutes"), _cell(m.body)])
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="round-{found.id}-challenges.csv"'})
+
+
+@bp.route("/returns/<int:return_id>/workbook.xlsx")
+def return_workbook(return_id: int) -> Any:
+    """An agency's return as an Excel workbook (to send to the agency or complete on its behalf)."""
+    from survey.web.offline import send_workbook
+
+    return send_workbook(_return(return_id))
+
+
+@bp.route("/returns/<int:return_id>/import", methods=["GET", "POST"])
+def import_workbook(return_id: int) -> Any:
+    """Upload an agency's completed workbook into its return."""
+    from survey.services import returns
+    from survey.web.offline import import_page
+
+    ret = _return(return_id)
+    back = url_for("manager.dashboard", round_id=ret.round_id)
+    if not returns.is_editable(ret):
+        flash(f"{ret.agency.name}'s return cannot be changed now, so a workbook cannot be uploaded into it.", "info")
+        return redirect(back)
+    return import_page(ret, back, back)
