@@ -32,29 +32,49 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Cluster:
+    """A PostgreSQL server in a temporary folder that a test may stop and start again."""
+
+    def __init__(self, durable: bool = False) -> None:
+        binaries = pg_bin()
+        self.root = Path(tempfile.mkdtemp(prefix="survey-pg-"))
+        data = self.root / "data"
+        as_root = os.geteuid() == 0
+        prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+        if as_root:
+            shutil.chown(self.root, "postgres")
+        self.port = free_port()
+        subprocess.run([*prefix, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-E", "UTF8",
+                        "--locale=C.UTF-8", "-U", "postgres"], check=True, capture_output=True)
+        self.options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not durable:
+            self.options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self.pg_ctl = [*prefix, str(binaries / "pg_ctl"), "-D", str(data)]
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        subprocess.run([*self.pg_ctl, "-w", "-l", str(self.root / "log"), "-o", self.options, "start"], check=True,
+                       capture_output=True)
+
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server (immediate: connections are cut, as when a database host fails)."""
+        subprocess.run([*self.pg_ctl, "-m", mode, "-w", "stop"], capture_output=True)
+
+    def remove(self) -> None:
+        """Stop the server and delete its folder."""
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @contextmanager
 def throwaway_cluster(durable: bool = False) -> Iterator[str]:
     """Start a cluster in a temporary folder; yield its maintenance-database URL; remove it afterwards.
 
     Not durable by default (fsync off): fast, and fine for tests that never crash the server itself."""
-    binaries = pg_bin()
-    root = Path(tempfile.mkdtemp(prefix="survey-pg-"))
-    data = root / "data"
-    as_root = os.geteuid() == 0
-    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
-    if as_root:
-        shutil.chown(root, "postgres")
-    port = free_port()
-    subprocess.run([*prefix, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-E", "UTF8",
-                    "--locale=C.UTF-8", "-U", "postgres"], check=True, capture_output=True)
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
-    if not durable:
-        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    pg_ctl = [*prefix, str(binaries / "pg_ctl"), "-D", str(data)]
-    subprocess.run([*pg_ctl, "-w", "-l", str(root / "log"), "-o", options, "start"], check=True,
-                   capture_output=True)
+    cluster = Cluster(durable)
+    cluster.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield cluster.url
     finally:
-        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.remove()
