@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,38 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # deferred: in WAL mode they never block or wait for writers. Outside requests (CLI, services) the safe default
 # is to write.
 write_intent: ContextVar[bool] = ContextVar("survey_write_intent", default=True)
+
+
+READ_FIRST = "_survey_read_first"
+
+
+def read_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view whose POSTs read in a deferred transaction and write only inside `writing()`.
+
+    On SQLite the write lock is then held for the write alone, not for the whole request (signing in, loading
+    the return, checking the form), which is what serialises concurrent saves."""
+    setattr(view, READ_FIRST, True)
+    return view
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[None]:
+    """Run writes in transactions that take the write lock when they begin (a no-op where that is the default).
+
+    The read transaction is ended first; whatever it read may be stale by the time the write begins, which the
+    optimistic locking on answers (a revision checked by every UPDATE) and unique constraints turn into retries
+    or conflicts, never into lost updates."""
+    if write_intent.get():
+        yield
+        return
+    session.commit()
+    token = write_intent.set(True)
+    try:
+        yield
+        if session.in_transaction():
+            session.commit()
+    finally:
+        write_intent.reset(token)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -127,7 +161,9 @@ class Database:
 
         @app.before_request
         def _intent() -> None:
-            g.survey_write_intent = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+            view = app.view_functions.get(request.endpoint or "")
+            writes = request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(view, READ_FIRST, False)
+            g.survey_write_intent = write_intent.set(writes)
 
         @app.teardown_appcontext
         def _remove_session(_exc: BaseException | None) -> None:

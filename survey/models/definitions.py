@@ -19,5 +19,7 @@ class DefinitionVersion(Base):
     title: Mapped[name_str]
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     source_name: Mapped[str] = mapped_column(String(255))
-    source_text: Mapped[str] = mapped_column(Text)
+    # Loaded only when a version is parsed for the first time in a process (see questionnaire_of): every page
+    # of a return needs its questionnaire, and the text is the largest thing on the row.
+    source_text: Mapped[str] = mapped_column(Text, deferred=True)
     created_at: Mapped[created]

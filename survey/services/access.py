@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from survey.models import Answer, Person, Return, Role, RoleAssignment, Round, RoundState
 
@@ -81,8 +81,10 @@ def return_for_agency_user(session: Session, principal: Principal, return_id: in
     """A return of one of the person's agencies in a round agencies can see (open or closed), else NotFound."""
     ret = session.scalar(
         select(Return).where(Return.id == return_id)
-        .options(selectinload(Return.answers).selectinload(Answer.updated_by), selectinload(Return.agency),
-                 selectinload(Return.round).selectinload(Round.definition_version))
+        # One query for the return, its agency, round and definition version (all many-to-one), and one for
+        # its answers with their editors: this runs on every page of a return.
+        .options(selectinload(Return.answers).joinedload(Answer.updated_by), joinedload(Return.agency),
+                 joinedload(Return.round).joinedload(Round.definition_version))
     )
     if ret is None or not principal.can_edit_return(ret) or ret.round.state is RoundState.DRAFT:
         raise NotFound

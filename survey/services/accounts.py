@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from survey.models import AuditEvent, Person, SignInSession, as_utc, utcnow
 
@@ -106,7 +106,8 @@ class SessionCheck:
 
 def check_session(session: Session, token: str, idle: dt.timedelta, absolute: dt.timedelta) -> SessionCheck:
     """The person of a live session (touching it), or who it belonged to if it timed out."""
-    row = session.scalar(select(SignInSession).where(SignInSession.token_hash == digest(token)))
+    row = session.scalar(select(SignInSession).where(SignInSession.token_hash == digest(token))
+                         .options(joinedload(SignInSession.person)))
     if row is None or row.ended_at is not None:
         return SessionCheck(None)
     now = utcnow()

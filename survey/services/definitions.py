@@ -35,6 +35,16 @@ def _parse(source_text: str, source_name: str) -> Questionnaire:
     return load_text(source_text, source_name)
 
 
+# Versions never change (their content hash is unique), so the parsed questionnaire is kept by hash and the
+# stored text is not even fetched again.
+_BY_HASH: dict[str, Questionnaire] = {}
+
+
 def questionnaire_of(version: DefinitionVersion) -> Questionnaire:
     """The questionnaire a stored version holds (parsed once per process)."""
-    return _parse(version.source_text, version.source_name)
+    found = _BY_HASH.get(version.content_hash)
+    if found is None:
+        found = _parse(version.source_text, version.source_name)
+        if len(_BY_HASH) < 256:
+            _BY_HASH[version.content_hash] = found
+    return found

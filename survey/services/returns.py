@@ -9,13 +9,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from survey.definitions import Duty, Questionnaire, Statement
-from survey.models import Answer, AuditEvent, Person, Return, ReturnState, RoundState, as_utc, utcnow
+from survey.models import Answer, AuditEvent, Person, Return, ReturnState, Round, RoundState, as_utc, utcnow
 from survey.services.access import Forbidden, Principal, agency_people
 from survey.services.definitions import questionnaire_of
 
@@ -221,6 +221,13 @@ def save_statements(session: Session, ret: Return, principal: Principal, duty_id
 
 def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str,
                inputs: list[StatementInput]) -> SaveResult:
+    # The return was read before this transaction began (see survey.db.writing): check its state again now that
+    # this transaction holds the write lock, so a save never lands in a return submitted or closed meanwhile.
+    states = session.execute(select(Return.state, Round.state).join(Round, Round.id == Return.round_id)
+                             .where(Return.id == ret.id)).one()
+    if (ret.state, ret.round.state) != tuple(states):
+        session.refresh(ret, ["state"])
+        session.refresh(ret.round, ["state"])
     _check_editable(ret)
     # The agency's people, or a manager of the partnership (who may upload an agency's offline workbook).
     if not principal.can_edit_return(ret) and ret.round.partnership_id not in principal.manager_partnerships:

@@ -23,6 +23,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 
+from survey.db import read_first, writing
 from survey.definitions import Duty, Questionnaire
 from survey.extensions import db, login_manager
 from survey.models import Return
@@ -98,6 +99,7 @@ def _stored(ret: Return) -> dict[str, tuple[AnswerValues, int]]:
 
 
 @bp.route("/returns/<int:return_id>/duties/<duty_id>", methods=["GET", "POST"])
+@read_first
 def duty_page(return_id: int, duty_id: str) -> Any:
     """One duty's statements: rating, commentary, evidence and actions, saved as a draft."""
     ret, questionnaire = _load(return_id)
@@ -143,25 +145,28 @@ def duty_page(return_id: int, duty_id: str) -> Any:
 
     principal = current_user.principal
     session = db.session()
-    for statement_id, filename, data in uploads:
-        evidence.store(session, ret, statement_id, filename, data, principal.person_id,
-                       current_app.config["EVIDENCE_DIR"], current_app.config["EVIDENCE_MAX_MB"] * 1024 * 1024)
-    try:
-        result = returns.save_statements(session, ret, principal, duty.id, forms.inputs_of(form, duty))
-    except returns.ReadOnly as exc:
-        session.rollback()
-        flash(str(exc), "info")
-        return redirect(url_for("agency.check_answers", return_id=ret.id))
-    if result.conflicts:
-        token = stash.put(session, principal.person_id, "conflict", request.path, {
-            "duty_id": duty.id, "action": request.form.get("action", "continue"),
-            "conflicts": [{"statement_id": c.statement_id, "mine": c.mine.to_json(), "theirs": c.theirs.to_json(),
-                           "their_revision": c.their_revision, "their_name": c.their_name,
-                           "their_time": c.their_time.isoformat() if c.their_time else None}
-                          for c in result.conflicts],
-        })
-        session.commit()
-        return redirect(url_for("agency.conflict", return_id=ret.id, duty_id=duty.id, token=token))
+    inputs = forms.inputs_of(form, duty)
+    with writing(session):
+        for statement_id, filename, data in uploads:
+            evidence.store(session, ret, statement_id, filename, data, principal.person_id,
+                           current_app.config["EVIDENCE_DIR"], current_app.config["EVIDENCE_MAX_MB"] * 1024 * 1024)
+        try:
+            result = returns.save_statements(session, ret, principal, duty.id, inputs)
+        except returns.ReadOnly as exc:
+            session.rollback()
+            flash(str(exc), "info")
+            return redirect(url_for("agency.check_answers", return_id=ret.id))
+        if result.conflicts:
+            token = stash.put(session, principal.person_id, "conflict", request.path, {
+                "duty_id": duty.id, "action": request.form.get("action", "continue"),
+                "conflicts": [{"statement_id": c.statement_id, "mine": c.mine.to_json(),
+                               "theirs": c.theirs.to_json(), "their_revision": c.their_revision,
+                               "their_name": c.their_name,
+                               "their_time": c.their_time.isoformat() if c.their_time else None}
+                              for c in result.conflicts],
+            })
+            session.commit()
+            return redirect(url_for("agency.conflict", return_id=ret.id, duty_id=duty.id, token=token))
     return _after_save(ret, questionnaire, index, request.form.get("action", "continue"))
 
 
@@ -177,6 +182,7 @@ def _after_save(ret: Return, questionnaire: Questionnaire, index: int, action: s
 
 
 @bp.route("/returns/<int:return_id>/duties/<duty_id>/autosave", methods=["POST"])
+@read_first
 def autosave(return_id: int, duty_id: str) -> Any:
     """Save typed answers in the background (the page works without it); returns new revisions as JSON."""
     ret, questionnaire = _load(return_id)
@@ -188,8 +194,9 @@ def autosave(return_id: int, duty_id: str) -> Any:
         errors = {name: errs for name, errs in form.errors.items() if not name.startswith("evidence-")}
         if errors:
             return jsonify(status="invalid", errors=errors), 400
-    result = returns.save_statements(db.session(), ret, current_user.principal, duty.id,
-                                     forms.inputs_of(form, duty))
+    inputs = forms.inputs_of(form, duty)
+    with writing(db.session()):
+        result = returns.save_statements(db.session(), ret, current_user.principal, duty.id, inputs)
     stored = _stored(ret)
     return jsonify(
         status="conflict" if result.conflicts else "saved",
