@@ -182,6 +182,29 @@ def _score_table(figures: list[Figures], texts: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _xlsx_target(path: Path, what: str) -> Path:
+    """Check where a workbook is to be written before any work is done."""
+    if path.suffix.lower() != ".xlsx":
+        fail(f"{path}: the {what} is an Excel file; give a name ending .xlsx")
+    if not path.parent.is_dir():
+        fail(f"cannot write {path}: the folder {path.parent} does not exist")
+    return path
+
+
+def _write_binary(target: Path, write: Callable[[Any], None]) -> None:
+    """Write a file beside its target and rename it, so a failure never leaves half a file."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, target)
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror or exc}")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def _write(content: str, out: Path | None) -> None:
     if out is None:
         click.echo(content, nl=False)
@@ -256,6 +279,20 @@ def _safe_url(app: Flask) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+
+
+def round_with_returns(session: Any, round_id: int, what: str) -> Any:
+    """A round that has opened (a draft has no returns), or exit with the reason."""
+    from survey.models import RoundState
+    from survey.services import rounds
+
+    try:
+        found = rounds.get_round(session, round_id)
+    except rounds.RoundError as exc:
+        fail(str(exc))
+    if found.state is RoundState.DRAFT:
+        fail(f"round {round_id} is a draft: it has no {what} yet")
+    return found
 
 
 def require_schema() -> None:
@@ -506,18 +543,12 @@ def round_results(round_id: int, ratings: str, fmt: str) -> None:
     import io
 
     from survey.extensions import db as database
-    from survey.models import RoundState
-    from survey.services import results, rounds
+    from survey.services import results
 
     with app_context():
         require_schema()
         session = database.session()
-        try:
-            found = rounds.get_round(session, round_id)
-        except rounds.RoundError as exc:
-            fail(str(exc))
-        if found.state is RoundState.DRAFT:
-            fail(f"round {round_id} is a draft: it has no results yet")
+        found = round_with_returns(session, round_id, "results")
         collated = results.results_for(session, found, moderated=ratings == "moderated")
         out = []
         for level, item, figures, _change in collated.rows():
@@ -634,34 +665,16 @@ def export(round_id: int, out: Path | None, ratings: str) -> None:
     Figures follow the results page: submitted returns only, and nothing collated below the anonymity threshold."""
     from survey.config import ROOT
     from survey.extensions import db as database
-    from survey.models import RoundState
-    from survey.services import board_export, rounds
+    from survey.services import board_export
 
-    target = out or ROOT / "exports" / f"round-{round_id}.xlsx"
-    if target.suffix.lower() != ".xlsx":
-        fail(f"{target}: the board workbook is an Excel file; give a name ending .xlsx")
-    if not target.parent.is_dir():
-        fail(f"cannot write {target}: the folder {target.parent} does not exist")
+    target = _xlsx_target(out or ROOT / "exports" / f"round-{round_id}.xlsx", "board workbook")
     with app_context() as app:
         require_schema()
         session = database.session()
-        try:
-            found = rounds.get_round(session, round_id)
-        except rounds.RoundError as exc:
-            fail(str(exc))
-        if found.state is RoundState.DRAFT:
-            fail(f"round {round_id} is a draft: it has no returns to export yet")
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".xlsx")
-        try:
-            with os.fdopen(fd, "wb") as handle, ProgressBar("writing responses") as progress:
-                board_export.export_round(session, found, handle, app.config["SECRET_KEY"], progress,
-                                          moderated=ratings == "moderated")
-            os.replace(tmp, target)
-        except OSError as exc:
-            fail(f"cannot write {target}: {exc.strerror or exc}")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        found = round_with_returns(session, round_id, "returns to export")
+        with ProgressBar("writing responses") as progress:
+            _write_binary(target, lambda handle: board_export.export_round(
+                session, found, handle, app.config["SECRET_KEY"], progress, moderated=ratings == "moderated"))
     click.echo(f"wrote {target}")
 
 
@@ -692,21 +705,8 @@ def return_workbook(round_id: int, agency: str, out: Path | None) -> None:
         ret = session.scalar(select(Return).join(Agency).where(Return.round_id == found.id, condition))
         if ret is None:
             fail(f"{agency!r} has no return in round {round_id}; `survey round status {round_id}` lists its agencies")
-        target = out or ROOT / "exports" / f"return-{round_id}-{ret.agency_id}.xlsx"
-        if target.suffix.lower() != ".xlsx":
-            fail(f"{target}: the workbook is an Excel file; give a name ending .xlsx")
-        if not target.parent.is_dir():
-            fail(f"cannot write {target}: the folder {target.parent} does not exist")
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".xlsx")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                return_workbooks.write(session, ret, app.config["SECRET_KEY"], handle)
-            os.replace(tmp, target)
-        except OSError as exc:
-            fail(f"cannot write {target}: {exc.strerror or exc}")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        target = _xlsx_target(out or ROOT / "exports" / f"return-{round_id}-{ret.agency_id}.xlsx", "workbook")
+        _write_binary(target, lambda handle: return_workbooks.write(session, ret, app.config["SECRET_KEY"], handle))
     click.echo(f"wrote {target}")
 
 

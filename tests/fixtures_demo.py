@@ -70,6 +70,21 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, next_url:
     return client.post(target, data={"csrf_token": token, "email": email, "password": password})
 
 
+def client_for(app: Flask, email: str) -> FlaskClient:
+    """A test client signed in as someone from the demo."""
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302  # type: ignore[attr-defined]
+    return client
+
+
+def round_in_state(app: Flask, state: RoundState) -> int:
+    """The id of the demo's round in a state (the demo has one closed round and one open)."""
+    with app.app_context():
+        found = db.session.scalar(select(Round.id).where(Round.state == state))
+        assert found is not None
+        return found
+
+
 @pytest.fixture
 def police_lead(app: Flask, demo: Demo) -> FlaskClient:
     """A client signed in as Essex Police's agency lead."""

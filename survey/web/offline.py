@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import tempfile
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file
+from flask import current_app, flash, redirect, render_template, request, send_file
 from flask_login import current_user
 
 from survey.exports.return_workbook import MAX_BYTES, WorkbookError
 from survey.extensions import db
 from survey.models import Return
 from survey.services import return_workbooks, returns
+from survey.web.uploads import carried, posted_file
 
 
 def send_workbook(ret: Return) -> Any:
@@ -31,22 +30,9 @@ def import_page(ret: Return, back: str, done: str) -> Any:
     q = returns.questionnaire_for(ret)
     if request.method == "GET":
         return render_template("offline/import.html", ret=ret, back=back, problems=[], planned=None)
-    if "data" in request.form:  # a confirmation after conflicts were shown: the same bytes, checked again
-        name = request.form.get("filename", "workbook.xlsx")[:200]
-        try:
-            data = base64.b64decode(request.form["data"], validate=True)
-        except (binascii.Error, ValueError):
-            abort(400)
-    else:
-        upload = request.files.get("file")
-        name = (upload.filename or "workbook.xlsx") if upload else "workbook.xlsx"
-        data = upload.read(MAX_BYTES + 1) if upload else b""
-        if not upload or not upload.filename:
-            return render_template("offline/import.html", ret=ret, back=back, planned=None,
-                                   problems=["Choose the completed .xlsx workbook to upload"]), 400
-        if not data:
-            return render_template("offline/import.html", ret=ret, back=back, planned=None,
-                                   problems=[f"{name} is empty"]), 400
+    name, data, problem = posted_file(MAX_BYTES, "workbook.xlsx", "Choose the completed .xlsx workbook to upload")
+    if problem:
+        return render_template("offline/import.html", ret=ret, back=back, planned=None, problems=[problem]), 400
     session = db.session()
     try:
         planned = return_workbooks.plan(session, data, name, current_app.config["SECRET_KEY"], expected=ret)
@@ -56,7 +42,7 @@ def import_page(ret: Return, back: str, done: str) -> Any:
     if planned.conflicts and "data" not in request.form:
         session.rollback()
         return render_template("offline/import.html", ret=ret, back=back, problems=[], planned=planned, q=q,
-                               filename=name, data=base64.b64encode(data).decode())
+                               filename=name, data=carried(data))
     overwrite = frozenset(request.form.getlist("keep_file")) & {c.statement_id for c in planned.conflicts}
     try:
         result = return_workbooks.apply(session, planned, current_user.principal, overwrite)

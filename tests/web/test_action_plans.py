@@ -6,19 +6,12 @@ import datetime as dt
 import re
 
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import ActionStatus, AgencyAction, Answer, Challenge, ChallengeMessage, Return, ReturnState
-from tests.fixtures_demo import Demo, sign_in
+from tests.fixtures_demo import Demo, client_for
 from tests.web.forms import errors, form_data
-
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, email).status_code == 302
-    return client
 
 
 def submit_with_actions(app: Flask, demo: Demo) -> int:

@@ -14,20 +14,13 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Agency, AreaAction, DevelopmentArea, Round, RoundState
-from tests.fixtures_demo import Demo, sign_in
+from tests.fixtures_demo import Demo, client_for, round_in_state
 from tests.web.forms import errors, form_data
 from tests.web.test_results import copy_round
 
 
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, email).status_code == 302
-    return client
-
-
 def closed_round(app: Flask) -> int:
-    with app.app_context():
-        return db.session.scalar(select(Round.id).where(Round.state == RoundState.CLOSED))
+    return round_in_state(app, RoundState.CLOSED)
 
 
 def agree(client: FlaskClient, rid: int, title: str, statements: list[str], rationale: str = "") -> object:

@@ -16,15 +16,9 @@ from sqlalchemy import func, select
 
 from survey.cli import main
 from survey.extensions import db
-from survey.models import Answer, Challenge, ChallengeState, Moderation, Return, ReturnState, Round, RoundState
-from tests.fixtures_demo import Demo, sign_in
+from survey.models import Answer, Challenge, ChallengeState, Moderation, Return, ReturnState, RoundState
+from tests.fixtures_demo import Demo, client_for, round_in_state
 from tests.web.forms import errors, form_data
-
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, email).status_code == 302
-    return client
 
 
 def submitted_police_return(app: Flask, demo: Demo) -> int:
@@ -159,8 +153,7 @@ def test_a_challenge_thread(app: Flask, demo: Demo, mailbox) -> None:  # type: i
 
 
 def open_round_id(app: Flask) -> int:
-    with app.app_context():
-        return db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+    return round_in_state(app, RoundState.OPEN)
 
 
 def test_moderation_pages_by_role(app: Flask, demo: Demo) -> None:

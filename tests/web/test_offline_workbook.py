@@ -15,16 +15,11 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Answer, AuditEvent, Return
-from tests.fixtures_demo import Demo, sign_in
+from tests.fixtures_demo import Demo, client_for
 from tests.web.forms import errors, form_data
 
 SHEET = "1. Section 11 arrangements"
 
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, email).status_code == 302
-    return client
 
 
 def download(client: FlaskClient, url: str) -> bytes:

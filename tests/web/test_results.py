@@ -9,29 +9,20 @@ from collections import Counter
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Agency, Answer, Person, Return, ReturnState, Round, RoundState
-from tests.fixtures_demo import Demo, sign_in
+from tests.fixtures_demo import Demo, client_for, round_in_state
 from tests.web.forms import form_data
 
 
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, email).status_code == 302
-    return client
-
-
 def closed_round(app: Flask) -> int:
-    with app.app_context():
-        return db.session.scalar(select(Round.id).where(Round.state == RoundState.CLOSED))
+    return round_in_state(app, RoundState.CLOSED)
 
 
 def open_round(app: Flask) -> int:
-    with app.app_context():
-        return db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+    return round_in_state(app, RoundState.OPEN)
 
 
 def row(html: str, level: str, ident: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,6 +12,7 @@ from survey.extensions import db
 from survey.models import Agency, Partnership, Person, Role
 from survey.services import agencies, directory, invitations, mail
 from survey.web.manager.views import bp
+from survey.web.uploads import carried, posted_file
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
@@ -211,22 +210,9 @@ def import_directory() -> Any:
     if request.method == "GET":
         return render_template("manager/import.html", problems=problems, plan=None, partnerships=partnerships,
                                chosen=chosen)
-    if "data" in request.form:  # the confirmation of a preview: check the same bytes again, then save
-        name = request.form.get("filename", "file")[:200]
-        try:
-            data = base64.b64decode(request.form["data"], validate=True)
-        except (binascii.Error, ValueError):
-            abort(400)
-    else:
-        upload = request.files.get("file")
-        name = (upload.filename or "file") if upload else "file"
-        data = upload.read(IMPORT_MAX_BYTES + 1) if upload else b""
-        if not upload or not upload.filename:
-            problems = ["Choose a CSV or XLSX file to import"]
-        elif not data:
-            problems = [f"{name} is empty"]
-        elif len(data) > IMPORT_MAX_BYTES:
-            problems = [f"{name} is larger than {IMPORT_MAX_BYTES // (1024 * 1024)} MB"]
+    name, data, problem = posted_file(IMPORT_MAX_BYTES, "file", "Choose a CSV or XLSX file to import")
+    if problem:
+        problems = [problem]
     plan = rows = None
     if not problems:
         try:
@@ -244,4 +230,4 @@ def import_directory() -> Any:
         return redirect(url_for("manager.agency_list"))
     session.rollback()
     return render_template("manager/import.html", problems=[], plan=plan, rows=rows, partnerships=partnerships,
-                           chosen=chosen, filename=name, data=base64.b64encode(data).decode())
+                           chosen=chosen, filename=name, data=carried(data))
