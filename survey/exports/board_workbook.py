@@ -285,7 +285,8 @@ def _about(wb: Workbook, data: BoardData) -> None:
         ("Range", "highest rating minus lowest; not applicable and blank answers are not counted"),
         ("Anonymity", f"Figures, distributions and comments are shown only when at least {data.k} returns are "
                       "counted; a duty or section is shown only if every statement in it is. Respondents are "
-                      "labelled in an order that reveals neither agency nor submission order."),
+                      "labelled in an order that reveals neither agency nor submission order. The only names in this "
+                      "workbook are the owners of the board's actions on the Development sheet."),
     ]
     for key, value in lines:
         if isinstance(value, dt.datetime | dt.date):

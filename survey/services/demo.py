@@ -14,9 +14,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from survey.models import (
+    ActionStatus,
     Agency,
     Answer,
+    AreaAction,
     AuditEvent,
+    DevelopmentArea,
     Partnership,
     PartnershipAgency,
     Person,
@@ -32,6 +35,7 @@ from survey.services.definitions import ensure_version
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for people trying the demo
 DOMAIN = "demo.example"
+DEMO_AREA = "Consistent attendance at board meetings"
 
 AGENCIES: list[tuple[str, str, str]] = [
     # (slug for emails, name, kind)
@@ -200,6 +204,19 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
                                commentary=quotes[i] if i < len(quotes) else "", updated_by=lead,
                                updated_at=_at(today, -350 + i)))
 
+    # The chair agreed an area for development after the board self-assessment; its actions are under way.
+    area = DevelopmentArea(round=closed, title=DEMO_AREA, agreed_by_id=chair.id, agreed_at=_at(today, -320),
+                           rationale="Partners rated attendance lower than the rest of the board's work, and said "
+                                     "deputies are not always briefed.",
+                           statement_ids=["attendance-1", "attendance-2"])
+    area.actions.append(AreaAction(what="Report each member's attendance to every board meeting",
+                                   owner_name="Partnership business unit", due_on=today - dt.timedelta(days=200),
+                                   status=ActionStatus.DONE, done_on=today - dt.timedelta(days=210)))
+    area.actions.append(AreaAction(what="Agree a briefing note for deputies attending in a member's place",
+                                   owner_agency=agencies["childrens-services"], owner_name="Head of Safeguarding",
+                                   due_on=today + dt.timedelta(days=45), status=ActionStatus.IN_PROGRESS))
+    session.add(area)
+
     open_round = Round(
         partnership=partnership, definition_version=ensure_version(session, audit),
         title=f"Section 11 audit {today.year}", opens_on=today - dt.timedelta(days=14),
@@ -252,4 +269,4 @@ def _sign_in_text() -> str:
     )
 
 
-__all__ = ["DEMO_PASSWORD", "DemoRefused", "DemoResult", "load"]
+__all__ = ["DEMO_AREA", "DEMO_PASSWORD", "DemoRefused", "DemoResult", "load"]
