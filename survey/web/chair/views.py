@@ -39,7 +39,14 @@ def home() -> str:
     rounds = db.session.scalars(select(Round).where(
         Round.partnership_id.in_(current_user.principal.chair_partnerships),
         or_(Round.state == RoundState.CLOSED, Round.published_at.is_not(None))).order_by(Round.opens_on.desc())).all()
-    return render_template("chair/home.html", rounds=rounds)
+    import datetime as dt
+
+    from survey.services import attention
+
+    todo = attention.for_partnerships(db.session(), frozenset(current_user.principal.chair_partnerships),
+                                      dt.date.today(), board_only=True)
+    visible = {r.id for r in rounds}
+    return render_template("chair/home.html", rounds=rounds, attention=[a for a in todo if a.round_id in visible])
 
 
 @bp.route("/rounds/<int:round_id>/results")

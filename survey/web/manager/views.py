@@ -46,8 +46,12 @@ def _round(round_id: int) -> Round:
 @bp.route("/")
 def home() -> str:
     """The rounds of the manager's partnerships."""
+    from survey.services import attention
+
     rows = rounds.list_rounds(db.session(), current_user.principal.manager_partnerships)
-    return render_template("manager/home.html", rows=rows)
+    todo = attention.for_partnerships(db.session(), frozenset(current_user.principal.manager_partnerships),
+                                      dt.date.today())
+    return render_template("manager/home.html", rows=rows, attention=todo)
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
