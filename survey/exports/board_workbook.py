@@ -187,11 +187,17 @@ def _table(ws: Any, data: BoardData, rows: list[SummaryRow], number_format: str)
     return len(rows)
 
 
-def _summary(wb: Workbook, data: BoardData, number_format: str) -> None:
-    ws = wb.create_sheet("Summary")
+def _table_sheet(wb: Workbook, title: str, data: BoardData, rows: list[SummaryRow],
+                 number_format: str) -> tuple[Any, int]:
+    """A sheet holding the Appendix 3 table of some rows; returns it and the number of rows written."""
+    ws = wb.create_sheet(title)
     extra = [14, 10] if data.previous_title else []
     _setup(ws, [28, 30, 60, 16, 10, 8, 8, 6, *extra, *[11] * len(data.questionnaire.scale.values())])
-    written = _table(ws, data, data.rows, number_format)
+    return ws, _table(ws, data, rows, number_format)
+
+
+def _summary(wb: Workbook, data: BoardData, number_format: str) -> None:
+    ws, written = _table_sheet(wb, "Summary", data, data.rows, number_format)
     duties = [r for r in data.rows if r.level == "duty"]
     ws.append([])
     ws.append(_header(ws, ["Means by duty", "Mean"]))
@@ -306,11 +312,7 @@ def write_board_workbook(data: BoardData, out: str | Path | IO[bytes]) -> None:
     _summary(wb, data, number_format)
     sections = data.questionnaire.sections
     for section, title in zip(sections, _sheet_titles(s.title for s in sections), strict=True):
-        rows = [r for r in data.rows if r.section == section.id]
-        ws = wb.create_sheet(title)
-        extra = [14, 10] if data.previous_title else []
-        _setup(ws, [28, 30, 60, 16, 10, 8, 8, 6, *extra, *[11] * len(data.questionnaire.scale.values())])
-        _table(ws, data, rows, number_format)
+        _table_sheet(wb, title, data, [r for r in data.rows if r.section == section.id], number_format)
     _commentary(wb, data)
     _responses(wb, data)
     _development(wb, data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey.models import (
@@ -120,6 +120,13 @@ def round_actions(session: Session, round_id: int) -> list[AgencyAction]:
     return sorted(rows, key=lambda a: (not a.is_overdue(today), a.status is ActionStatus.DONE, a.agency.name, a.id))
 
 
+def overdue_count(session: Session, round_id: int, today: dt.date) -> int:
+    """How many of a round's agency actions are past their due date and not done."""
+    return session.scalar(select(func.count()).select_from(AgencyAction).where(
+        AgencyAction.round_id == round_id, AgencyAction.status != ActionStatus.DONE,
+        AgencyAction.due_on < today)) or 0
+
+
 def carried_into(session: Session, ret: Return) -> list[AgencyAction]:
     """The agency's actions from earlier rounds of the same questionnaire (shown in its next return)."""
     questionnaire_id = ret.round.definition_version.questionnaire_id
@@ -131,5 +138,5 @@ def carried_into(session: Session, ret: Return) -> list[AgencyAction]:
         .options(selectinload(AgencyAction.round)).order_by(Round.opens_on.desc(), AgencyAction.id)))
 
 
-__all__ = ["ActionPlanError", "add_challenge_action", "carried_into", "plan_of", "record_rating_actions",
-           "round_actions", "update_progress"]
+__all__ = ["ActionPlanError", "add_challenge_action", "carried_into", "overdue_count", "plan_of",
+           "record_rating_actions", "round_actions", "update_progress"]

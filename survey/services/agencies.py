@@ -42,6 +42,14 @@ class Member:
     role: Role
 
 
+def role_named(text: str) -> Role:
+    """The agency role a form names ("lead" or "contributor"), or DirectoryError."""
+    found = {"lead": Role.LEAD, "contributor": Role.CONTRIBUTOR}.get(text.strip().lower())
+    if found is None:
+        raise DirectoryError("Choose lead or contributor", "role")
+    return found
+
+
 def agencies_of(session: Session, partnership_ids: frozenset[int]) -> list[AgencyRow]:
     """The agencies of the given partnerships with how many people and leads each has."""
     agencies = session.scalars(select(Agency).join(PartnershipAgency).where(
@@ -220,5 +228,5 @@ def open_rounds_for(session: Session, agency: Agency) -> list[Round]:
 
 
 __all__ = ["AGENCY_ROLES", "AgencyRow", "DirectoryError", "Member", "add_person", "agencies_of", "agency_in",
-           "change_person", "create_agency", "members", "open_rounds_for", "remove_from_agency",
+           "change_person", "create_agency", "members", "open_rounds_for", "remove_from_agency", "role_named",
            "set_agency_active", "set_person_active", "update_agency"]

@@ -23,6 +23,7 @@ from survey.models import (
     Person,
     Return,
     ReturnState,
+    Role,
     RoundState,
     utcnow,
 )
@@ -131,6 +132,12 @@ def _clean_message(body: str) -> str:
     return body
 
 
+def _leads(session: Session, ret: Return) -> list[Person]:
+    """The active leads of the return's agency: they answer the board's challenges."""
+    return [p for p in agency_people(session, ret.agency_id)
+            if any(r.role is Role.LEAD and r.agency_id == ret.agency_id for r in p.roles)]
+
+
 def _notify(session: Session, settings: mail.SmtpSettings, messages: list[mail.Outgoing]) -> str:
     """Send, and say what happened (the challenge is saved whether or not email works)."""
     try:
@@ -155,9 +162,7 @@ def raise_challenge(session: Session, ret: Return, statement_id: str, question: 
     session.flush()
     session.add(AuditEvent(person_id=by_person_id, action="challenge.raised", round_id=ret.round_id,
                            return_id=ret.id, object_type="challenge", object_id=str(challenge.id)))
-    leads = [p for p in agency_people(session, ret.agency_id)
-             if any(r.role.value == "lead" and r.agency_id == ret.agency_id for r in p.roles)]
-    warning = _notify(session, settings, [compose(p, challenge) for p in leads])
+    warning = _notify(session, settings, [compose(p, challenge) for p in _leads(session, ret)])
     return challenge, warning
 
 
@@ -177,9 +182,7 @@ def reply(session: Session, challenge: Challenge, body: str, person_id: int, fro
                            round_id=ret.round_id, return_id=ret.id, object_type="challenge",
                            object_id=str(challenge.id)))
     if from_board and settings is not None and compose is not None:
-        leads = [p for p in agency_people(session, ret.agency_id)
-                 if any(r.role.value == "lead" and r.agency_id == ret.agency_id for r in p.roles)]
-        return _notify(session, settings, [compose(p, challenge) for p in leads])
+        return _notify(session, settings, [compose(p, challenge) for p in _leads(session, ret)])
     session.commit()
     return ""
 

@@ -7,7 +7,7 @@ Everything saves in one transaction (the same path as the duty pages), so re-imp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
@@ -49,8 +49,8 @@ def write(session: Session, ret: Return, secret: str, out: str | Path | IO[bytes
                         utcnow().isoformat(timespec="seconds"),
                         {sid: a.revision for sid, a in answers.items()},
                         {sid: _values(a).digest() for sid, a in answers.items()})
-    cells = {sid: CellValues(a.rating, a.not_applicable, a.commentary, a.evidence_notes, a.evidence_links,
-                             a.action_what, a.action_who, a.action_by) for sid, a in answers.items()}
+    # The workbook holds the same fields as an answer (exports cannot import services, hence two classes).
+    cells = {sid: CellValues(**asdict(_values(a))) for sid, a in answers.items()}
     title = f"{ret.round.title} – {ret.agency.name}"
     write_return_workbook(questionnaire, identity, cells, title, secret, out)
 
@@ -82,8 +82,7 @@ def plan(session: Session, data: bytes, name: str, secret: str, expected: Return
     answers = {a.statement_id: a for a in session.scalars(select(Answer).where(Answer.return_id == ret.id))}
     inputs, changes, conflicts = [], [], []
     for statement_id, cell in result.values.items():
-        values = AnswerValues(cell.rating, cell.not_applicable, cell.commentary, cell.evidence_notes,
-                              cell.evidence_links, cell.action_what, cell.action_who, cell.action_by)
+        values = AnswerValues(**asdict(cell))
         base_digest = identity.digests.get(statement_id, AnswerValues().digest())
         base_revision = identity.revisions.get(statement_id, 0)
         item = StatementInput(statement_id, values, base_revision, base_digest)

@@ -38,19 +38,23 @@ def distribution(figures: Figures, questionnaire: Questionnaire, width: int = 16
     return Markup(svg)  # noqa: S704 - built only from numbers and escaped labels
 
 
-def heat_class(figures: Figures, questionnaire: Questionnaire) -> str:
-    """A CSS class for the mean's nearest scale point (app-heat-1 lowest ... app-heat-N highest)."""
+def _nearest(figures: Figures, questionnaire: Questionnaire) -> int | None:
+    points = questionnaire.scale.points
     if figures.mean is None:
+        return None
+    mean = figures.mean
+    return min(range(len(points)), key=lambda i: abs(points[i].value - mean))
+
+
+def heat_class(figures: Figures, questionnaire: Questionnaire) -> str:
+    """A CSS class for the mean's nearest scale point (app-heat-1 lowest ... app-heat-4 highest)."""
+    nearest = _nearest(figures, questionnaire)
+    if nearest is None:
         return ""
-    points = [p.value for p in questionnaire.scale.points]
-    nearest = min(range(len(points)), key=lambda i: abs(points[i] - figures.mean))  # type: ignore[operator]
-    position = round(nearest * 3 / max(1, len(points) - 1)) + 1
-    return f"app-heat-{position}"
+    return f"app-heat-{round(nearest * 3 / max(1, len(questionnaire.scale.points) - 1)) + 1}"
 
 
 def nearest_label(figures: Figures, questionnaire: Questionnaire) -> str:
     """The label of the scale point nearest the mean: the heat colour's text equivalent."""
-    if figures.mean is None:
-        return ""
-    points = questionnaire.scale.points
-    return min(points, key=lambda p: abs(p.value - figures.mean)).label  # type: ignore[operator]
+    nearest = _nearest(figures, questionnaire)
+    return "" if nearest is None else questionnaire.scale.points[nearest].label

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -413,30 +412,12 @@ def action_progress(agency_action_id: int) -> Any:
         (400 if error else 200)
 
 
-def report_response(ret: Return, back: str, pdf_url: str, pdf: bool) -> Any:
-    """An agency's report on a round, as a print view or a PDF."""
-    from survey.services import agency_report
-
-    report = agency_report.build(db.session(), ret)
-    if not pdf:
-        return render_template("reports/agency.html", report=report, today=dt.date.today(), back=back,
-                               pdf_url=pdf_url)
-    html = render_template("reports/agency_pdf.html", report=report, today=dt.date.today())
-    try:
-        from weasyprint import HTML
-    except OSError:  # the Pango library is missing
-        abort(503, "PDF downloads need the Pango library on the server; use the print view instead.")
-    # No base_url: the report needs nothing from outside itself, so WeasyPrint fetches nothing.
-    data = HTML(string=html).write_pdf()
-    name = f"report-{ret.round_id}-{ret.agency_id}.pdf"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 @bp.route("/returns/<int:return_id>/report")
 @bp.route("/returns/<int:return_id>/report.pdf", endpoint="report_pdf", defaults={"pdf": True})
 def report(return_id: int, pdf: bool = False) -> Any:
     """The agency's report on this round for its own governance (print view or PDF)."""
+    from survey.web.reports import report_response
+
     ret, _ = _load(return_id)
     return report_response(ret, url_for("agency.task_list", return_id=return_id),
                            url_for("agency.report_pdf", return_id=return_id), pdf)

@@ -35,10 +35,6 @@ def _person(agency: Agency, person_id: int) -> Person:
     return found
 
 
-def _role(value: str) -> Role | None:
-    return {"lead": Role.LEAD, "contributor": Role.CONTRIBUTOR}.get(value)
-
-
 @bp.route("/agencies")
 def agency_list() -> str:
     """The agencies of the manager's partnerships, with their people."""
@@ -135,10 +131,8 @@ def add_person(agency_id: int) -> Any:
     error = None
     if request.method == "POST":
         try:
-            role = _role(form["role"])
-            if role is None:
-                raise agencies.DirectoryError("Choose lead or contributor", "role")
-            person = agencies.add_person(db.session(), agency, form["name"], form["email"], role,
+            person = agencies.add_person(db.session(), agency, form["name"], form["email"],
+                                         agencies.role_named(form["role"]),
                                          current_user.principal.person_id)
         except agencies.DirectoryError as exc:
             db.session.rollback()
@@ -161,10 +155,8 @@ def change_person(agency_id: int, person_id: int) -> Any:
     error = None
     if request.method == "POST":
         try:
-            role = _role(form["role"])
-            if role is None:
-                raise agencies.DirectoryError("Choose lead or contributor", "role")
-            agencies.change_person(db.session(), person, agency, form["name"], form["email"], role,
+            agencies.change_person(db.session(), person, agency, form["name"], form["email"],
+                                   agencies.role_named(form["role"]),
                                    current_user.principal.person_id)
         except agencies.DirectoryError as exc:
             db.session.rollback()

@@ -139,7 +139,7 @@ def round_actions(round_id: int) -> str:
 @bp.route("/returns/<int:return_id>/report.pdf", endpoint="report_pdf", defaults={"pdf": True})
 def report(return_id: int, pdf: bool = False) -> Any:
     """An agency's report on the round (print view or PDF), as the agency sees it."""
-    from survey.web.agency.views import report_response
+    from survey.web.reports import report_response
 
     ret = _return(return_id)
     return report_response(ret, url_for("manager.dashboard", round_id=ret.round_id),

@@ -94,8 +94,7 @@ def dashboard(round_id: int) -> str:
     rows.sort(key=SORTS.get(sort, SORTS["agency"]))
     from survey.services import action_plans
 
-    today = dt.date.today()
-    overdue = sum(1 for a in action_plans.round_actions(db.session(), found.id) if a.is_overdue(today))
+    overdue = action_plans.overdue_count(db.session(), found.id, dt.date.today())
     return render_template("manager/dashboard.html", round=found, report=report, rows=rows, sort=sort,
                            wanted=wanted, statuses=["not started", "draft", "reopened", "overdue", "submitted"],
                            overdue_actions=overdue)
