@@ -267,3 +267,23 @@ def test_a_submitted_return_takes_no_upload(app: Flask, demo: Demo) -> None:
                                                                 "file": (io.BytesIO(data), "r.xlsx")},
                          content_type="multipart/form-data")
     assert response.status_code == 302
+
+
+def test_a_workbook_for_another_version_of_the_questionnaire_is_refused(app: Flask, demo: Demo) -> None:
+    from survey.exports.return_workbook import Identity, write_return_workbook
+    from survey.services.definitions import questionnaire_of
+
+    rid = demo.return_id("Essex Police")
+    with app.app_context():
+        ret = db.session.get(Return, rid)
+        questionnaire = questionnaire_of(ret.round.definition_version)
+        identity = Identity(ret.round_id, ret.agency_id, ret.id, "0" * 64, "2026-01-01T00:00:00")
+    out = io.BytesIO()  # properly signed, but made from another version of the definition
+    write_return_workbook(questionnaire, identity, {}, "Old version", app.config["SECRET_KEY"], out)
+    lead = client_for(app, "lead.police@demo.example")
+    before = snapshot(app, rid)
+    response = upload(lead, rid, out.getvalue())
+    assert response.status_code == 400
+    assert errors(response.get_data(as_text=True)) == [
+        "return.xlsx: this workbook is for another version of the questionnaire"]
+    assert snapshot(app, rid) == before
