@@ -84,7 +84,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         if not write_intent.get():
-            connection.exec_driver_sql("BEGIN")
+            # Straight to the driver: this runs at the start of every request that reads.
+            connection.connection.dbapi_connection.execute("BEGIN")
             return
         if lock_path is not None:
             _queue_for_write(connection.connection.dbapi_connection, lock_path)

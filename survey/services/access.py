@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -54,18 +55,31 @@ class Principal:
 
 def principal_for(session: Session, person: Person) -> Principal:
     """Load a person's roles into a Principal."""
-    roles = session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person.id)).all()
+    roles = session.execute(select(RoleAssignment.role, RoleAssignment.agency_id, RoleAssignment.partnership_id)
+                            .where(RoleAssignment.person_id == person.id)).all()
+    return principal_from_roles(person.id, person.name, person.email, roles)
 
-    def ids(role: Role, attr: str) -> frozenset[int]:
-        return frozenset(getattr(r, attr) for r in roles if r.role is role and getattr(r, attr) is not None)
 
+def principal_from_roles(person_id: int, name: str, email: str,
+                         roles: Iterable[tuple[Role, int | None, int | None]]) -> Principal:
+    """A Principal from a person's role rows: (role, agency id, partnership id)."""
+    agencies: dict[Role, set[int]] = {Role.CONTRIBUTOR: set(), Role.LEAD: set()}
+    partnerships: dict[Role, set[int]] = {Role.MANAGER: set(), Role.CHAIR: set()}
+    admin = False
+    for role, agency_id, partnership_id in roles:
+        if role is Role.ADMIN:
+            admin = True
+        elif role in agencies and agency_id is not None:
+            agencies[role].add(agency_id)
+        elif role in partnerships and partnership_id is not None:
+            partnerships[role].add(partnership_id)
     return Principal(
-        person_id=person.id, name=person.name, email=person.email,
-        contributor_agencies=ids(Role.CONTRIBUTOR, "agency_id") | ids(Role.LEAD, "agency_id"),
-        lead_agencies=ids(Role.LEAD, "agency_id"),
-        manager_partnerships=ids(Role.MANAGER, "partnership_id"),
-        chair_partnerships=ids(Role.CHAIR, "partnership_id"),
-        admin=any(r.role is Role.ADMIN for r in roles),
+        person_id=person_id, name=name, email=email,
+        contributor_agencies=frozenset(agencies[Role.CONTRIBUTOR] | agencies[Role.LEAD]),
+        lead_agencies=frozenset(agencies[Role.LEAD]),
+        manager_partnerships=frozenset(partnerships[Role.MANAGER]),
+        chair_partnerships=frozenset(partnerships[Role.CHAIR]),
+        admin=admin,
     )
 
 

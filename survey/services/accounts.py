@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from survey.models import AuditEvent, Person, SignInSession, as_utc, utcnow
+from survey.models import AuditEvent, Person, RoleAssignment, SignInSession, as_utc, utcnow
+from survey.services.access import Principal, principal_from_roles
 
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps both paths equally slow (no account enumeration by timing).
@@ -100,33 +101,43 @@ def start_session(session: Session, person: Person) -> str:
 class SessionCheck:
     """The outcome of looking up a session token."""
 
-    person: Person | None
+    principal: Principal | None
     expired_person_id: int | None = None
 
 
+# One query for the session, its person and their roles, built once: this runs on every signed-in request.
+_SESSION_WITH_ROLES = (
+    select(SignInSession.id, SignInSession.person_id, SignInSession.created_at, SignInSession.last_seen_at,
+           SignInSession.ended_at, Person.name, Person.email, Person.active,
+           RoleAssignment.role, RoleAssignment.agency_id, RoleAssignment.partnership_id)
+    .join(Person, Person.id == SignInSession.person_id)
+    .outerjoin(RoleAssignment, RoleAssignment.person_id == Person.id)
+    .where(SignInSession.token_hash == bindparam("token_hash"))
+)
+
+
 def check_session(session: Session, token: str, idle: dt.timedelta, absolute: dt.timedelta) -> SessionCheck:
-    """The person of a live session (touching it), or who it belonged to if it timed out."""
-    row = session.scalar(select(SignInSession).where(SignInSession.token_hash == digest(token))
-                         .options(joinedload(SignInSession.person)))
-    if row is None or row.ended_at is not None:
+    """The person of a live session and their roles (touching the session), or who it belonged to if it timed out."""
+    rows = session.connection().execute(_SESSION_WITH_ROLES, {"token_hash": digest(token)}).all()
+    if not rows or rows[0].ended_at is not None:
         return SessionCheck(None)
+    first = rows[0]
     now = utcnow()
-    last_seen = as_utc(row.last_seen_at)
-    if now - last_seen > idle or now - as_utc(row.created_at) > absolute or not row.person.active:
-        row.ended_at = now
+    last_seen = as_utc(first.last_seen_at)
+    if now - last_seen > idle or now - as_utc(first.created_at) > absolute or not first.active:
+        session.execute(update(SignInSession).where(SignInSession.id == first.id).values(ended_at=now))
         session.commit()
-        return SessionCheck(None, row.person_id)
+        return SessionCheck(None, first.person_id)
     if now - last_seen > dt.timedelta(seconds=60):
         # Touch at most once a minute, and only as a best effort: during a read-only request on SQLite the
         # upgrade to a write can lose to another writer, which must not turn a page view into an error.
-        person_id = row.person_id
-        row.last_seen_at = now
         try:
+            session.execute(update(SignInSession).where(SignInSession.id == first.id).values(last_seen_at=now))
             session.commit()
         except OperationalError:
             session.rollback()
-            return SessionCheck(session.get(Person, person_id))
-    return SessionCheck(row.person)
+    roles = [(row.role, row.agency_id, row.partnership_id) for row in rows if row.role is not None]
+    return SessionCheck(principal_from_roles(first.person_id, first.name, first.email, roles))
 
 
 def end_session(session: Session, token: str) -> None:

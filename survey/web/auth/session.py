@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from survey.extensions import db, login_manager
 from survey.services import accounts, stash
-from survey.services.access import Principal, principal_for
+from survey.services.access import Principal
 
 
 class SignedIn(UserMixin):  # type: ignore[misc]
@@ -44,10 +44,10 @@ def init_login(app: Flask) -> None:
             idle=dt.timedelta(minutes=int(current_app.config["SESSION_IDLE_MINUTES"])),
             absolute=dt.timedelta(hours=int(current_app.config["SESSION_MAX_HOURS"])),
         )
-        if checked.person is None:
+        if checked.principal is None:
             g.expired_person_id = checked.expired_person_id
             return None
-        return SignedIn(token, principal_for(session, checked.person))
+        return SignedIn(token, checked.principal)
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Any:
