@@ -42,6 +42,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SIGN_IN_LIMIT_PER_ADDRESS": "30 per minute",
         "SIGN_IN_LIMIT_PER_ACCOUNT": "10 per 10 minutes",
         "SESSION_MAX_HOURS": 12,
+        # Rendered duty pages each worker keeps (survey/web/page_cache.py); 0 turns the cache off.
+        "PAGE_CACHE_ENTRIES": 128,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

@@ -54,6 +54,9 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey.web.auth.session import init_login
 
     init_login(app)
+    from survey.web.page_cache import init_page_cache
+
+    init_page_cache(app)
 
     # GOV.UK Frontend's CSS and JS sit in dist/govuk, its fonts and images in dist/govuk/assets; the CSS asks
     # for all of them under /assets.

@@ -48,3 +48,9 @@ def questionnaire_of(version: DefinitionVersion) -> Questionnaire:
         if len(_BY_HASH) < 256:
             _BY_HASH[version.content_hash] = found
     return found
+
+
+def questionnaire_with_hash(session: Session, version_id: int, content_hash: str) -> Questionnaire:
+    """The questionnaire of a stored version; the version is fetched only the first time a process meets it."""
+    found = _BY_HASH.get(content_hash)
+    return found if found is not None else questionnaire_of(session.get_one(DefinitionVersion, version_id))

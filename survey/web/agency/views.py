@@ -26,9 +26,10 @@ from survey.db import read_first, writing
 from survey.definitions import Duty, Questionnaire
 from survey.extensions import db, login_manager
 from survey.models import Return
-from survey.services import agency_returns, evidence, returns, stash
+from survey.services import agency_returns, evidence, return_snapshots, returns, stash
 from survey.services.access import Forbidden, NotFound, return_for_agency_user
 from survey.services.returns import AnswerValues, StatementInput
+from survey.web import page_cache
 from survey.web.agency import forms
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
@@ -83,14 +84,22 @@ def task_list(return_id: int) -> str:
                            today=dt.date.today())
 
 
-def _render_duty(ret: Return, questionnaire: Questionnaire, duty: Duty, index: int, form: Any,
-                 status: int = 200, restored: bool = False) -> Any:
-    files = agency_returns.evidence_by_statement(db.session(), ret.id)
+def _snapshot(return_id: int) -> tuple[return_snapshots.ReturnSnapshot, Questionnaire]:
+    session = db.session()
+    try:
+        snapshot = return_snapshots.load(session, current_user.principal, return_id)
+    except NotFound:
+        abort(404)
+    return snapshot, return_snapshots.questionnaire(session, snapshot)
+
+
+def _render_duty(snapshot: return_snapshots.ReturnSnapshot, questionnaire: Questionnaire, duty: Duty, index: int,
+                 form: Any, restored: bool = False, **placeholders: Any) -> str:
     total = sum(1 for _ in questionnaire.duties())
-    return render_template("agency/duty.html", ret=ret, q=questionnaire, duty=duty, form=form, names=forms.names,
-                           files=files, index=index, total=total, restored=restored,
-                           section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
-                           max_mb=current_app.config["EVIDENCE_MAX_MB"]), status
+    return render_template("agency/duty.html", ret=snapshot, q=questionnaire, duty=duty, form=form,
+                           names=forms.names, files=snapshot.files_by_statement(), index=index, total=total,
+                           restored=restored, section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
+                           max_mb=current_app.config["EVIDENCE_MAX_MB"], **placeholders)
 
 
 def _stored(ret: Return) -> dict[str, tuple[AnswerValues, int]]:
@@ -101,28 +110,14 @@ def _stored(ret: Return) -> dict[str, tuple[AnswerValues, int]]:
 @read_first
 def duty_page(return_id: int, duty_id: str) -> Any:
     """One duty's statements: rating, commentary, evidence and actions, saved as a draft."""
+    if request.method == "GET":
+        return _show_duty(return_id, duty_id)
     ret, questionnaire = _load(return_id)
     index, duty = _duty(questionnaire, duty_id)
     if not returns.is_editable(ret):
         flash("This return can no longer be changed.", "info")
         return redirect(url_for("agency.check_answers", return_id=ret.id))
-    form_class = forms.duty_form_class(questionnaire, duty.id)
-    if request.method == "GET":
-        form = form_class(formdata=None)
-        forms.fill(form, duty, _stored(ret))
-        restored = False
-        token = request.args.get("restore")
-        if token:
-            kept = stash.take(db.session(), token, current_user.principal.person_id, "expired")
-            if kept is not None and kept.path == request.path:
-                form = form_class(formdata=MultiDict([(k, v) for k, vs in kept.data.items() for v in vs]),
-                                  meta={"csrf": False})
-                form.validate()
-                restored = True
-            db.session.commit()
-        return _render_duty(ret, questionnaire, duty, index, form, restored=restored)
-
-    form = form_class()
+    form = forms.duty_form_class(questionnaire, duty.id)()
     valid = form.validate()
     valid = forms.check_actions(form, questionnaire, duty, dt.date.today()) and valid
     uploads = []
@@ -140,7 +135,8 @@ def duty_page(return_id: int, duty_id: str) -> Any:
         else:
             uploads.append((statement.id, upload.filename, data))
     if not valid:
-        return _render_duty(ret, questionnaire, duty, index, form, status=400)
+        snapshot, _ = _snapshot(ret.id)
+        return _render_duty(snapshot, questionnaire, duty, index, form), 400
 
     principal = current_user.principal
     session = db.session()
@@ -167,6 +163,37 @@ def duty_page(return_id: int, duty_id: str) -> Any:
             session.commit()
             return redirect(url_for("agency.conflict", return_id=ret.id, duty_id=duty.id, token=token))
     return _after_save(ret, questionnaire, index, request.form.get("action", "continue"))
+
+
+def _show_duty(return_id: int, duty_id: str) -> Any:
+    """The duty page as stored now; unchanged pages come from the page cache."""
+    snapshot, questionnaire = _snapshot(return_id)
+    index, duty = _duty(questionnaire, duty_id)
+    if not snapshot.editable:
+        flash("This return can no longer be changed.", "info")
+        return redirect(url_for("agency.check_answers", return_id=snapshot.id))
+    form_class = forms.duty_form_class(questionnaire, duty.id)
+    token = request.args.get("restore")
+    if token:
+        form = form_class(formdata=None)
+        forms.fill(form, duty, snapshot.stored())
+        restored = False
+        kept = stash.take(db.session(), token, current_user.principal.person_id, "expired")
+        if kept is not None and kept.path == request.path:
+            form = form_class(formdata=MultiDict([(k, v) for k, vs in kept.data.items() for v in vs]),
+                              meta={"csrf": False})
+            form.validate()
+            restored = True
+        db.session.commit()
+        return _render_duty(snapshot, questionnaire, duty, index, form, restored=restored)
+
+    def render(placeholders: dict[str, Any]) -> str:
+        form = form_class(formdata=None)
+        forms.fill(form, duty, snapshot.stored())
+        return _render_duty(snapshot, questionnaire, duty, index, form, **placeholders)
+
+    # The snapshot holds every stored value the page shows and the principal the header shows.
+    return page_cache.cached_page((snapshot, duty.id, current_user.principal), render)
 
 
 def _after_save(ret: Return, questionnaire: Questionnaire, index: int, action: str) -> Any:
