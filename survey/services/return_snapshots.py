@@ -1,16 +1,19 @@
-"""A return as plain values, loaded in three light queries: what an agency's duty page shows.
+"""A return and one duty's answers and evidence as plain values, in three light queries: what a duty page shows.
 
 The duty page is the page agencies spend their time on. Loading it as column rows instead of ORM objects costs
-a fraction as much, and because a snapshot holds every stored value the page shows, it can key a cache of the
-rendered page (`survey.web.page_cache`) that can never serve anything out of date."""
+a fraction as much, only the duty's statements are read however long the questionnaire, and because the values
+hold everything the page shows, they can key a cache of the rendered page (`survey.web.page_cache`) that can never
+serve anything out of date."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from survey.definitions import Questionnaire
@@ -32,8 +35,8 @@ class StoredFile:
 
 
 @dataclass(frozen=True, slots=True)
-class ReturnSnapshot:
-    """A return, its agency and round, its answers and its evidence files, as they are stored now."""
+class ReturnHead:
+    """A return with its agency, round, state and pinned questionnaire version."""
 
     id: int
     agency_id: int
@@ -43,15 +46,21 @@ class ReturnSnapshot:
     state: ReturnState
     definition_version_id: int
     content_hash: str
-    # (statement id, the eight AnswerValues fields in order, revision): plain rows, made into values only when
-    # the page is rendered, because most requests only compare them.
-    answers: tuple[tuple[Any, ...], ...]
-    files: tuple[StoredFile, ...]
 
     @property
     def editable(self) -> bool:
         """Open round and not submitted (as `returns.is_editable`)."""
         return self.round_state is RoundState.OPEN and self.state in EDITABLE
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContent:
+    """Some statements' saved answers and evidence files, as they are stored now."""
+
+    # (statement id, the eight AnswerValues fields in order, revision): plain rows, made into values only when
+    # the page is rendered, because most requests only compare them.
+    answers: tuple[tuple[Any, ...], ...]
+    files: tuple[StoredFile, ...]
 
     def stored(self) -> dict[str, tuple[AnswerValues, int]]:
         """Saved values and revisions by statement id, as the duty form is filled from."""
@@ -65,40 +74,53 @@ class ReturnSnapshot:
         return out
 
 
-# Built once: these run on every duty page, where building and compiling a statement costs as much as running it.
-# The return with its answers is one query (the return's columns repeat on each answer's row), and it only finds
-# returns in rounds agencies can see.
-_HEAD = (Return.id, Return.agency_id, Agency.name, Round.title, Round.state, Return.state,
-         Round.definition_version_id, DefinitionVersion.content_hash)
-_RETURN_WITH_ANSWERS = (
-    select(*_HEAD, Answer.statement_id, Answer.rating, Answer.not_applicable, Answer.commentary,
-           Answer.evidence_notes, Answer.evidence_links, Answer.action_what, Answer.action_who, Answer.action_by,
-           Answer.revision)
+# Built once (per number of statements): these run on every duty page, where building and compiling a statement
+# costs as much as running it.
+_HEAD = (
+    select(Return.id, Return.agency_id, Agency.name, Round.title, Round.state, Return.state,
+           Round.definition_version_id, DefinitionVersion.content_hash)
     .join(Agency, Agency.id == Return.agency_id).join(Round, Round.id == Return.round_id)
     .join(DefinitionVersion, DefinitionVersion.id == Round.definition_version_id)
-    .outerjoin(Answer, Answer.return_id == Return.id)
     .where(Return.id == bindparam("return_id"), Round.state != RoundState.DRAFT)
-    .order_by(Answer.statement_id)
-)
-_FILES = (
-    select(EvidenceFile.id, EvidenceFile.statement_id, EvidenceFile.filename, EvidenceFile.size)
-    .where(EvidenceFile.return_id == bindparam("return_id"), EvidenceFile.deleted_at.is_(None))
-    .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
 )
 
 
-def load(session: Session, principal: Principal, return_id: int) -> ReturnSnapshot:
-    """The snapshot of a return of one of the person's agencies in an open or closed round, else NotFound."""
-    connection = session.connection()
-    rows = connection.execute(_RETURN_WITH_ANSWERS, {"return_id": return_id}).all()
-    if not rows or rows[0][1] not in principal.agency_ids:
+@lru_cache(maxsize=64)
+def _content_queries(count: int) -> tuple[Select[Any], Select[Any]]:
+    ids = [bindparam(f"s{i}") for i in range(count)]
+    answers = (
+        select(Answer.statement_id, Answer.rating, Answer.not_applicable, Answer.commentary, Answer.evidence_notes,
+               Answer.evidence_links, Answer.action_what, Answer.action_who, Answer.action_by, Answer.revision)
+        .where(Answer.return_id == bindparam("return_id"), Answer.statement_id.in_(ids))
+        .order_by(Answer.statement_id)
+    )
+    files = (
+        select(EvidenceFile.id, EvidenceFile.statement_id, EvidenceFile.filename, EvidenceFile.size)
+        .where(EvidenceFile.return_id == bindparam("return_id"), EvidenceFile.statement_id.in_(ids),
+               EvidenceFile.deleted_at.is_(None))
+        .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
+    )
+    return answers, files
+
+
+def head(session: Session, principal: Principal, return_id: int) -> ReturnHead:
+    """A return of one of the person's agencies in an open or closed round, else NotFound."""
+    row = session.connection().execute(_HEAD, {"return_id": return_id}).one_or_none()
+    if row is None or row[1] not in principal.agency_ids:
         raise NotFound
-    width = len(_HEAD)
-    answers = tuple(row[width:] for row in rows if row[width] is not None)
-    files = tuple(StoredFile(*row) for row in connection.execute(_FILES, {"return_id": return_id}))
-    return ReturnSnapshot(*rows[0][:width], answers=answers, files=files)
+    return ReturnHead(*row)
 
 
-def questionnaire(session: Session, snapshot: ReturnSnapshot) -> Questionnaire:
+def questionnaire(session: Session, ret: ReturnHead) -> Questionnaire:
     """The questionnaire version the return's round pinned (parsed once per process)."""
-    return questionnaire_with_hash(session, snapshot.definition_version_id, snapshot.content_hash)
+    return questionnaire_with_hash(session, ret.definition_version_id, ret.content_hash)
+
+
+def content(session: Session, ret: ReturnHead, statement_ids: Sequence[str]) -> StoredContent:
+    """The answers and current evidence files of some of a return's statements (a duty's: a page's worth)."""
+    answers, files = _content_queries(len(statement_ids))
+    params: dict[str, Any] = {f"s{i}": sid for i, sid in enumerate(statement_ids)}
+    params["return_id"] = ret.id
+    connection = session.connection()
+    return StoredContent(answers=tuple(connection.execute(answers, params)),
+                         files=tuple(StoredFile(*row) for row in connection.execute(files, params)))

@@ -84,20 +84,25 @@ def task_list(return_id: int) -> str:
                            today=dt.date.today())
 
 
-def _snapshot(return_id: int) -> tuple[return_snapshots.ReturnSnapshot, Questionnaire]:
+def _head(return_id: int) -> tuple[return_snapshots.ReturnHead, Questionnaire]:
     session = db.session()
     try:
-        snapshot = return_snapshots.load(session, current_user.principal, return_id)
+        ret = return_snapshots.head(session, current_user.principal, return_id)
     except NotFound:
         abort(404)
-    return snapshot, return_snapshots.questionnaire(session, snapshot)
+    return ret, return_snapshots.questionnaire(session, ret)
 
 
-def _render_duty(snapshot: return_snapshots.ReturnSnapshot, questionnaire: Questionnaire, duty: Duty, index: int,
-                 form: Any, restored: bool = False, **placeholders: Any) -> str:
+def _content(ret: return_snapshots.ReturnHead, duty: Duty) -> return_snapshots.StoredContent:
+    return return_snapshots.content(db.session(), ret, [s.id for s in duty.statements])
+
+
+def _render_duty(ret: return_snapshots.ReturnHead, stored: return_snapshots.StoredContent,
+                 questionnaire: Questionnaire, duty: Duty, index: int, form: Any, restored: bool = False,
+                 **placeholders: Any) -> str:
     total = sum(1 for _ in questionnaire.duties())
-    return render_template("agency/duty.html", ret=snapshot, q=questionnaire, duty=duty, form=form,
-                           names=forms.names, files=snapshot.files_by_statement(), index=index, total=total,
+    return render_template("agency/duty.html", ret=ret, q=questionnaire, duty=duty, form=form,
+                           names=forms.names, files=stored.files_by_statement(), index=index, total=total,
                            restored=restored, section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
                            max_mb=current_app.config["EVIDENCE_MAX_MB"], **placeholders)
 
@@ -135,8 +140,8 @@ def duty_page(return_id: int, duty_id: str) -> Any:
         else:
             uploads.append((statement.id, upload.filename, data))
     if not valid:
-        snapshot, _ = _snapshot(ret.id)
-        return _render_duty(snapshot, questionnaire, duty, index, form), 400
+        head, _ = _head(ret.id)
+        return _render_duty(head, _content(head, duty), questionnaire, duty, index, form), 400
 
     principal = current_user.principal
     session = db.session()
@@ -167,16 +172,17 @@ def duty_page(return_id: int, duty_id: str) -> Any:
 
 def _show_duty(return_id: int, duty_id: str) -> Any:
     """The duty page as stored now; unchanged pages come from the page cache."""
-    snapshot, questionnaire = _snapshot(return_id)
+    ret, questionnaire = _head(return_id)
     index, duty = _duty(questionnaire, duty_id)
-    if not snapshot.editable:
+    if not ret.editable:
         flash("This return can no longer be changed.", "info")
-        return redirect(url_for("agency.check_answers", return_id=snapshot.id))
+        return redirect(url_for("agency.check_answers", return_id=ret.id))
+    stored = _content(ret, duty)
     form_class = forms.duty_form_class(questionnaire, duty.id)
     token = request.args.get("restore")
     if token:
         form = form_class(formdata=None)
-        forms.fill(form, duty, snapshot.stored())
+        forms.fill(form, duty, stored.stored())
         restored = False
         kept = stash.take(db.session(), token, current_user.principal.person_id, "expired")
         if kept is not None and kept.path == request.path:
@@ -185,15 +191,15 @@ def _show_duty(return_id: int, duty_id: str) -> Any:
             form.validate()
             restored = True
         db.session.commit()
-        return _render_duty(snapshot, questionnaire, duty, index, form, restored=restored)
+        return _render_duty(ret, stored, questionnaire, duty, index, form, restored=restored)
 
     def render(placeholders: dict[str, Any]) -> str:
         form = form_class(formdata=None)
-        forms.fill(form, duty, snapshot.stored())
-        return _render_duty(snapshot, questionnaire, duty, index, form, **placeholders)
+        forms.fill(form, duty, stored.stored())
+        return _render_duty(ret, stored, questionnaire, duty, index, form, **placeholders)
 
-    # The snapshot holds every stored value the page shows and the principal the header shows.
-    return page_cache.cached_page((snapshot, duty.id, current_user.principal), render)
+    # The key holds every stored value the page shows, and the person and roles its header shows.
+    return page_cache.cached_page((ret, stored, duty.id, current_user.principal), render)
 
 
 def _after_save(ret: Return, questionnaire: Questionnaire, index: int, action: str) -> Any:
