@@ -17,8 +17,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from survey.definitions import Questionnaire
-from survey.models import Agency, Answer, DefinitionVersion, EvidenceFile, Return, Round, RoundState
-from survey.models.returns import ReturnState
+from survey.models import Agency, Answer, DefinitionVersion, EvidenceFile, Return, ReturnState, Round, RoundState
 from survey.services.access import NotFound, Principal
 from survey.services.definitions import questionnaire_with_hash
 from survey.services.returns import EDITABLE, AnswerValues
