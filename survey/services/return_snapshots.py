@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
@@ -56,14 +56,14 @@ class ReturnHead:
 class StoredContent:
     """Some statements' saved answers and evidence files, as they are stored now."""
 
-    # (statement id, the eight AnswerValues fields in order, revision): plain rows, made into values only when
+    # (statement id, the AnswerValues fields in order, revision): plain rows, made into values only when
     # the page is rendered, because most requests only compare them.
     answers: tuple[tuple[Any, ...], ...]
     files: tuple[StoredFile, ...]
 
     def stored(self) -> dict[str, tuple[AnswerValues, int]]:
         """Saved values and revisions by statement id, as the duty form is filled from."""
-        return {row[0]: (AnswerValues(*row[1:9]), row[9]) for row in self.answers}
+        return {row[0]: (AnswerValues(*row[1:-1]), row[-1]) for row in self.answers}
 
     def files_by_statement(self) -> dict[str, list[StoredFile]]:
         """Evidence files by statement, oldest first."""
@@ -84,12 +84,15 @@ _HEAD = (
 )
 
 
+# What AnswerValues holds, in its field order: the fields are named after the Answer columns they come from.
+_VALUE_COLUMNS = tuple(getattr(Answer, f.name) for f in fields(AnswerValues))
+
+
 @lru_cache(maxsize=64)
 def _content_queries(count: int) -> tuple[Select[Any], Select[Any]]:
     ids = [bindparam(f"s{i}") for i in range(count)]
     answers = (
-        select(Answer.statement_id, Answer.rating, Answer.not_applicable, Answer.commentary, Answer.evidence_notes,
-               Answer.evidence_links, Answer.action_what, Answer.action_who, Answer.action_by, Answer.revision)
+        select(Answer.statement_id, *_VALUE_COLUMNS, Answer.revision)
         .where(Answer.return_id == bindparam("return_id"), Answer.statement_id.in_(ids))
         .order_by(Answer.statement_id)
     )

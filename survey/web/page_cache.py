@@ -29,8 +29,7 @@ class PageCache:
         self.size = size
         self._pages: OrderedDict[Hashable, str] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self.hits = 0  # pages served from the cache
 
     def page(self, key: Hashable, render: Callable[[dict[str, Any]], str]) -> str:
         """The page for `key`, rendered by `render(placeholders)` (passed to render_template) when not kept."""
@@ -53,7 +52,6 @@ class PageCache:
         if html is None:
             html = render(placeholders)
             with self._lock:
-                self.misses += 1
                 self._pages[full_key] = html
                 while len(self._pages) > self.size:
                     self._pages.popitem(last=False)
