@@ -93,14 +93,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "commit")
     def _after_commit(connection: Any) -> None:
-        _leave_queue(connection.connection.dbapi_connection)
+        if not connection.invalidated:
+            _leave_queue(connection.connection.dbapi_connection)
 
     @event.listens_for(engine, "rollback")
     def _after_rollback(connection: Any) -> None:
-        _leave_queue(connection.connection.dbapi_connection)
+        # A connection thrown away after an error has left the queue already (below); asking it for its
+        # driver connection would try to reconnect.
+        if not connection.invalidated:
+            _leave_queue(connection.connection.dbapi_connection)
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        _leave_queue(dbapi_connection)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(dbapi_connection: Any, _record: Any, _exception: Any) -> None:
         _leave_queue(dbapi_connection)
 
     return engine

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from survey.db import make_engine, write_intent
 
@@ -47,3 +49,29 @@ def test_write_transactions_take_the_lock_when_they_begin(tmp_path: Path, intent
         write_intent.reset(token)
         engine.dispose()
     assert took is other_can_write
+
+
+def test_a_writer_whose_connection_is_lost_leaves_the_queue(tmp_path: Path) -> None:
+    path = tmp_path / "lost.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    token = write_intent.set(True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))  # queued for the write lock and holding it
+            with open(f"{path}.writer-lock", "rb") as lock:
+                with pytest.raises(BlockingIOError):
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                conn.connection.dbapi_connection.close()  # lost mid-transaction
+                with pytest.raises(DBAPIError):
+                    conn.execute(text("SELECT x FROM t"))
+                assert conn.invalidated
+                conn.rollback()
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free again: the next writer is not stuck
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0, "the lost write was not kept"
+    finally:
+        write_intent.reset(token)
+        engine.dispose()
