@@ -34,8 +34,10 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q * 100))
 
 
-def run(name: str, port: int, connections: int, seconds: float, setup, step) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Keep `connections` clients busy for `seconds`; return throughput and latency."""
+def run(name: str, port: int, connections: int, seconds: float, setup, step,  # type: ignore[no-untyped-def]
+        warmup: float = 2.0) -> dict[str, float]:
+    """Keep `connections` clients busy for `warmup` and then `seconds`; return the throughput and latency of
+    the measured `seconds`."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -47,14 +49,18 @@ def run(name: str, port: int, connections: int, seconds: float, setup, step) -> 
         state = setup(client, index)
         start_gate.wait()
         if index == 0:
-            deadline[0] = time.monotonic() + seconds
+            deadline[0] = time.monotonic() + warmup + seconds
         while not deadline[0]:
             time.sleep(0.001)
+        measure_from = deadline[0] - seconds
         mine: list[float] = []
         n = 0
         while time.monotonic() < deadline[0] and n < 100_000:
+            started = time.monotonic()
             elapsed, ok = step(client, state, n)
             n += 1
+            if started < measure_from:
+                continue
             if ok:
                 mine.append(elapsed)
             else:
