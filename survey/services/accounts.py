@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from survey.models import AuditEvent, Person, RoleAssignment, SignInSession, as_utc, utcnow
+from survey.prepared import PreparedSelect
 from survey.services.access import Principal, principal_from_roles
 
 _hasher = PasswordHasher()
@@ -106,7 +107,7 @@ class SessionCheck:
 
 
 # One query for the session, its person and their roles, built once: this runs on every signed-in request.
-_SESSION_WITH_ROLES = (
+_SESSION_WITH_ROLES = PreparedSelect(
     select(SignInSession.id, SignInSession.person_id, SignInSession.created_at, SignInSession.last_seen_at,
            SignInSession.ended_at, Person.name, Person.email, Person.active,
            RoleAssignment.role, RoleAssignment.agency_id, RoleAssignment.partnership_id)
@@ -118,7 +119,7 @@ _SESSION_WITH_ROLES = (
 
 def check_session(session: Session, token: str, idle: dt.timedelta, absolute: dt.timedelta) -> SessionCheck:
     """The person of a live session and their roles (touching the session), or who it belonged to if it timed out."""
-    rows = session.connection().execute(_SESSION_WITH_ROLES, {"token_hash": digest(token)}).all()
+    rows = _SESSION_WITH_ROLES.rows(session.connection(), {"token_hash": digest(token)})
     if not rows or rows[0].ended_at is not None:
         return SessionCheck(None)
     first = rows[0]

@@ -13,11 +13,12 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from survey.definitions import Questionnaire
 from survey.models import Agency, Answer, DefinitionVersion, EvidenceFile, Return, ReturnState, Round, RoundState
+from survey.prepared import PreparedSelect
 from survey.services.access import NotFound, Principal
 from survey.services.definitions import questionnaire_with_hash
 from survey.services.returns import EDITABLE, AnswerValues
@@ -75,7 +76,7 @@ class StoredContent:
 
 # Built once (per number of statements): these run on every duty page, where building and compiling a statement
 # costs as much as running it.
-_HEAD = (
+_HEAD = PreparedSelect(
     select(Return.id, Return.agency_id, Agency.name, Round.title, Round.state, Return.state,
            Round.definition_version_id, DefinitionVersion.content_hash)
     .join(Agency, Agency.id == Return.agency_id).join(Round, Round.id == Return.round_id)
@@ -89,7 +90,7 @@ _VALUE_COLUMNS = tuple(getattr(Answer, f.name) for f in fields(AnswerValues))
 
 
 @lru_cache(maxsize=64)
-def _content_queries(count: int) -> tuple[Select[Any], Select[Any]]:
+def _content_queries(count: int) -> tuple[PreparedSelect, PreparedSelect]:
     ids = [bindparam(f"s{i}") for i in range(count)]
     answers = (
         select(Answer.statement_id, *_VALUE_COLUMNS, Answer.revision)
@@ -102,15 +103,15 @@ def _content_queries(count: int) -> tuple[Select[Any], Select[Any]]:
                EvidenceFile.deleted_at.is_(None))
         .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
     )
-    return answers, files
+    return PreparedSelect(answers), PreparedSelect(files)
 
 
 def head(session: Session, principal: Principal, return_id: int) -> ReturnHead:
     """A return of one of the person's agencies in an open or closed round, else NotFound."""
-    row = session.connection().execute(_HEAD, {"return_id": return_id}).one_or_none()
-    if row is None or row[1] not in principal.agency_ids:
+    rows = _HEAD.rows(session.connection(), {"return_id": return_id})
+    if not rows or rows[0].agency_id not in principal.agency_ids:
         raise NotFound
-    return ReturnHead(*row)
+    return ReturnHead(*rows[0])
 
 
 def questionnaire(session: Session, ret: ReturnHead) -> Questionnaire:
@@ -124,5 +125,5 @@ def content(session: Session, ret: ReturnHead, statement_ids: Sequence[str]) -> 
     params: dict[str, Any] = {f"s{i}": sid for i, sid in enumerate(statement_ids)}
     params["return_id"] = ret.id
     connection = session.connection()
-    return StoredContent(answers=tuple(connection.execute(answers, params)),
-                         files=tuple(StoredFile(*row) for row in connection.execute(files, params)))
+    return StoredContent(answers=tuple(answers.rows(connection, params)),
+                         files=tuple(StoredFile(*row) for row in files.rows(connection, params)))

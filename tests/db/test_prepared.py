@@ -1,0 +1,92 @@
+"""Prepared selects give what SQLAlchemy's own execution gives, and fail the way it fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import bindparam, column, select, table, update
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session
+
+from survey.db import make_engine
+from survey.models import Answer, Return, Round, RoundState
+from survey.prepared import PreparedSelect
+from survey.services import demo as demo_service
+from survey.services.catalogue import load_catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def session(db_url: str) -> Iterator[Session]:
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        demo_service.load(s, load_catalogue(ROOT / "questionnaires"))
+        s.commit()
+        yield s
+    engine.dispose()
+
+
+def test_rows_are_what_sqlalchemy_gives(session: Session) -> None:
+    # Every kind of column the prepared selects read: numbers, flags, dates, times, enums, text and NULLs.
+    answer_id = session.scalar(select(Answer.id).order_by(Answer.id))
+    session.execute(update(Answer).where(Answer.id == answer_id).values(
+        rating=2.5, not_applicable=True, action_by=dt.date(2027, 3, 31), commentary="Ünïcode ✓"))
+    session.commit()
+    statement = (
+        select(Answer.id, Answer.rating, Answer.not_applicable, Answer.action_by, Answer.commentary,
+               Answer.updated_at, Return.state, Round.state, Round.opens_on, Round.closed_at)
+        .join(Return, Return.id == Answer.return_id).join(Round, Round.id == Return.round_id)
+        .where(Round.state != RoundState.DRAFT, Answer.return_id >= bindparam("low"))
+        .order_by(Answer.id)
+    )
+    expected = [tuple(row) for row in session.connection().execute(statement, {"low": 0})]
+    got = PreparedSelect(statement).rows(session.connection(), {"low": 0})
+    assert len(expected) > 10
+    assert [tuple(row) for row in got] == expected
+    first = next(row for row in got if row.id == answer_id)
+    assert (first.rating, first.not_applicable, first.action_by) == (2.5, True, dt.date(2027, 3, 31))
+    assert isinstance(first.updated_at, dt.datetime) and isinstance(first.state, type(got[0].state))
+    assert first._7 in set(RoundState), "a repeated column name is reached by position"
+
+
+def test_parameters_go_through_the_column_types(session: Session) -> None:
+    statement = select(Round.title).where(Round.state == bindparam("state")).order_by(Round.title)
+    prepared = PreparedSelect(statement)
+    for state in RoundState:
+        expected = list(session.scalars(select(Round.title).where(Round.state == state).order_by(Round.title)))
+        assert [row.title for row in prepared.rows(session.connection(), {"state": state})] == expected
+    assert prepared.rows(session.connection(), {"state": RoundState.OPEN}), "the demo has an open round"
+
+
+def test_parameters_must_match_the_statement(session: Session) -> None:
+    prepared = PreparedSelect(select(Round.title).where(Round.id == bindparam("id")))
+    with pytest.raises(ArgumentError, match=r"missing: \['id'\]"):
+        prepared.rows(session.connection(), {})
+    with pytest.raises(ArgumentError, match=r"not in the statement: \['idd'\]"):
+        prepared.rows(session.connection(), {"id": 1, "idd": 2})
+    expanding = PreparedSelect(select(Round.title).where(Round.id.in_(bindparam("ids", expanding=True))))
+    with pytest.raises(ArgumentError, match="expanding"):
+        expanding.rows(session.connection(), {"ids": [1]})
+
+
+def test_a_driver_error_is_sqlalchemys_and_the_session_carries_on(session: Session) -> None:
+    missing = PreparedSelect(select(column("x")).select_from(table("no_such_table")))
+    with pytest.raises(DBAPIError) as raised:
+        missing.rows(session.connection(), {})
+    assert "no_such_table" in str(raised.value) and not raised.value.connection_invalidated
+    session.rollback()
+    assert PreparedSelect(select(Round.id)).rows(session.connection(), {})
+
+
+def test_a_lost_connection_is_thrown_away(session: Session) -> None:
+    connection = session.connection()
+    connection.connection.dbapi_connection.close()  # the server or network went away
+    with pytest.raises(DBAPIError) as raised:
+        PreparedSelect(select(Round.id)).rows(connection, {})
+    assert raised.value.connection_invalidated and connection.invalidated
+    session.rollback()
+    assert PreparedSelect(select(Round.id)).rows(session.connection(), {}), "a fresh connection from the pool"
