@@ -5,12 +5,17 @@ person with their roles (the header shows both), so a changed answer, file, roun
 nothing is invalidated, nothing can be served stale, and workers and hosts never need to agree on anything.
 Old keys fall out of a small LRU. The CSP nonce and the CSRF token differ on every response, so pages are
 rendered with random placeholders (made afresh in each process, so no one can type them into an answer) and the
-real values are put in on the way out."""
+real values are put in on the way out.
+
+Signing the form token costs as much as the rest of a hit, so each session's signed token is kept for a minute:
+Flask-WTF checks the signature and the session's own token, and the age only against WTF_CSRF_TIME_LIMIT, so a
+token signed a minute ago is as good as a new one."""
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -20,6 +25,7 @@ from flask_wtf.csrf import generate_csrf
 
 _NONCE = secrets.token_hex(16)
 _CSRF = secrets.token_hex(16)
+TOKEN_REUSE_SECONDS = 60
 
 
 class PageCache:
@@ -30,6 +36,7 @@ class PageCache:
         self._pages: OrderedDict[Hashable, str] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0  # pages served from the cache
+        self._tokens: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
 
     def page(self, key: Hashable, render: Callable[[dict[str, Any]], str]) -> str:
         """The page for `key`, rendered by `render(placeholders)` (passed to render_template) when not kept."""
@@ -55,7 +62,26 @@ class PageCache:
                 self._pages[full_key] = html
                 while len(self._pages) > self.size:
                     self._pages.popitem(last=False)
-        return html.replace(_NONCE, g.csp_nonce).replace(_CSRF, generate_csrf())
+        return html.replace(_NONCE, g.csp_nonce).replace(_CSRF, self._csrf_token())
+
+    def _csrf_token(self) -> str:
+        """This session's signed form token, signed afresh at most once a minute."""
+        name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        raw = session.get(name)
+        now = time.monotonic()
+        if raw is not None and name not in g:
+            with self._lock:
+                kept = self._tokens.get((secret, raw))
+            if kept is not None and now - kept[1] < TOKEN_REUSE_SECONDS:
+                setattr(g, name, kept[0])
+                return kept[0]
+        token = generate_csrf()
+        with self._lock:
+            self._tokens[(secret, session[name])] = (token, now)
+            while len(self._tokens) > max(self.size, 1):
+                self._tokens.popitem(last=False)
+        return token
 
     def __len__(self) -> int:
         return len(self._pages)

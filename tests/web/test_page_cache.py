@@ -61,6 +61,28 @@ def test_each_response_gets_its_own_nonce_and_a_working_csrf_token(app: Flask, d
     assert "Saved from a cached page" in police_staff.get(duty_url(rid)).get_data(as_text=True)
 
 
+def test_form_tokens_are_never_shared_between_sessions(app: Flask, demo: Demo, police_staff: FlaskClient,
+                                                       police_lead: FlaskClient) -> None:
+    rid = demo.return_id(POLICE)
+    mine = [csrf_token(police_staff.get(duty_url(rid)).get_data(as_text=True)) for _ in range(3)]
+    theirs = csrf_token(police_lead.get(duty_url(rid)).get_data(as_text=True))
+    assert app.extensions["survey_page_cache"].hits >= 2
+    assert theirs not in mine
+    # Another person's token, however recently signed, does not let a post through.
+    data = form_data(police_staff.get(duty_url(rid)).get_data(as_text=True))
+    data.update({"commentary-supervision-1": "Posted with someone else's token", "action": "later",
+                 "csrf_token": theirs})
+    assert police_staff.post(duty_url(rid), data=data).status_code == 400
+    # Signing in again starts a new session with a new token; the old one no longer works.
+    police_staff.post("/sign-out", data={"csrf_token": mine[-1]})
+    again = client_for(app, "staff.police@demo.example")
+    fresh = csrf_token(again.get(duty_url(rid)).get_data(as_text=True))
+    assert fresh not in mine
+    data["csrf_token"] = mine[-1]
+    assert again.post(duty_url(rid), data=data).status_code == 400
+    assert "Posted with someone else" not in again.get(duty_url(rid)).get_data(as_text=True)
+
+
 def test_shows_what_a_colleague_saved_since(demo: Demo, police_staff: FlaskClient, police_lead: FlaskClient) -> None:
     rid = demo.return_id(POLICE)
     police_staff.get(duty_url(rid))
