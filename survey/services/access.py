@@ -91,15 +91,16 @@ class Forbidden(Exception):
     """The person may see the object but not do this to it (403)."""
 
 
-def return_for_agency_user(session: Session, principal: Principal, return_id: int) -> Return:
+def return_for_agency_user(session: Session, principal: Principal, return_id: int,
+                           with_answers: bool = True) -> Return:
     """A return of one of the person's agencies in a round agencies can see (open or closed), else NotFound."""
-    ret = session.scalar(
-        select(Return).where(Return.id == return_id)
-        # One query for the return, its agency, round and definition version (all many-to-one), and one for
-        # its answers with their editors: this runs on every page of a return.
-        .options(selectinload(Return.answers).joinedload(Answer.updated_by), joinedload(Return.agency),
-                 joinedload(Return.round).joinedload(Round.definition_version))
-    )
+    # One query for the return, its agency, round and definition version (all many-to-one), and one for its
+    # answers with their editors: this runs on every page of a return. A save reads only the answers it
+    # changes (`returns.save_statements`), so it leaves the rest of a long return unread.
+    options = [joinedload(Return.agency), joinedload(Return.round).joinedload(Round.definition_version)]
+    if with_answers:
+        options.append(selectinload(Return.answers).joinedload(Answer.updated_by))
+    ret = session.scalar(select(Return).where(Return.id == return_id).options(*options))
     if ret is None or not principal.can_edit_return(ret) or ret.round.state is RoundState.DRAFT:
         raise NotFound
     return ret

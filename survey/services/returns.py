@@ -6,12 +6,12 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from survey.definitions import Duty, Questionnaire, Statement
@@ -106,6 +106,7 @@ class SaveResult:
 
     saved: tuple[str, ...]
     conflicts: tuple[Conflict, ...]
+    revisions: dict[str, int] = field(default_factory=dict)  # each saved statement's revision now
 
 
 DutyStatus = Literal["not started", "in progress", "completed"]
@@ -232,9 +233,13 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
     # The agency's people, or a manager of the partnership (who may upload an agency's offline workbook).
     if not principal.can_edit_return(ret) and ret.round.partnership_id not in principal.manager_partnerships:
         raise Forbidden
-    answers = answers_by_statement(ret)
+    # Only the statements being saved: a duty's worth, however long the questionnaire.
+    answers = {a.statement_id: a for a in session.scalars(
+        select(Answer).where(Answer.return_id == ret.id, Answer.statement_id.in_([i.statement_id for i in inputs]))
+        .options(joinedload(Answer.updated_by)))}
     person = session.get(Person, principal.person_id)
     saved: list[str] = []
+    written: list[Answer] = []
     conflicts: list[Conflict] = []
     for item in inputs:
         current = answers.get(item.statement_id)
@@ -250,7 +255,7 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
                 as_utc(current.updated_at) if current is not None else None,
             ))
             continue
-        _apply(session, ret, current, item.statement_id, item.values, person)
+        written.append(_apply(session, ret, current, item.statement_id, item.values, person))
         saved.append(item.statement_id)
     if saved:
         if ret.state is ReturnState.NOT_STARTED:
@@ -258,17 +263,17 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
         ret.updated_at = utcnow()
     ret.resume_duty_id = duty_id
     session.flush()
-    return SaveResult(tuple(saved), tuple(conflicts))
+    return SaveResult(tuple(saved), tuple(conflicts), {a.statement_id: a.revision for a in written})
 
 
 def _apply(session: Session, ret: Return, current: Answer | None, statement_id: str, values: AnswerValues,
-           person: Person | None) -> None:
+           person: Person | None) -> Answer:
     old = AnswerValues.of(current)
     if current is None:
         current = Answer(return_=ret, statement_id=statement_id)
         session.add(current)
-    for field, value in asdict(values).items():
-        setattr(current, field, value)
+    for name, value in asdict(values).items():
+        setattr(current, name, value)
     current.updated_by = person
     current.updated_at = utcnow()
     changed = {k: v for k, v in values.to_json().items() if old.to_json()[k] != v}
@@ -277,6 +282,7 @@ def _apply(session: Session, ret: Return, current: Answer | None, statement_id: 
         object_type="statement", object_id=statement_id,
         old={k: old.to_json()[k] for k in changed}, new=changed,
     ))
+    return current
 
 
 def submit(session: Session, ret: Return, principal: Principal, name: str, role: str) -> bool:

@@ -45,9 +45,9 @@ def require_agency_user() -> Any:
     return None
 
 
-def _load(return_id: int) -> tuple[Return, Questionnaire]:
+def _load(return_id: int, with_answers: bool = True) -> tuple[Return, Questionnaire]:
     try:
-        ret = return_for_agency_user(db.session(), current_user.principal, return_id)
+        ret = return_for_agency_user(db.session(), current_user.principal, return_id, with_answers)
     except NotFound:
         abort(404)
     return ret, returns.questionnaire_for(ret)
@@ -107,17 +107,13 @@ def _render_duty(ret: return_snapshots.ReturnHead, stored: return_snapshots.Stor
                            max_mb=current_app.config["EVIDENCE_MAX_MB"], **placeholders)
 
 
-def _stored(ret: Return) -> dict[str, tuple[AnswerValues, int]]:
-    return {a.statement_id: (AnswerValues.of(a), a.revision) for a in ret.answers}
-
-
 @bp.route("/returns/<int:return_id>/duties/<duty_id>", methods=["GET", "POST"])
 @read_first
 def duty_page(return_id: int, duty_id: str) -> Any:
     """One duty's statements: rating, commentary, evidence and actions, saved as a draft."""
     if request.method == "GET":
         return _show_duty(return_id, duty_id)
-    ret, questionnaire = _load(return_id)
+    ret, questionnaire = _load(return_id, with_answers=False)
     index, duty = _duty(questionnaire, duty_id)
     if not returns.is_editable(ret):
         flash("This return can no longer be changed.", "info")
@@ -217,7 +213,7 @@ def _after_save(ret: Return, questionnaire: Questionnaire, index: int, action: s
 @read_first
 def autosave(return_id: int, duty_id: str) -> Any:
     """Save typed answers in the background (the page works without it); returns new revisions as JSON."""
-    ret, questionnaire = _load(return_id)
+    ret, questionnaire = _load(return_id, with_answers=False)
     _, duty = _duty(questionnaire, duty_id)
     if not returns.is_editable(ret):
         return jsonify(status="read-only"), 409
@@ -229,10 +225,10 @@ def autosave(return_id: int, duty_id: str) -> Any:
     inputs = forms.inputs_of(form, duty)
     with writing(db.session()):
         result = returns.save_statements(db.session(), ret, current_user.principal, duty.id, inputs)
-    stored = _stored(ret)
+    sent = {item.statement_id: item.values for item in inputs}
     return jsonify(
         status="conflict" if result.conflicts else "saved",
-        saved={sid: {"rev": stored[sid][1], "base": stored[sid][0].digest()} for sid in result.saved},
+        saved={sid: {"rev": result.revisions[sid], "base": sent[sid].digest()} for sid in result.saved},
         conflicts=[c.statement_id for c in result.conflicts],
         at=dt.datetime.now().strftime("%H:%M"),
     )
