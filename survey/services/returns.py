@@ -6,7 +6,8 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any, Literal
 
 from sqlalchemy import select, update
@@ -51,13 +52,16 @@ class AnswerValues:
 
     def digest(self) -> str:
         """A short fingerprint, carried in the form to tell what this person changed."""
-        data = asdict(self)
-        data["action_by"] = self.action_by.isoformat() if self.action_by else None
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def fields(self) -> dict[str, Any]:
+        """The values by field name (which are the Answer columns' names)."""
+        # Not dataclasses.asdict: every value is immutable, and its deep copies were a twentieth of a save.
+        return {name: getattr(self, name) for name in _VALUE_FIELDS}
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for stashing."""
-        data = asdict(self)
+        data = self.fields()
         data["action_by"] = self.action_by.isoformat() if self.action_by else None
         return data
 
@@ -76,6 +80,9 @@ class AnswerValues:
     def empty(self) -> bool:
         """Nothing entered at all."""
         return self == AnswerValues()
+
+
+_VALUE_FIELDS = tuple(f.name for f in dataclass_fields(AnswerValues))
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,15 +279,16 @@ def _apply(session: Session, ret: Return, current: Answer | None, statement_id: 
     if current is None:
         current = Answer(return_=ret, statement_id=statement_id)
         session.add(current)
-    for name, value in asdict(values).items():
+    for name, value in values.fields().items():
         setattr(current, name, value)
     current.updated_by = person
     current.updated_at = utcnow()
-    changed = {k: v for k, v in values.to_json().items() if old.to_json()[k] != v}
+    before = old.to_json()
+    changed = {k: v for k, v in values.to_json().items() if before[k] != v}
     session.add(AuditEvent(
         person_id=person.id if person else None, action="answer.saved", round_id=ret.round_id, return_id=ret.id,
         object_type="statement", object_id=statement_id,
-        old={k: old.to_json()[k] for k in changed}, new=changed,
+        old={k: before[k] for k in changed}, new=changed,
     ))
     return current
 
