@@ -3,6 +3,7 @@
 Every setting can be overridden with an environment variable of the same name in upper case prefixed GUNICORN_
 (e.g. GUNICORN_WORKERS=8)."""
 
+import gc
 import multiprocessing
 import os
 
@@ -28,3 +29,11 @@ loglevel = _env("loglevel", "info")
 # gunicorn 27 opens a control socket in ~/.gunicorn by default, and a second instance silently takes it over.
 control_socket_disable = True
 forwarded_allow_ips = _env("forwarded_allow_ips", "127.0.0.1")
+
+
+def post_worker_init(worker: object) -> None:
+    """Leave everything the app built at start-up out of the garbage collector's full passes."""
+    # A full collection walks every object, and the app's own (modules, mappers, templates) never become
+    # garbage: under load those walks paused a worker for up to 120 ms, which were the slowest saves. Frozen,
+    # the longest pause measured was about 20 ms.
+    gc.freeze()

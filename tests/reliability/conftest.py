@@ -59,8 +59,10 @@ class Gunicorn:
                "SURVEY_SIGN_IN_LIMIT_PER_ADDRESS": "100000 per minute",
                "SURVEY_SIGN_IN_LIMIT_PER_ACCOUNT": "100000 per minute"}
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-             "--no-control-socket", "--graceful-timeout", "5", "--timeout", "60", "survey:create_app()"],
+            # The shipped settings, with the size and address of this test and no worker recycling.
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--workers", str(self.workers),
+             "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "--timeout", "60", "--max-requests", "0",
+             "survey:create_app()"],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
