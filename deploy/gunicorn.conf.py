@@ -15,7 +15,9 @@ def _env(name: str, default: str) -> str:
 bind = _env("bind", "127.0.0.1:8000")  # behind a reverse proxy that terminates TLS
 # Sync workers: measured here, threaded workers raised the p99 of saves on SQLite several times over.
 worker_class = "sync"
-workers = int(_env("workers", str(multiprocessing.cpu_count() * 2 + 1)))
+# Two per core: on 2 cores a fifth worker served no more and raised the p99 of saves from about 82 to 110 ms
+# (benchmarks/bench_http.py).
+workers = int(_env("workers", str(multiprocessing.cpu_count() * 2)))
 timeout = int(_env("timeout", "60"))
 graceful_timeout = int(_env("graceful_timeout", "30"))
 keepalive = 5
