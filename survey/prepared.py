@@ -43,21 +43,23 @@ class _Plan:
 
 
 class PreparedSelect:
-    """A SELECT with named `bindparam`s, compiled the first time it runs on each dialect."""
+    """A SELECT with named `bindparam`s, compiled the first time it runs on each dialect and driver."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._plans: dict[str, _Plan] = {}
-        self._results: dict[str, tuple[Converter, ...]] = {}
+        # By dialect and driver: two drivers for one database can differ in parameter style and in types.
+        self._plans: dict[tuple[str, str, str], _Plan] = {}
+        self._results: dict[tuple[str, str, str], tuple[Converter, ...]] = {}
         # Rows are named tuples, fields named after the columns (a repeated name becomes _<position>).
         self._row = namedtuple("Row", [c.key for c in statement.selected_columns], rename=True)  # type: ignore[misc]
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
         """All result rows as named tuples of Python values, run in `connection`'s current transaction."""
         dialect = connection.dialect
-        plan = self._plans.get(dialect.name)
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[dialect.name] = self._plan(dialect)
+            plan = self._plans[key] = self._plan(dialect)
         parameters = plan.parameters(params)
         raw = connection.connection
         cursor = None
@@ -65,9 +67,9 @@ class PreparedSelect:
             cursor = raw.cursor()
             cursor.execute(plan.sql, parameters)
             rows = cursor.fetchall()
-            results = self._results.get(dialect.name)
+            results = self._results.get(key)
             if results is None:
-                results = self._results[dialect.name] = self._converters(dialect, cursor.description)
+                results = self._results[key] = self._converters(dialect, cursor.description)
             cursor.close()
         except dialect.loaded_dbapi.Error as exc:
             # As SQLAlchemy does for its own queries: a lost connection is thrown away, not returned to the
