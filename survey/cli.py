@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -339,6 +340,8 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("control_socket_disable", True)
             self.cfg.set("accesslog", "-")
+            # As deploy/gunicorn.conf.py: keep what the app built out of full garbage collections.
+            self.cfg.set("post_worker_init", lambda _worker: gc.freeze())
 
         def load(self) -> Any:
             return app
