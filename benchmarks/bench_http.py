@@ -1,8 +1,9 @@
 """HTTP under gunicorn with 16 concurrent connections: a form page and an answer save beside a bare page.
 
-Run: .venv/bin/python benchmarks/bench_http.py [--seconds 8] [--workers 4] [--connections 16]
+Run: .venv/bin/python benchmarks/bench_http.py [--seconds 8] [--workers 4] [--connections 16] [--postgresql]
 
-The app runs on SQLite with the demo data under gunicorn (sync workers) on loopback. A bounded Python load
+The app runs on SQLite (or, with --postgresql, a throwaway PostgreSQL server with fsync on) with the demo data
+under gunicorn (sync workers, the shipped settings) on loopback. A bounded Python load
 generator keeps 16 connections busy for a fixed time per scenario. Targets: form page throughput >= 0.5x the
 bare page on the same server; p99 of a save < 100 ms at 16 connections.
 """
@@ -14,14 +15,19 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from survey.cli import main as cli  # noqa: E402
+from survey.db import make_engine  # noqa: E402
+from tests.pg_cluster import throwaway_cluster  # noqa: E402
 from tests.reliability.conftest import Client, Gunicorn  # noqa: E402
 from tests.web.forms import form_data  # noqa: E402
 
@@ -85,15 +91,31 @@ def timed(client: Client, method: str, path: str, data: dict[str, str] | None = 
     return time.perf_counter() - start, status
 
 
+@contextmanager
+def database(postgresql: bool) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file, or a database on a throwaway PostgreSQL server."""
+    if not postgresql:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{folder}/bench.sqlite"
+        return
+    # Durable (fsync on), like a production server: saves wait for the disk as they would there.
+    with throwaway_cluster(durable=True) as admin_url:
+        engine = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE DATABASE bench")
+        engine.dispose()
+        yield make_url(admin_url).set(database="bench").render_as_string(hide_password=False)
+
+
 def main() -> None:
     """Start the server, run the scenarios, print each beside the bare page."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--postgresql", action="store_true", help="run on PostgreSQL instead of SQLite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/bench.sqlite"
+    with database(args.postgresql) as url:
         env = {"SURVEY_DATABASE_URL": url}
         for command in (["db", "upgrade"], ["demo"]):
             result = CliRunner().invoke(cli, command, env=env)
@@ -141,7 +163,8 @@ def main() -> None:
         finally:
             server.stop()
     base = results["bare page (/livez)"]["rps"]
-    print(f"gunicorn sync x{args.workers}, SQLite, {args.connections} connections, {args.seconds:.0f} s each "
+    print(f"gunicorn sync x{args.workers}, {'PostgreSQL' if args.postgresql else 'SQLite'}, "
+          f"{args.connections} connections, {args.seconds:.0f} s each "
           f"(police return {police_return})")
     print(f"  {'scenario':24} {'req/s':>8} {'vs bare':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in results.items():
