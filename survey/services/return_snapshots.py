@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -21,7 +21,7 @@ from survey.models import Agency, Answer, DefinitionVersion, EvidenceFile, Retur
 from survey.prepared import PreparedSelect
 from survey.services.access import NotFound, Principal
 from survey.services.definitions import questionnaire_with_hash
-from survey.services.returns import EDITABLE, AnswerValues
+from survey.services.returns import EDITABLE, VALUE_FIELDS, AnswerValues
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +85,7 @@ _HEAD = PreparedSelect(
 )
 
 
-# What AnswerValues holds, in its field order: the fields are named after the Answer columns they come from.
-_VALUE_COLUMNS = tuple(getattr(Answer, f.name) for f in fields(AnswerValues))
+_VALUE_COLUMNS = tuple(getattr(Answer, name) for name in VALUE_FIELDS)
 
 
 @lru_cache(maxsize=64)

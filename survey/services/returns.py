@@ -47,8 +47,7 @@ class AnswerValues:
         """The values stored in an answer (empty when there is none)."""
         if answer is None:
             return cls()
-        return cls(answer.rating, answer.not_applicable, answer.commentary, answer.evidence_notes,
-                   answer.evidence_links, answer.action_what, answer.action_who, answer.action_by)
+        return cls(*(getattr(answer, name) for name in VALUE_FIELDS))
 
     def digest(self) -> str:
         """A short fingerprint, carried in the form to tell what this person changed."""
@@ -57,7 +56,7 @@ class AnswerValues:
     def fields(self) -> dict[str, Any]:
         """The values by field name (which are the Answer columns' names)."""
         # Not dataclasses.asdict: every value is immutable, and its deep copies were a twentieth of a save.
-        return {name: getattr(self, name) for name in _VALUE_FIELDS}
+        return {name: getattr(self, name) for name in VALUE_FIELDS}
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for stashing."""
@@ -82,7 +81,8 @@ class AnswerValues:
         return self == AnswerValues()
 
 
-_VALUE_FIELDS = tuple(f.name for f in dataclass_fields(AnswerValues))
+# AnswerValues' fields in order; each is named after the Answer column it is stored in.
+VALUE_FIELDS = tuple(f.name for f in dataclass_fields(AnswerValues))
 
 
 @dataclass(frozen=True, slots=True)
