@@ -62,6 +62,8 @@ def writing(session: Session) -> Iterator[None]:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and immediate write transactions."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgresql_engine(url, **kwargs)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
@@ -110,6 +112,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "invalidate")
     def _on_invalidate(dbapi_connection: Any, _record: Any, _exception: Any) -> None:
         _leave_queue(dbapi_connection)
+
+    return engine
+
+
+_READING_IN_AUTOCOMMIT = "survey_reading_in_autocommit"
+
+
+def _postgresql_engine(url: str, **kwargs: Any) -> Engine:
+    """PostgreSQL, where reads (GET requests, and read_first POSTs until they write) run without a transaction.
+
+    At READ COMMITTED, PostgreSQL's default, every statement sees its own snapshot inside a transaction as
+    well as outside, so a read-only transaction adds nothing but two round trips (BEGIN and ROLLBACK). Worse,
+    psycopg forgets its prepared statements on every ROLLBACK, so the queries of a page that ends with one are
+    planned afresh on every request. Writes still begin a transaction: `writing()` and write requests set the
+    intent before they begin."""
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.driver != "psycopg":
+        return engine
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        pooled = connection.connection
+        dbapi_connection = pooled.dbapi_connection
+        if not write_intent.get():
+            # An engine made to autocommit everything (isolation_level="AUTOCOMMIT") is left as it is.
+            if not dbapi_connection.autocommit:
+                dbapi_connection.autocommit = True
+                pooled.info[_READING_IN_AUTOCOMMIT] = True
+        elif pooled.info.pop(_READING_IN_AUTOCOMMIT, False):
+            dbapi_connection.autocommit = False
 
     return engine
 
