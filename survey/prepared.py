@@ -9,8 +9,9 @@ converters, and driver errors come out as SQLAlchemy's, like any other query's."
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Select
@@ -55,31 +56,21 @@ class PreparedSelect:
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
         """All result rows as named tuples of Python values, run in `connection`'s current transaction."""
-        dialect = connection.dialect
+        return rows_together(connection, [(self, params)])[0]
+
+    def _plan_for(self, dialect: Dialect) -> _Plan:
         key = (dialect.name, dialect.driver, dialect.paramstyle)
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._plan(dialect)
-        parameters = plan.parameters(params)
-        raw = connection.connection
-        cursor = None
-        try:
-            cursor = raw.cursor()
-            cursor.execute(plan.sql, parameters)
-            rows = cursor.fetchall()
-            results = self._results.get(key)
-            if results is None:
-                results = self._results[key] = self._converters(dialect, cursor.description)
-            cursor.close()
-        except dialect.loaded_dbapi.Error as exc:
-            # As SQLAlchemy does for its own queries: a lost connection is thrown away, not returned to the
-            # pool, and the error is SQLAlchemy's, which the app's error pages know.
-            lost = dialect.is_disconnect(exc, raw.dbapi_connection, cursor)
-            if lost:
-                connection.invalidate(exc)
-            raise DBAPIError.instance(plan.sql, parameters, exc, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost) from exc
-        make = self._row._make
+        return plan
+
+    def _values(self, dialect: Dialect, description: Any, rows: Sequence[Any]) -> list[Any]:
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        results = self._results.get(key)
+        if results is None:
+            results = self._results[key] = self._converters(dialect, description)
+        make = self._row._make  # type: ignore[attr-defined]
         if not any(results):
             return [make(row) for row in rows]
         return [make(v if c is None or v is None else c(v) for c, v in zip(results, row, strict=True))
@@ -104,3 +95,53 @@ class PreparedSelect:
         # Some converters depend on the type the driver reports for the column (PostgreSQL's numbers do).
         return tuple(column.type.dialect_impl(dialect).result_processor(dialect, described[1])
                      for column, described in zip(self.statement.selected_columns, description, strict=True))
+
+
+def rows_together(connection: Connection,
+                  queries: Sequence[tuple[PreparedSelect, Mapping[str, Any]]]) -> list[list[Any]]:
+    """Each query's rows, as `PreparedSelect.rows` gives them; sent together, in one round trip, where the
+    driver can pipeline (psycopg), and one after another elsewhere."""
+    dialect = connection.dialect
+    plans = [(query, query._plan_for(dialect)) for query, _ in queries]
+    parameters = [plan.parameters(params) for (_, plan), (_, params) in zip(plans, queries, strict=True)]
+    raw = connection.connection
+    dbapi_connection = raw.dbapi_connection
+    cursor = None
+    try:
+        if len(queries) > 1 and _pipelines(type(dbapi_connection)):  # type: ignore[arg-type]
+            cursors = [raw.cursor() for _ in queries]
+            with dbapi_connection.pipeline():  # type: ignore[union-attr]
+                for cursor, (_, plan), values in zip(cursors, plans, parameters, strict=True):
+                    cursor.execute(plan.sql, values)
+        else:
+            cursors = []
+            for (_, plan), values in zip(plans, parameters, strict=True):
+                cursor = raw.cursor()
+                cursor.execute(plan.sql, values)
+                cursors.append(cursor)
+        fetched = []
+        for cursor in cursors:
+            fetched.append((cursor.description, cursor.fetchall()))
+            cursor.close()
+    except dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy does for its own queries: a lost connection is thrown away, not returned to the
+        # pool, and the error is SQLAlchemy's, which the app's error pages know.
+        lost = dialect.is_disconnect(exc, dbapi_connection, cursor)
+        if lost:
+            connection.invalidate(exc)
+        shown: Any = parameters[0] if len(plans) == 1 else parameters
+        sql = "; ".join(plan.sql for _, plan in plans)
+        raise DBAPIError.instance(sql, shown, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost) from exc
+    return [query._values(dialect, description, rows)
+            for (query, _), (description, rows) in zip(plans, fetched, strict=True)]
+
+
+@lru_cache(maxsize=8)
+def _pipelines(connection_type: type) -> bool:
+    """Whether connections of this driver class can send several queries before reading any result."""
+    if not connection_type.__module__.startswith("psycopg."):
+        return False
+    import psycopg
+
+    return issubclass(connection_type, psycopg.Connection) and psycopg.Pipeline.is_supported()

@@ -11,9 +11,9 @@ from sqlalchemy import bindparam, column, select, table, update
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session
 
-from survey.db import make_engine
+from survey.db import make_engine, write_intent
 from survey.models import Answer, Return, Round, RoundState
-from survey.prepared import PreparedSelect
+from survey.prepared import PreparedSelect, rows_together
 from survey.services import demo as demo_service
 from survey.services.catalogue import load_catalogue
 
@@ -90,3 +90,34 @@ def test_a_lost_connection_is_thrown_away(session: Session) -> None:
     assert raised.value.connection_invalidated and connection.invalidated
     session.rollback()
     assert PreparedSelect(select(Round.id)).rows(session.connection(), {}), "a fresh connection from the pool"
+
+
+def test_queries_run_together_give_what_each_gives_alone(session: Session) -> None:
+    by_state = PreparedSelect(select(Round.id, Round.title).where(Round.state == bindparam("state")).order_by(Round.id))
+    answers = PreparedSelect(select(Answer.id, Answer.rating).where(Answer.return_id == bindparam("rid"))
+                             .order_by(Answer.id))
+    rid = session.scalar(select(Answer.return_id).order_by(Answer.id))
+    connection = session.connection()
+    alone = [by_state.rows(connection, {"state": RoundState.OPEN}), answers.rows(connection, {"rid": rid}),
+             by_state.rows(connection, {"state": RoundState.CLOSED})]
+    together = rows_together(connection, [(by_state, {"state": RoundState.OPEN}), (answers, {"rid": rid}),
+                                          (by_state, {"state": RoundState.CLOSED})])
+    assert together == alone and all(alone), "the demo has open and closed rounds, and answers"
+    assert together[1][0].rating == alone[1][0].rating
+
+
+@pytest.mark.parametrize("intent", [True, False], ids=["in-a-write", "reading"])
+def test_one_failing_query_run_together_fails_them_all_and_the_session_carries_on(session: Session,
+                                                                                   intent: bool) -> None:
+    missing = PreparedSelect(select(column("x")).select_from(table("no_such_table")))
+    rounds = PreparedSelect(select(Round.id))
+    token = write_intent.set(intent)  # reads on PostgreSQL run outside a transaction
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            rows_together(session.connection(), [(rounds, {}), (missing, {}), (rounds, {})])
+        assert "no_such_table" in str(raised.value) and not raised.value.connection_invalidated
+        session.rollback()
+        assert rows_together(session.connection(), [(rounds, {}), (rounds, {})])[1]
+    finally:
+        session.rollback()
+        write_intent.reset(token)

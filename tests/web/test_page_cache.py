@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from survey.extensions import db
-from survey.models import Answer, EvidenceFile, Person, RoleAssignment
+from survey.models import Answer, DefinitionVersion, EvidenceFile, Person, Return, RoleAssignment, Round
 from tests.fixtures_demo import Demo, client_for
 
 from .forms import csrf_token, form_data
@@ -161,3 +161,32 @@ def test_the_cache_stays_within_its_size(app: Flask, demo: Demo, police_staff: F
         save(police_staff, rid, f"Version {n}")
         assert f"Version {n}" in police_staff.get(duty_url(rid)).get_data(as_text=True)
     assert len(cache) <= cache.size
+
+
+def test_a_return_shown_before_stays_its_own_agencys(app: Flask, demo: Demo, police_staff: FlaskClient) -> None:
+    # The second read of a return asks for its head and content together, before it knows whose it is.
+    rid = demo.return_id(POLICE)
+    save(police_staff, rid, "Police supervision arrangements")
+    assert "Police supervision arrangements" in police_staff.get(duty_url(rid)).get_data(as_text=True)
+    hospital = client_for(app, "staff.hospital@demo.example")
+    for _ in range(2):
+        response = hospital.get(duty_url(rid))
+        assert response.status_code == 404
+        assert "Police supervision arrangements" not in response.get_data(as_text=True)
+
+
+def test_follows_the_questionnaire_the_round_holds(app: Flask, demo: Demo, police_staff: FlaskClient) -> None:
+    # A process remembers which questionnaire a return's round pinned, but only as a guess the head must confirm.
+    rid = demo.return_id(POLICE)
+    assert police_staff.get(duty_url(rid)).status_code == 200
+    assert police_staff.get(duty_url(rid)).status_code == 200
+    assert police_staff.get(f"/agency/returns/{rid}/duties/no-such-duty").status_code == 404
+    with app.app_context():
+        ret = db.session.get_one(Return, rid)
+        other = db.session.scalar(select(DefinitionVersion.id).where(
+            DefinitionVersion.id != ret.round.definition_version_id,
+            DefinitionVersion.questionnaire_id != ret.round.definition_version.questionnaire_id))
+        assert other is not None
+        db.session.execute(update(Round).where(Round.id == ret.round_id).values(definition_version_id=other))
+        db.session.commit()
+    assert police_staff.get(duty_url(rid)).status_code == 404, "the page kept a questionnaire the round left"

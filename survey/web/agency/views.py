@@ -168,12 +168,19 @@ def duty_page(return_id: int, duty_id: str) -> Any:
 
 def _show_duty(return_id: int, duty_id: str) -> Any:
     """The duty page as stored now; unchanged pages come from the page cache."""
-    ret, questionnaire = _head(return_id)
+    def statement_ids(questionnaire: Questionnaire) -> list[str]:
+        # No such duty reads nothing; `_duty` below then answers 404.
+        return next(([s.id for s in duty.statements] for _, duty in questionnaire.duties() if duty.id == duty_id), [])
+
+    try:
+        ret, questionnaire, stored = return_snapshots.snapshot(db.session(), current_user.principal, return_id,
+                                                               statement_ids)
+    except NotFound:
+        abort(404)
     index, duty = _duty(questionnaire, duty_id)
     if not ret.editable:
         flash("This return can no longer be changed.", "info")
         return redirect(url_for("agency.check_answers", return_id=ret.id))
-    stored = _content(ret, duty)
     form_class = forms.duty_form_class(questionnaire, duty.id)
     token = request.args.get("restore")
     if token:
