@@ -377,7 +377,80 @@ def retention_apply(dry_run: bool) -> None:
 
 @main.group()
 def person() -> None:
-    """A person's data: export it (subject access) or erase it."""
+    """Board managers, chairs and administrators: add them or take a role away; a person's data: export, erase."""
+
+
+def _board_role(role: str, partnership: str | None) -> tuple[Any, Any]:
+    """The role and partnership a command names, or a one-line failure."""
+    from survey.extensions import db as database
+    from survey.services import agencies, boards
+
+    try:
+        chosen = boards.board_role_named(role)
+    except agencies.DirectoryError as exc:
+        fail(f"--role: {exc}")
+    found = None
+    if partnership is not None:
+        found = boards.partnership_by_slug(database.session(), partnership)
+        if found is None:
+            fail(f"no partnership {partnership!r} (`survey partnership list` shows them)")
+    return chosen, found
+
+
+@person.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="Their full name (needed when the email is new).")
+@click.option("--role", required=True, help="manager, chair or admin.")
+@click.option("--partnership", help="The partnership's short name (slug), for a manager or chair.")
+def person_add(email: str, name: str, role: str, partnership: str | None) -> None:
+    """Make someone a board manager or chair of a partnership, or an administrator.
+
+    A new person gets an account, and a link to create their password is printed: pass it on to them."""
+    from survey.extensions import db as database
+    from survey.services import agencies, boards, invitations
+
+    with app_context() as app:
+        require_schema()
+        session = database.session()
+        chosen, found = _board_role(role, partnership)
+        try:
+            added = boards.add_board_person(session, name, email, chosen, found)
+        except agencies.DirectoryError as exc:
+            fail(str(exc))
+        click.echo(f"{added.name} ({added.email}) is now {boards.describe(chosen, found)}")
+        link = invitations.password_link(session, added, app.config)
+        session.commit()
+        if link:
+            from survey.services.accounts import INVITATION_DAYS
+
+            click.echo(f"they create their password at (once, within {INVITATION_DAYS} days):\n{link}")
+
+
+@person.command("remove-role")
+@click.argument("email")
+@click.option("--role", required=True, help="manager, chair or admin.")
+@click.option("--partnership", help="The partnership's short name (slug), for a manager or chair.")
+def person_remove_role(email: str, role: str, partnership: str | None) -> None:
+    """Take a board role or administration away from someone; their account and what they did stay."""
+    from survey.extensions import db as database
+    from survey.services import accounts, agencies, boards
+
+    with app_context():
+        require_schema()
+        session = database.session()
+        chosen, found = _board_role(role, partnership)
+        if chosen.value != "admin" and found is None:
+            fail(f"--partnership: say which partnership's {chosen.value} to remove")
+        who = accounts.find_person(session, email)
+        if who is None:
+            fail(f"no person with the email {email}")
+        try:
+            removed = boards.remove_board_role(session, who, chosen, found)
+        except agencies.DirectoryError as exc:
+            fail(str(exc))
+        if not removed:
+            fail(f"{who.email} is not {boards.describe(chosen, found)}")
+        click.echo(f"{who.email} is no longer {boards.describe(chosen, found)}")
 
 
 @person.command("export")
@@ -417,6 +490,54 @@ def person_erase(email: str, yes: bool) -> None:
     click.echo(f"erased person {person_id} ({email})")
 
 
+# -- partnerships ------------------------------------------------------------------------------------------------
+@main.group("partnership")
+def partnership_group() -> None:
+    """The partnerships (boards) this installation serves."""
+
+
+@partnership_group.command("create")
+@click.argument("name")
+@click.option("--slug", required=True, help="A short name for commands, e.g. southend.")
+def partnership_create(name: str, slug: str) -> None:
+    """Add a partnership; then `survey person add` gives it a board manager."""
+    from survey.extensions import db as database
+    from survey.services import agencies, boards
+
+    with app_context():
+        require_schema()
+        try:
+            created = boards.create_partnership(database.session(), name, slug)
+        except agencies.DirectoryError as exc:
+            fail(str(exc))
+        click.echo(f"created partnership {created.slug}: {created.name}")
+
+
+@partnership_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def partnership_list(fmt: str) -> None:
+    """One row per partnership: short name, name, agencies, board managers and chairs."""
+    from survey.extensions import db as database
+    from survey.services import boards
+
+    with app_context():
+        require_schema()
+        rows = [r.to_json() for r in boards.list_partnerships(database.session())]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    _print_table([("slug", "name", "agencies", "managers", "chairs")] + [
+        (str(r["slug"]), str(r["name"]), str(r["agencies"]), ", ".join(r["managers"]) or "-",  # type: ignore[arg-type]
+         ", ".join(r["chairs"]) or "-") for r in rows])  # type: ignore[arg-type]
+
+
+def _print_table(table: list[tuple[str, ...]]) -> None:
+    """Rows of text in columns, the first row the heading."""
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
 # -- rounds ------------------------------------------------------------------------------------------------------
 @main.group("round")
 def round_group() -> None:
@@ -445,12 +566,8 @@ def round_list(fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([r.to_json() for r in rows], indent=2))
         return
-    table = [("id", "partnership", "questionnaire", "title", "state", "submitted")]
-    table += [(str(r.id), r.partnership, r.questionnaire, r.title, r.state, f"{r.submitted} of {r.returns}")
-              for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(6)]
-    for row in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    _print_table([("id", "partnership", "questionnaire", "title", "state", "submitted")] + [
+        (str(r.id), r.partnership, r.questionnaire, r.title, r.state, f"{r.submitted} of {r.returns}") for r in rows])
 
 
 @round_group.command("create")

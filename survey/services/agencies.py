@@ -82,7 +82,8 @@ def members(session: Session, agency: Agency) -> list[Member]:
     return sorted(best.values(), key=lambda m: (not m.person.active, m.role is not Role.LEAD, m.person.name.lower()))
 
 
-def _clean_name(name: str, what: str) -> str:
+def clean_name(name: str, what: str) -> str:
+    """A name with its spaces tidied, or DirectoryError if it is empty or too long."""
     name = " ".join(name.split())
     if not name:
         raise DirectoryError(f"Enter the {what}", "name")
@@ -100,15 +101,16 @@ def _clean_kind(kind: str) -> str:
     return kind
 
 
-def _audit(session: Session, by: int | None, action: str, object_type: str, object_id: int,
-           old: dict[str, object] | None = None, new: dict[str, object] | None = None) -> None:
+def audit(session: Session, by: int | None, action: str, object_type: str, object_id: int,
+          old: dict[str, object] | None = None, new: dict[str, object] | None = None) -> None:
+    """Record a change to the directory in the audit log."""
     session.add(AuditEvent(person_id=by, action=action, object_type=object_type, object_id=str(object_id),
                            old=old, new=new))
 
 
 def create_agency(session: Session, partnership_id: int, name: str, kind: str, by: int | None = None) -> Agency:
     """Add an agency to a partnership; an agency already known to another partnership joins this one too."""
-    name, kind = _clean_name(name, "agency's name"), _clean_kind(kind)
+    name, kind = clean_name(name, "agency's name"), _clean_kind(kind)
     agency = session.scalar(select(Agency).where(func.lower(Agency.name) == name.lower()))
     if agency is not None:
         member = session.scalar(select(PartnershipAgency).where(
@@ -120,20 +122,20 @@ def create_agency(session: Session, partnership_id: int, name: str, kind: str, b
         session.add(agency)
         session.flush()
     session.add(PartnershipAgency(partnership_id=partnership_id, agency_id=agency.id))
-    _audit(session, by, "agency.created", "agency", agency.id, new={"name": agency.name, "type": agency.kind})
+    audit(session, by, "agency.created", "agency", agency.id, new={"name": agency.name, "type": agency.kind})
     session.commit()
     return agency
 
 
 def update_agency(session: Session, agency: Agency, name: str, kind: str, by: int | None = None) -> None:
     """Rename an agency or change its type."""
-    name, kind = _clean_name(name, "agency's name"), _clean_kind(kind)
+    name, kind = clean_name(name, "agency's name"), _clean_kind(kind)
     clash = session.scalar(select(Agency).where(func.lower(Agency.name) == name.lower(), Agency.id != agency.id))
     if clash is not None:
         raise DirectoryError(f"There is already an agency called {clash.name}", "name")
     old = {"name": agency.name, "type": agency.kind}
     agency.name, agency.kind = name, kind
-    _audit(session, by, "agency.changed", "agency", agency.id, old, {"name": name, "type": kind})
+    audit(session, by, "agency.changed", "agency", agency.id, old, {"name": name, "type": kind})
     session.commit()
 
 
@@ -142,11 +144,12 @@ def set_agency_active(session: Session, agency: Agency, active: bool, by: int | 
     if agency.active == active:
         return
     agency.active = active
-    _audit(session, by, "agency.reactivated" if active else "agency.deactivated", "agency", agency.id)
+    audit(session, by, "agency.reactivated" if active else "agency.deactivated", "agency", agency.id)
     session.commit()
 
 
-def _clean_email(email: str) -> str:
+def clean_email(email: str) -> str:
+    """An email address in lower case, or DirectoryError if it is missing or malformed."""
     email = email.strip().lower()
     if not email:
         raise DirectoryError("Enter an email address", "email")
@@ -170,7 +173,7 @@ def add_person(session: Session, agency: Agency, name: str, email: str, role: Ro
     """Give someone a role in an agency, creating their account if the email is new."""
     if role not in AGENCY_ROLES:
         raise DirectoryError("Choose lead or contributor", "role")
-    name, email = _clean_name(name, "person's name"), _clean_email(email)
+    name, email = clean_name(name, "person's name"), clean_email(email)
     person = session.scalar(select(Person).where(func.lower(Person.email) == email))
     if person is None:
         person = Person(name=name, email=email)
@@ -180,7 +183,7 @@ def add_person(session: Session, agency: Agency, name: str, email: str, role: Ro
                              "email")
     _set_role(session, person, agency, role)
     session.flush()
-    _audit(session, by, "person.added", "person", person.id,
+    audit(session, by, "person.added", "person", person.id,
            new={"agency": agency.name, "role": role.value, "name": person.name})
     session.commit()
     return person
@@ -191,14 +194,14 @@ def change_person(session: Session, person: Person, agency: Agency, name: str, e
     """Correct a person's name or email, or change their role in an agency."""
     if role not in AGENCY_ROLES:
         raise DirectoryError("Choose lead or contributor", "role")
-    name, email = _clean_name(name, "person's name"), _clean_email(email)
+    name, email = clean_name(name, "person's name"), clean_email(email)
     clash = session.scalar(select(Person).where(func.lower(Person.email) == email, Person.id != person.id))
     if clash is not None:
         raise DirectoryError(f"{email} is already the email address of someone else", "email")
     old = {"name": person.name, "email": person.email}
     person.name, person.email = name, email
     _set_role(session, person, agency, role)
-    _audit(session, by, "person.changed", "person", person.id, old,
+    audit(session, by, "person.changed", "person", person.id, old,
            {"name": name, "email": email, "agency": agency.name, "role": role.value})
     session.commit()
 
@@ -208,7 +211,7 @@ def remove_from_agency(session: Session, person: Person, agency: Agency, by: int
     session.execute(delete(RoleAssignment).where(RoleAssignment.person_id == person.id,
                                                  RoleAssignment.agency_id == agency.id))
     session.expire(person, ["roles"])
-    _audit(session, by, "person.removed", "person", person.id, old={"agency": agency.name})
+    audit(session, by, "person.removed", "person", person.id, old={"agency": agency.name})
     session.commit()
 
 
@@ -217,7 +220,7 @@ def set_person_active(session: Session, person: Person, active: bool, by: int | 
     if person.active == active:
         return
     person.active = active
-    _audit(session, by, "person.reactivated" if active else "person.deactivated", "person", person.id)
+    audit(session, by, "person.reactivated" if active else "person.deactivated", "person", person.id)
     session.commit()
 
 

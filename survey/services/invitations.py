@@ -1,4 +1,5 @@
-"""The emails that open a round: an invitation with a password link for new people, a notice for others."""
+"""The emails that open a round or give a role: an invitation with a password link for new people, a notice for
+others."""
 
 from __future__ import annotations
 
@@ -16,10 +17,7 @@ def composer(session: Session, config: Any) -> Any:
     base = str(config["BASE_URL"]).rstrip("/")
 
     def compose(person: Person, round_: Round, agency: str) -> mail.Outgoing:
-        link = None
-        if not person.password_hash:
-            token = accounts.issue_link_token(session, person, "invite", config["SECRET_KEY"])
-            link = f"{base}/set-password/invite/{token}"
+        link = password_link(session, person, config)
         body = render_template("emails/round_opened.txt", person=person, round=round_, agency=agency,
                                invite_link=link, home=f"{base}/agency/", days=accounts.INVITATION_DAYS)
         subject = f"{'Invitation: ' if link else ''}{round_.title} is open for {agency}"
@@ -72,3 +70,22 @@ def challenge_composer(config: Any) -> Any:
         return mail.Outgoing(person.email, subject, body, "challenge", ret.round_id, ret.id)
 
     return compose
+
+
+def password_link(session: Session, person: Person, config: Any) -> str | None:
+    """A link to create a password, for someone who has never set one (None for anyone else)."""
+    if person.password_hash:
+        return None
+    token = accounts.issue_link_token(session, person, "invite", config["SECRET_KEY"])
+    return f"{str(config['BASE_URL']).rstrip('/')}/set-password/invite/{token}"
+
+
+def role_granted(session: Session, person: Person, what: str, config: Any) -> mail.Outgoing:
+    """The email telling someone of a role they were given ("manager of ..."), with a password link if needed
+    (needs an app context for the template)."""
+    link = password_link(session, person, config)
+    body = render_template("emails/invitation.txt", person=person, what=what, link=link,
+                           days=accounts.INVITATION_DAYS,
+                           sign_in=f"{str(config['BASE_URL']).rstrip('/')}/sign-in")
+    subject = f"{'Invitation: ' if link else ''}you are now {what}"
+    return mail.Outgoing(person.email, subject, body, "invitation" if link else "role_granted")
