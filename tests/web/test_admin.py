@@ -62,3 +62,88 @@ def test_admin_cannot_erase_themselves(app: Flask, demo: Demo) -> None:
                                                               "confirm": "admin@demo.example"})
     assert refused.status_code == 400 and "cannot erase your own account" in errors(refused.get_data(as_text=True))[0]
     assert client.get("/admin/people/999999").status_code == 404
+
+
+def _post(client: FlaskClient, url: str, contains: str = "", **fields: str):  # type: ignore[no-untyped-def]
+    page = client.get(url).get_data(as_text=True)
+    return client.post(url if not contains else _action(page, contains), data={**form_data(page, contains), **fields})
+
+
+def _action(html: str, contains: str) -> str:
+    import re
+
+    found = re.search(rf'action="([^"]*{re.escape(contains)}[^"]*)"', html)
+    assert found, f"no form posting to {contains}"
+    return found.group(1)
+
+
+def test_add_a_partnership_and_its_board_people(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    client = admin(app)
+    listed = client.get("/admin/partnerships").get_data(as_text=True)
+    assert "Southend Safeguarding Children Partnership" in listed
+    bad = _post(client, "/admin/partnerships/new", name="Lambeth", slug="Lambeth Board")
+    assert bad.status_code == 400 and "lower-case letters" in errors(bad.get_data(as_text=True))[0]
+    taken = _post(client, "/admin/partnerships/new", name="Lambeth", slug="southend")
+    assert taken.status_code == 400 and errors(taken.get_data(as_text=True)) == [
+        "The short name southend is taken; choose another"]
+    made = _post(client, "/admin/partnerships/new", name="Lambeth Safeguarding Children Partnership", slug="lambeth")
+    assert made.status_code == 302
+    page_url = made.location
+    assert "Now give it a board manager" in client.get(page_url).get_data(as_text=True)
+
+    missing = _post(client, page_url, name="Sam Manager", email="", role="manager")
+    assert missing.status_code == 400 and errors(missing.get_data(as_text=True)) == ["Enter an email address"]
+    no_role = _post(client, page_url, name="Sam Manager", email="sam@lambeth.example", role="")
+    assert no_role.status_code == 400 and errors(no_role.get_data(as_text=True)) == ["Choose manager or chair"]
+    added = _post(client, page_url, name="Sam Manager", email="Sam@Lambeth.example", role="manager")
+    assert added.status_code == 302
+    assert "Sam Manager is now manager of Lambeth Safeguarding Children Partnership. They have been emailed." in (
+        client.get(page_url).get_data(as_text=True))
+    again = _post(client, page_url, name="Sam Manager", email="sam@lambeth.example", role="manager")
+    assert again.status_code == 400 and "is already manager of Lambeth" in errors(again.get_data(as_text=True))[0]
+    existing = _post(client, page_url, name="", email="chair@demo.example", role="chair")
+    assert existing.status_code == 302
+
+    (invitation,) = mailbox.to("sam@lambeth.example")
+    body = mailbox.body(invitation)
+    assert "You are now manager of Lambeth Safeguarding Children Partnership" in body
+    link = next(line for line in body.splitlines() if "/set-password/invite/" in line)
+    (notice,) = mailbox.to("chair@demo.example")
+    assert "/set-password/" not in mailbox.body(notice) and "chair of Lambeth" in mailbox.body(notice)
+
+    manager = app.test_client()
+    path = link[link.index("/set-password/"):]
+    chosen = _post(manager, path, password="a long and unguessable passphrase 2026",
+                   confirm="a long and unguessable passphrase 2026")
+    assert chosen.status_code == 302
+    assert sign_in(manager, "sam@lambeth.example", "a long and unguessable passphrase 2026").status_code == 302
+    assert manager.get("/manager/").status_code == 200
+    assert "For Lambeth Safeguarding Children Partnership" in manager.get("/manager/rounds/new").get_data(as_text=True)
+
+    listed = client.get("/admin/partnerships").get_data(as_text=True)
+    assert "Sam Manager" in listed and "lambeth" in listed
+    removed = _post(client, page_url, contains="/manager/remove")
+    assert removed.status_code == 302
+    assert "Sam Manager is no longer manager of Lambeth" in client.get(page_url).get_data(as_text=True)
+    assert manager.get("/manager/").status_code == 403
+
+
+def test_make_and_remove_an_administrator(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    client = admin(app)
+    chair_page = f"/admin/people/{person_id(app, 'chair@demo.example')}"
+    chair = app.test_client()
+    sign_in(chair, "chair@demo.example")
+    assert chair.get("/admin/partnerships").status_code == 403
+    assert _post(client, chair_page, contains="/administrator").status_code == 302
+    page = client.get(chair_page).get_data(as_text=True)
+    assert "is now an administrator" in page and "Remove as administrator" in page
+    assert "an administrator, chair of Southend Safeguarding Children Partnership" in page
+    assert chair.get("/admin/partnerships").status_code == 200
+    assert _post(client, chair_page, contains="/administrator").status_code == 302
+    assert chair.get("/admin/partnerships").status_code == 403
+    own = f"/admin/people/{person_id(app, 'admin@demo.example')}"
+    last = _post(client, own, contains="/administrator")
+    assert last.status_code == 400
+    assert errors(last.get_data(as_text=True)) == [
+        "This is the last administrator; make someone else an administrator first"]
+    assert client.get("/admin/partnerships").status_code == 200

@@ -67,13 +67,15 @@ CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributo
 GET_EXPECTED["chair.home"] = CHAIR_PAGE
 # The open round's results are not published, so the chair finds nothing there yet.
 ADMIN_PAGE = {**CHAIR_PAGE, "chair": 403, "admin": 200}
-GET_EXPECTED.update(dict.fromkeys(["admin.people", "admin.person", "admin.export"], ADMIN_PAGE))
+GET_EXPECTED.update(dict.fromkeys(["admin.people", "admin.person", "admin.export", "admin.partnerships",
+                                   "admin.new_partnership", "admin.partnership"], ADMIN_PAGE))
 # Areas and actions belong to the closed round, which the chair can see.
 GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "chair.change_action"], CHAIR_PAGE))
 GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading", "chair.areas",
                                    "chair.new_area"],
                                   {**CHAIR_PAGE, "chair": 404}))
-POST_ONLY = {"admin.erase", "manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge",
+POST_ONLY = {"admin.erase", "admin.remove_board_role", "admin.administrator",
+             "manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge",
              "manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
              "manager.person_action"}
 
@@ -105,6 +107,9 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
 
         agency_id = db.session.scalar(select(Agency.id).where(Agency.name == "Essex Police"))
         person_id = db.session.scalar(select(Person.id).where(Person.email == "staff.police@demo.example"))
+        from survey.models import Partnership
+
+        partnership_id = db.session.scalar(select(Partnership.id))
     with app.app_context():
         from survey.models import Challenge, ChallengeMessage
 
@@ -134,6 +139,7 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
               "person_id": person_id, "action": "deactivate",
               "round_id": round_id, "return_id": rid, "duty_id": "supervision", "file_id": file_id,
               "questionnaire_id": "section-11-audit", "purpose": "reset", "token": "not-a-real-token",
+              "partnership_id": partnership_id, "role": "manager",
               "filename": "app.css"}
     return {"clients": clients, "values": values, "rid": rid}
 
@@ -291,6 +297,28 @@ def test_stored_xss_in_agency_and_person_names_renders_inert(app: Flask, demo: D
                             data={**data, "name": payload, "email": f"x{i}@example.org", "role": "contributor"})
         assert added.status_code == 302, payload
         for page in ("/manager/agencies", created.location, f"/manager/agencies/{police}", "/manager/rounds/new"):
+            html = client.get(page).get_data(as_text=True)
+            if payload.startswith(("<", '"')):
+                assert payload not in html, f"payload {i} rendered raw on {page}"
+
+
+def test_stored_xss_in_partnership_and_board_names_renders_inert(app: Flask, demo: Demo,
+                                                                 world: dict[str, object]) -> None:
+    client = world["clients"]["admin"]  # type: ignore[index]
+    for i, payload in enumerate(PAYLOADS):
+        data = form_data(client.get("/admin/partnerships/new").get_data(as_text=True))
+        created = client.post("/admin/partnerships/new", data={**data, "name": f"{payload} {i}", "slug": f"p-{i}"})
+        assert created.status_code == 302, payload
+        data = form_data(client.get(created.location).get_data(as_text=True))
+        added = client.post(created.location,
+                            data={**data, "name": payload, "email": f"board{i}@example.org", "role": "manager"})
+        assert added.status_code == 302, payload
+        with app.app_context():
+            from survey.models import Person
+
+            board_person = db.session.scalar(select(Person.id).where(Person.email == f"board{i}@example.org"))
+        for page in ("/admin/partnerships", created.location, f"/admin/people/{board_person}",
+                     f"/admin/?q=board{i}"):
             html = client.get(page).get_data(as_text=True)
             if payload.startswith(("<", '"')):
                 assert payload not in html, f"payload {i} rendered raw on {page}"

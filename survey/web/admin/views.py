@@ -1,17 +1,18 @@
-"""Administrator pages: a person's data, exported (a subject access request) or erased."""
+"""Administrator pages: partnerships and the people who run them; a person's data, exported (a subject access
+request) or erased."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from survey.extensions import db, login_manager
-from survey.models import Person
-from survey.services import data_protection
+from survey.models import Partnership, Person, Role
+from survey.services import agencies, boards, data_protection, invitations, mail
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -47,9 +48,15 @@ def _person(person_id: int) -> Person:
 
 
 @bp.route("/people/<int:person_id>")
-def person(person_id: int) -> str:
+def person(person_id: int) -> Any:
     """A person's account, roles and what can be done with their data."""
-    return render_template("admin/person.html", person=_person(person_id), error=None)
+    return _person_page(_person(person_id))
+
+
+def _person_page(found: Person, error: str | None = None, admin_error: bool = False) -> Any:
+    page = render_template("admin/person.html", person=found, roles=boards.roles_in_words(found), error=error,
+                           admin_error=admin_error)
+    return (page, 400) if error else page
 
 
 @bp.route("/people/<int:person_id>/export.json")
@@ -66,14 +73,114 @@ def erase(person_id: int) -> Any:
     """Erase a person once their email is typed to confirm; records they made stay under a pseudonym."""
     found = _person(person_id)
     if found.id == current_user.principal.person_id:
-        return render_template("admin/person.html", person=found,
-                               error="You cannot erase your own account; ask another administrator"), 400
+        return _person_page(found, "You cannot erase your own account; ask another administrator")
     if found.erased_at is not None:
-        return render_template("admin/person.html", person=found, error="This person has already been erased"), 400
+        return _person_page(found, "This person has already been erased")
     typed = request.form.get("confirm", "").strip().lower()
     if typed != found.email.lower():
-        return render_template("admin/person.html", person=found,
-                               error=f"Type {found.email} to confirm the erasure"), 400
+        return _person_page(found, f"Type {found.email} to confirm the erasure")
     data_protection.erase_person(db.session(), found, current_user.principal.person_id)
     flash(f"The person is erased; their records are kept as “{found.name}”.", "success")
+    return redirect(url_for("admin.person", person_id=found.id))
+
+
+# -- partnerships and the people who run them ------------------------------------------------------------------------
+@bp.route("/partnerships")
+def partnerships() -> str:
+    """The partnerships this installation serves, with their board managers and chairs."""
+    return render_template("admin/partnerships.html", rows=boards.list_partnerships(db.session()))
+
+
+@bp.route("/partnerships/new", methods=["GET", "POST"])
+def new_partnership() -> Any:
+    """Add a partnership."""
+    form = {k: request.form.get(k, "") for k in ("name", "slug")}
+    error = None
+    if request.method == "POST":
+        try:
+            created = boards.create_partnership(db.session(), form["name"], form["slug"],
+                                                current_user.principal.person_id)
+        except agencies.DirectoryError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            flash(f"{created.name} has been added. Now give it a board manager.", "success")
+            return redirect(url_for("admin.partnership", partnership_id=created.id))
+    return render_template("admin/new_partnership.html", form=form, error=error), (400 if error else 200)
+
+
+def _partnership(partnership_id: int) -> Partnership:
+    found = db.session.get(Partnership, partnership_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/partnerships/<int:partnership_id>", methods=["GET", "POST"])
+def partnership(partnership_id: int) -> Any:
+    """A partnership's board managers and chairs; add one (they are emailed, with a password link if new)."""
+    found = _partnership(partnership_id)
+    form = {k: request.form.get(k, "") for k in ("name", "email", "role")}
+    error = None
+    if request.method == "POST":
+        session = db.session()
+        try:
+            role = boards.board_role_named(form["role"], boards.BOARD_ROLES)
+            person = boards.add_board_person(session, form["name"], form["email"], role, found,
+                                             current_user.principal.person_id)
+        except agencies.DirectoryError as exc:
+            session.rollback()
+            error = exc
+        else:
+            flash(f"{person.name} is now {boards.describe(role, found)}.{_tell(person, role, found)}", "success")
+            return redirect(url_for("admin.partnership", partnership_id=found.id))
+    row = next(r for r in boards.list_partnerships(db.session()) if r.partnership.id == found.id)
+    return render_template("admin/partnership.html", row=row, form=form, error=error), (400 if error else 200)
+
+
+def _tell(person: Person, role: Role, partnership: Partnership | None) -> str:
+    """Email someone the role they were given; returns what to tell the administrator."""
+    session = db.session()
+    message = invitations.role_granted(session, person, boards.describe(role, partnership), current_app.config)
+    try:
+        mail.send(session, mail.SmtpSettings.from_config(current_app.config), [message])
+    except mail.MailError as exc:
+        session.commit()
+        return f" They could not be emailed ({exc}): they can use “Forgot your password?” to get in."
+    session.commit()
+    return " They have been emailed."
+
+
+@bp.route("/partnerships/<int:partnership_id>/people/<int:person_id>/<any(manager, chair):role>/remove",
+          methods=["POST"])
+def remove_board_role(partnership_id: int, person_id: int, role: str) -> Any:
+    """Take a board role away; the person's account and what they did stay."""
+    found = _partnership(partnership_id)
+    person = _person(person_id)
+    chosen = boards.board_role_named(role, boards.BOARD_ROLES)
+    if boards.remove_board_role(db.session(), person, chosen, found, current_user.principal.person_id):
+        flash(f"{person.name} is no longer {boards.describe(chosen, found)}.", "success")
+    return redirect(url_for("admin.partnership", partnership_id=found.id))
+
+
+@bp.route("/people/<int:person_id>/administrator", methods=["POST"])
+def administrator(person_id: int) -> Any:
+    """Make a person an administrator, or no longer one."""
+    found = _person(person_id)
+    session = db.session()
+    if request.form.get("make") == "yes":
+        try:
+            boards.add_board_person(session, found.name, found.email, Role.ADMIN, None,
+                                    current_user.principal.person_id)
+        except agencies.DirectoryError as exc:
+            session.rollback()
+            return _person_page(found, str(exc), admin_error=True)
+        flash(f"{found.name} is now an administrator.{_tell(found, Role.ADMIN, None)}", "success")
+    else:
+        try:
+            boards.remove_board_role(session, found, Role.ADMIN, None, current_user.principal.person_id)
+        except agencies.DirectoryError as exc:
+            session.rollback()
+            return _person_page(found, str(exc), admin_error=True)
+        flash(f"{found.name} is no longer an administrator.", "success")
     return redirect(url_for("admin.person", person_id=found.id))
