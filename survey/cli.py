@@ -567,7 +567,8 @@ def round_list(fmt: str) -> None:
         click.echo(json.dumps([r.to_json() for r in rows], indent=2))
         return
     _print_table([("id", "partnership", "questionnaire", "title", "state", "submitted")] + [
-        (str(r.id), r.partnership, r.questionnaire, r.title, r.state, f"{r.submitted} of {r.returns}") for r in rows])
+        (str(r.id), " + ".join([r.partnership, *r.joint_with]), r.questionnaire, r.title, r.state,
+         f"{r.submitted} of {r.returns}") for r in rows])
 
 
 @round_group.command("create")
@@ -577,9 +578,14 @@ def round_list(fmt: str) -> None:
 @click.option("--opens", required=True, help="Opening date, YYYY-MM-DD.")
 @click.option("--deadline", required=True, help="Deadline, YYYY-MM-DD.")
 @click.option("--agency", "agencies", multiple=True, help="An agency's name (repeat); default: all active agencies.")
+@click.option("--joint-with", "joint", multiple=True,
+              help="Another partnership's short name (repeat) to run the round jointly with.")
 def round_create(partnership: str, questionnaire_id: str, title: str, opens: str, deadline: str,
-                 agencies: tuple[str, ...]) -> None:
-    """Create a draft round, pinning the questionnaire's current version."""
+                 agencies: tuple[str, ...], joint: tuple[str, ...]) -> None:
+    """Create a draft round, pinning the questionnaire's current version.
+
+    A joint round is run by every partnership named: their managers and chairs all see it, and any of their
+    agencies may take part."""
     from sqlalchemy import select
 
     from survey.extensions import db as database
@@ -593,24 +599,34 @@ def round_create(partnership: str, questionnaire_id: str, title: str, opens: str
         found = session.scalar(select(Partnership).where(Partnership.slug == partnership))
         if found is None:
             fail(f"no partnership {partnership!r}")
+        others = []
+        for slug in joint:
+            other = session.scalar(select(Partnership).where(Partnership.slug == slug))
+            if other is None:
+                fail(f"--joint-with: no partnership {slug!r} (`survey partnership list` shows them)")
+            others.append(other)
         questionnaire = app.extensions["survey_catalogue"].get(questionnaire_id)
         if questionnaire is None:
             known = ", ".join(q.id for q in app.extensions["survey_catalogue"])
             fail(f"no questionnaire {questionnaire_id!r} (known: {known})")
         members = {a.name: a for a in session.scalars(
-            select(Agency).join(PartnershipAgency).where(PartnershipAgency.partnership_id == found.id))}
+            select(Agency).join(PartnershipAgency).where(
+                PartnershipAgency.partnership_id.in_([found.id, *(o.id for o in others)])))}
         if agencies:
             unknown = [a for a in agencies if a not in members]
             if unknown:
-                fail(f"unknown agencies for {found.name}: {', '.join(unknown)}")
+                fail(f"unknown agencies for {' or '.join([found.name, *(o.name for o in others)])}: "
+                     f"{', '.join(unknown)}")
             chosen = [members[a].id for a in agencies]
         else:
             chosen = [a.id for a in members.values() if a.active]
         try:
-            created = rounds.create_round(session, found, questionnaire, title, opens_on, deadline_on, chosen)
+            created = rounds.create_round(session, found, questionnaire, title, opens_on, deadline_on, chosen,
+                                          joint_with=others)
         except rounds.RoundError as exc:
             fail(str(exc))
-        click.echo(f"created round {created.id}: {created.title} ({len(chosen)} agencies, draft)")
+        joint_text = f", jointly with {', '.join(o.name for o in others)}" if others else ""
+        click.echo(f"created round {created.id}: {created.title} ({len(chosen)} agencies{joint_text}, draft)")
 
 
 @round_group.command("open")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ColumnElement, Enum, ForeignKey, String, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk
@@ -53,6 +54,32 @@ class Round(Base):
     definition_version: Mapped[DefinitionVersion] = relationship()
     joint_partnerships: Mapped[list[RoundPartnership]] = relationship(back_populates="round")
     returns: Mapped[list[Return]] = relationship(back_populates="round")
+
+    @property
+    def partnership_ids(self) -> frozenset[int]:
+        """The partnership that owns the round and any that run it jointly with it."""
+        return frozenset({self.partnership_id, *(joint.partnership_id for joint in self.joint_partnerships)})
+
+    @property
+    def partnership_names(self) -> list[str]:
+        """The owner's name, then the joint partnerships' names in alphabetical order."""
+        return [self.partnership.name, *sorted(joint.partnership.name for joint in self.joint_partnerships)]
+
+    @property
+    def partnerships_text(self) -> str:
+        """The partnerships running the round, in words: "A", "A and B", "A, B and C"."""
+        names = self.partnership_names
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+    def run_by(self, partnership_ids: Iterable[int]) -> bool:
+        """Whether any of these partnerships runs the round, alone or jointly."""
+        return not self.partnership_ids.isdisjoint(partnership_ids)
+
+    @classmethod
+    def run_by_any(cls, partnership_ids: Iterable[int]) -> ColumnElement[bool]:
+        """SQL for `run_by`: rounds that any of these partnerships owns or has joined."""
+        ids = list(partnership_ids)
+        return or_(cls.partnership_id.in_(ids), cls.joint_partnerships.any(RoundPartnership.partnership_id.in_(ids)))
 
 
 class RoundPartnership(Base):

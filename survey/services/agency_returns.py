@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey.definitions import Questionnaire
-from survey.models import Answer, EvidenceFile, Person, Return, Round, RoundState
+from survey.models import Answer, EvidenceFile, Person, Return, Round, RoundPartnership, RoundState
 from survey.services import mail
 from survey.services.returns import editors_of
 
@@ -40,7 +40,9 @@ def for_agencies(session: Session, agency_ids: frozenset[int]) -> list[ReturnRow
     found = session.scalars(
         select(Return).join(Round).where(Return.agency_id.in_(agency_ids), Round.state != RoundState.DRAFT)
         .options(selectinload(Return.round).selectinload(Round.definition_version), selectinload(Return.agency),
-                 selectinload(Return.round).selectinload(Round.partnership))
+                 selectinload(Return.round).selectinload(Round.partnership),
+                 selectinload(Return.round).selectinload(Round.joint_partnerships)
+                 .selectinload(RoundPartnership.partnership))
     ).all()
     counts: dict[int, int] = dict(session.execute(
         select(Answer.return_id, func.count()).where(

@@ -56,7 +56,7 @@ class Attention:
 def for_partnerships(session: Session, partnership_ids: frozenset[int], today: dt.date,
                      board_only: bool = False) -> list[Attention]:
     """Rounds of the partnerships with something outstanding (for a chair, only the board's own actions)."""
-    rounds = session.scalars(select(Round).where(Round.partnership_id.in_(partnership_ids),
+    rounds = session.scalars(select(Round).where(Round.run_by_any(partnership_ids),
                                                  Round.state != RoundState.DRAFT).order_by(Round.id.desc())).all()
     ids = [r.id for r in rounds]
 

@@ -69,7 +69,7 @@ def board_data(session: Session, round_: Round, salt: str, progress: Callable[[i
     areas = [Area(a.title, a.rationale, tuple(str(s) for s in a.statement_ids),
                   tuple(Action(x.what, x.owner, x.due_on, "overdue" if x.is_overdue(today) else x.status.value)
                         for x in a.actions)) for a in areas_of(session, round_.id)]
-    return BoardData(results.questionnaire, round_.title, round_.partnership.name, results.counted, results.total,
+    return BoardData(results.questionnaire, round_.title, round_.partnerships_text, results.counted, results.total,
                      rows, comments, _responses(session, results, salt, progress) if results.enough else iter(()),
                      about=about, previous_title=results.previous_round.title if results.previous_round else "",
                      ratings_kind=results.ratings_kind, areas=areas)

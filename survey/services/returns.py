@@ -238,7 +238,7 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
         session.refresh(ret.round, ["state"])
     _check_editable(ret)
     # The agency's people, or a manager of the partnership (who may upload an agency's offline workbook).
-    if not principal.can_edit_return(ret) and ret.round.partnership_id not in principal.manager_partnerships:
+    if not principal.can_edit_return(ret) and not ret.round.run_by(principal.manager_partnerships):
         raise Forbidden
     # Only the statements being saved: a duty's worth, however long the questionnaire.
     answers = {a.statement_id: a for a in session.scalars(

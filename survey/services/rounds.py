@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +22,7 @@ from survey.models import (
     ReturnState,
     RoleAssignment,
     Round,
+    RoundPartnership,
     RoundState,
     as_utc,
     utcnow,
@@ -46,11 +47,17 @@ class RoundRow:
     state: str
     submitted: int
     returns: int
+    joint_with: list[str]  # the other partnerships running a joint round
 
     def to_json(self) -> dict[str, object]:
         """The public JSON object."""
-        return {"id": self.id, "partnership": self.partnership, "questionnaire": self.questionnaire,
-                "title": self.title, "state": self.state, "submitted": self.submitted, "returns": self.returns}
+        out: dict[str, object] = {
+            "id": self.id, "partnership": self.partnership, "questionnaire": self.questionnaire, "title": self.title,
+            "state": self.state, "submitted": self.submitted, "returns": self.returns}
+        if self.joint_with:
+            # Only joint rounds carry the key, so every other round's object stays as it always was.
+            out["joint_with"] = self.joint_with
+        return out
 
 
 Status = Literal["not started", "draft", "submitted", "reopened", "overdue"]
@@ -96,15 +103,16 @@ class RoundStatus:
 
 def list_rounds(session: Session, partnership_ids: Iterable[int] | None = None) -> list[RoundRow]:
     """Every round (or those of some partnerships), newest first, with submitted and total returns."""
-    query = select(Round).options(selectinload(Round.partnership), selectinload(Round.definition_version))
+    query = select(Round).options(selectinload(Round.partnership), selectinload(Round.definition_version),
+                                  selectinload(Round.joint_partnerships).selectinload(RoundPartnership.partnership))
     if partnership_ids is not None:
-        query = query.where(Round.partnership_id.in_(list(partnership_ids)))
+        query = query.where(Round.run_by_any(partnership_ids))
     rounds = session.scalars(query.order_by(Round.id.desc())).all()
     totals = dict(session.execute(select(Return.round_id, func.count()).group_by(Return.round_id)).all())
     submitted = dict(session.execute(select(Return.round_id, func.count()).where(
         Return.state == ReturnState.SUBMITTED).group_by(Return.round_id)).all())
     return [RoundRow(r.id, r.partnership.name, r.definition_version.questionnaire_id, r.title, r.state.value,
-                     submitted.get(r.id, 0), totals.get(r.id, 0)) for r in rounds]
+                     submitted.get(r.id, 0), totals.get(r.id, 0), r.partnership_names[1:]) for r in rounds]
 
 
 def get_round(session: Session, round_id: int) -> Round:
@@ -116,9 +124,12 @@ def get_round(session: Session, round_id: int) -> Round:
 
 
 def create_round(session: Session, partnership: Partnership, questionnaire: Questionnaire, title: str,
-                 opens_on: dt.date, deadline: dt.date, agency_ids: Iterable[int], by_person_id: int | None = None
-                 ) -> Round:
-    """Create a draft round pinning the questionnaire's current version, with a return per agency."""
+                 opens_on: dt.date, deadline: dt.date, agency_ids: Iterable[int], by_person_id: int | None = None,
+                 joint_with: Sequence[Partnership] = ()) -> Round:
+    """Create a draft round pinning the questionnaire's current version, with a return per agency.
+
+    A joint round (`joint_with` other partnerships) is run by all of them: their managers and chairs see it as
+    their own, and any of their agencies may take part."""
     title = title.strip()
     if not title:
         raise RoundError("Enter a title for the round, for example 'Board self-assessment 2026'")
@@ -126,24 +137,29 @@ def create_round(session: Session, partnership: Partnership, questionnaire: Ques
         raise RoundError("The title must be 200 characters or fewer")
     if deadline < opens_on:
         raise RoundError("The deadline must be the same as or after the opening date")
+    joint = [p for p in dict.fromkeys(joint_with) if p.id != partnership.id]
+    boards = [partnership, *joint]
     members = set(session.scalars(select(PartnershipAgency.agency_id).where(
-        PartnershipAgency.partnership_id == partnership.id)))
+        PartnershipAgency.partnership_id.in_([p.id for p in boards]))))
     wanted = list(dict.fromkeys(agency_ids))
     outsiders = [a for a in wanted if a not in members]
     if outsiders:
         names = session.scalars(select(Agency.name).where(Agency.id.in_(outsiders))).all()
-        raise RoundError(f"Not agencies of {partnership.name}: {', '.join(names) or outsiders}")
+        raise RoundError(f"Not agencies of {' or '.join(p.name for p in boards)}: {', '.join(names) or outsiders}")
     inactive = session.scalars(select(Agency.name).where(Agency.id.in_(wanted), Agency.active.is_(False))).all()
     if inactive:
         raise RoundError(f"Deactivated agencies cannot take part: {', '.join(inactive)}")
     round_ = Round(partnership=partnership, definition_version=ensure_version(session, questionnaire), title=title,
                    opens_on=opens_on, deadline=deadline, state=RoundState.DRAFT)
     session.add(round_)
+    for other in joint:
+        session.add(RoundPartnership(round=round_, partnership=other))
     for agency_id in wanted:
         session.add(Return(round=round_, agency_id=agency_id, state=ReturnState.NOT_STARTED))
     session.flush()
     session.add(AuditEvent(person_id=by_person_id, action="round.created", round_id=round_.id, object_type="round",
-                           object_id=str(round_.id), new={"title": title, "agencies": len(wanted)}))
+                           object_id=str(round_.id), new={"title": title, "agencies": len(wanted),
+                                                          "joint_with": [p.name for p in joint]}))
     session.commit()
     return round_
 

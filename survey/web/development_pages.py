@@ -67,7 +67,7 @@ def area_form(round_: Round, area: DevelopmentArea | None, done_endpoint: str) -
 
 def _agencies(round_: Round) -> list[Agency]:
     return list(db.session.scalars(select(Agency).join(PartnershipAgency).where(
-        PartnershipAgency.partnership_id == round_.partnership_id).order_by(Agency.name)))
+        PartnershipAgency.partnership_id.in_(round_.partnership_ids)).distinct().order_by(Agency.name)))
 
 
 def action_form(area: DevelopmentArea, action: AreaAction | None, done_endpoint: str) -> Any:
@@ -109,7 +109,7 @@ def action_form(area: DevelopmentArea, action: AreaAction | None, done_endpoint:
 def area_in(area_id: int, partnerships: frozenset[int]) -> DevelopmentArea:
     """An area of one of the given partnerships' rounds, else 404."""
     found = db.session.get(DevelopmentArea, area_id)
-    if found is None or found.round.partnership_id not in partnerships:
+    if found is None or not found.round.run_by(partnerships):
         abort(404)
     return found
 
@@ -117,7 +117,7 @@ def area_in(area_id: int, partnerships: frozenset[int]) -> DevelopmentArea:
 def action_in(action_id: int, partnerships: frozenset[int]) -> AreaAction:
     """An action of one of the given partnerships' areas, else 404."""
     found = db.session.get(AreaAction, action_id)
-    if found is None or found.area.round.partnership_id not in partnerships:
+    if found is None or not found.area.round.run_by(partnerships):
         abort(404)
     return found
 

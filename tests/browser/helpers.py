@@ -29,6 +29,13 @@ def follow(page, name: str) -> None:  # type: ignore[no-untyped-def]
         page.locator("a", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")).first.click()
 
 
+def fill_date(page, prefix: str, day: str, month: str, year: str) -> None:  # type: ignore[no-untyped-def]
+    """Type a date into a GOV.UK date input."""
+    page.fill(f"#{prefix}-day", day)
+    page.fill(f"#{prefix}-month", month)
+    page.fill(f"#{prefix}-year", year)
+
+
 def rate(page, statement_id: str, label: str) -> None:  # type: ignore[no-untyped-def]
     page.locator(f"#statement-{statement_id}").get_by_label(label, exact=True).check()
 

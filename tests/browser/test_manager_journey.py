@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.browser.helpers import follow, press, shot, sign_in
+from tests.browser.helpers import fill_date, follow, press, shot, sign_in
 from tests.fixtures_demo import Demo
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,8 @@ def test_manager_creates_opens_and_follows_a_round(app: Flask, demo: Demo, live_
     axe.check(manager)
     manager.get_by_label("Section 11 audit (version 2023.1)").check()
     manager.get_by_label("Title").fill("Section 11 audit for the police, 2027")
-    for prefix, (day, month, year) in (("opens_on", ("1", "2", "2027")), ("deadline", ("31", "3", "2027"))):
-        manager.fill(f"#{prefix}-day", day)
-        manager.fill(f"#{prefix}-month", month)
-        manager.fill(f"#{prefix}-year", year)
+    fill_date(manager, "opens_on", "1", "2", "2027")
+    fill_date(manager, "deadline", "31", "3", "2027")
     for box in manager.locator("input[name=agencies]").all():
         box.uncheck()
     manager.get_by_label("Essex Police").check()

@@ -27,7 +27,7 @@ def require_chair() -> Any:
 
 def _round(round_id: int) -> Round:
     found = db.session.get(Round, round_id)
-    if (found is None or found.partnership_id not in current_user.principal.chair_partnerships
+    if (found is None or not found.run_by(current_user.principal.chair_partnerships)
             or not results_service.can_see(found, "chair")):
         abort(404)
     return found
@@ -37,7 +37,7 @@ def _round(round_id: int) -> Round:
 def home() -> str:
     """Rounds whose results the chair can see: closed, or published by the manager."""
     rounds = db.session.scalars(select(Round).where(
-        Round.partnership_id.in_(current_user.principal.chair_partnerships),
+        Round.run_by_any(current_user.principal.chair_partnerships),
         or_(Round.state == RoundState.CLOSED, Round.published_at.is_not(None))).order_by(Round.opens_on.desc())).all()
     import datetime as dt
 

@@ -22,14 +22,17 @@ class RoundForm(FlaskForm):  # type: ignore[misc]
                                              Length(max=200, message="The title must be 200 characters or fewer")])
     opens_on = GovDateField("Opening date")
     deadline = GovDateField("Deadline")
+    joint = SelectMultipleField("Run jointly with", coerce=int)
     agencies = SelectMultipleField("Agencies taking part", coerce=int)
 
     def set_choices(self, partnerships: list[tuple[int, str]], questionnaires: list[tuple[str, str]],
-                    agencies: list[tuple[int, str]]) -> None:
-        """Fill the choices from the manager's partnerships, the catalogue and the partnership's agencies."""
+                    agencies: list[tuple[int, str]], joint: list[tuple[int, str]]) -> None:
+        """Fill the choices from the manager's partnerships, the catalogue, the agencies of the partnerships
+        running the round, and the other partnerships it could be run jointly with."""
         self.partnership.choices = [SelectChoice(value, label) for value, label in partnerships]
         self.questionnaire.choices = [SelectChoice(value, label) for value, label in questionnaires]
         self.agencies.choices = [SelectChoice(value, label) for value, label in agencies]
+        self.joint.choices = [SelectChoice(value, label) for value, label in joint]
 
     def validate_opens_on(self, field: Any) -> None:
         if field.data is None and not field.process_errors:

@@ -59,7 +59,7 @@ def raise_challenge(return_id: int) -> Any:
 
 def _challenge(challenge_id: int) -> Challenge:
     found = db.session.get(Challenge, challenge_id)
-    if found is None or found.return_.round.partnership_id not in current_user.principal.manager_partnerships:
+    if found is None or not found.return_.round.run_by(current_user.principal.manager_partnerships):
         abort(404)
     return found
 

@@ -38,7 +38,7 @@ def require_manager() -> Any:
 
 def _round(round_id: int) -> Round:
     found = db.session.get(Round, round_id)
-    if found is None or found.partnership_id not in current_user.principal.manager_partnerships:
+    if found is None or not found.run_by(current_user.principal.manager_partnerships):
         abort(404)
     return found
 
@@ -56,25 +56,32 @@ def home() -> str:
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
 def new_round() -> Any:
-    """Create a draft round from a questionnaire."""
+    """Create a draft round from a questionnaire, for one partnership or jointly with others."""
     session = db.session()
     partnerships = session.scalars(select(Partnership).where(
         Partnership.id.in_(current_user.principal.manager_partnerships)).order_by(Partnership.name)).all()
+    others = session.scalars(select(Partnership).order_by(Partnership.name)).all()
     form = RoundForm()
-    chosen = form.partnership.data if request.method == "POST" and form.partnership.data else partnerships[0].id
+    posted = request.method == "POST"
+    chosen = form.partnership.data if posted and form.partnership.data else partnerships[0].id
+    joint = [p for p in others if posted and p.id in (form.joint.data or []) and p.id != chosen]
     agencies = session.scalars(select(Agency).join(PartnershipAgency).where(
-        PartnershipAgency.partnership_id == chosen, Agency.active.is_(True)).order_by(Agency.name)).all()
+        PartnershipAgency.partnership_id.in_([chosen, *(p.id for p in joint)]), Agency.active.is_(True))
+        .distinct().order_by(Agency.name)).all()
     catalogue = current_app.extensions["survey_catalogue"]
-    form.set_choices([(p.id, p.name) for p in partnerships], [(q.id, f"{q.title} (version {q.version})")
-                                                               for q in catalogue], [(a.id, a.name) for a in agencies])
-    if request.method == "GET":
+    form.set_choices([(p.id, p.name) for p in partnerships],
+                     [(q.id, f"{q.title} (version {q.version})") for q in catalogue],
+                     [(a.id, a.name) for a in agencies], [(p.id, p.name) for p in others if p.id != chosen])
+    # "Show their agencies" lists (and ticks) the agencies of the partnerships now chosen, without creating.
+    if not posted or request.form.get("refresh"):
         form.agencies.data = [a.id for a in agencies]
+        return render_template("manager/new_round.html", form=form)
     if form.validate_on_submit():
         partnership = next(p for p in partnerships if p.id == form.partnership.data)
         try:
             created = rounds.create_round(session, partnership, catalogue.get(form.questionnaire.data),
                                           form.title.data, form.opens_on.data, form.deadline.data, form.agencies.data,
-                                          current_user.principal.person_id)
+                                          current_user.principal.person_id, joint_with=joint)
         except rounds.RoundError as exc:
             form.title.errors = [*form.title.errors, str(exc)]
         else:
@@ -186,7 +193,7 @@ def _return(return_id: int) -> Any:
     from survey.models import Return
 
     found = db.session.get(Return, return_id)
-    if found is None or found.round.partnership_id not in current_user.principal.manager_partnerships:
+    if found is None or not found.round.run_by(current_user.principal.manager_partnerships):
         abort(404)
     return found
 
