@@ -65,6 +65,9 @@ class PreparedSelect:
             plan = self._plans[key] = self._plan(dialect)
         return plan
 
+    def _converted(self, dialect: Dialect) -> bool:
+        return (dialect.name, dialect.driver, dialect.paramstyle) in self._results
+
     def _values(self, dialect: Dialect, description: Any, rows: Sequence[Any]) -> list[Any]:
         key = (dialect.name, dialect.driver, dialect.paramstyle)
         results = self._results.get(key)
@@ -120,8 +123,11 @@ def rows_together(connection: Connection,
                 cursor.execute(plan.sql, values)
                 cursors.append(cursor)
         fetched = []
-        for cursor in cursors:
-            fetched.append((cursor.description, cursor.fetchall()))
+        for cursor, (query, _) in zip(cursors, plans, strict=True):
+            rows = cursor.fetchall()
+            # psycopg builds the description afresh on each call, and it is only needed the first time.
+            described = None if query._converted(dialect) else cursor.description
+            fetched.append((described, rows))
             cursor.close()
     except dialect.loaded_dbapi.Error as exc:
         # As SQLAlchemy does for its own queries: a lost connection is thrown away, not returned to the
