@@ -6,6 +6,7 @@ on every ROLLBACK."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -124,3 +125,27 @@ def test_postgresql_keeps_the_duty_page_queries_prepared(postgres_url: str, tmp_
         db.session.remove()
         if db.engine is not None:
             db.engine.dispose()
+
+
+def test_postgresql_replaces_a_connection_the_server_ended(postgres_url: str) -> None:
+    # Pooled connections are pinged only when the server has said something; ending one must still never reach
+    # a request as an error.
+    engine = make_engine(postgres_url)
+    admin = make_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            first = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar_one()
+            for _ in range(100):  # until the backend has gone
+                if not conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                    {"pid": first}).scalar_one():
+                    break
+                time.sleep(0.02)
+        with engine.connect() as conn:
+            second = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert second != first, "a fresh connection replaced the ended one"
+        assert engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+        admin.dispose()
