@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -88,16 +89,19 @@ def partnership_by_slug(session: Session, slug: str) -> Partnership | None:
     return session.scalar(select(Partnership).where(Partnership.slug == slug.strip().lower()))
 
 
-def list_partnerships(session: Session) -> list[PartnershipRow]:
-    """Every partnership with its number of agencies, its managers and its chairs."""
-    partnerships = session.scalars(select(Partnership).order_by(Partnership.name)).all()
+def list_partnerships(session: Session, only: Partnership | None = None) -> list[PartnershipRow]:
+    """Every partnership (or only one) with its number of agencies, its managers and its chairs."""
+    partnerships = [only] if only is not None else session.scalars(select(Partnership).order_by(Partnership.name)).all()
+    ids = [p.id for p in partnerships]
     agencies = dict(session.execute(select(PartnershipAgency.partnership_id, func.count())
+                                    .where(PartnershipAgency.partnership_id.in_(ids))
                                     .group_by(PartnershipAgency.partnership_id)).all())
     people: dict[tuple[int, Role], list[Person]] = {}
     rows = session.execute(
         select(RoleAssignment.partnership_id, RoleAssignment.role, Person)
         .join(Person, Person.id == RoleAssignment.person_id)
-        .where(RoleAssignment.role.in_(BOARD_ROLES)).order_by(Person.name)).all()
+        .where(RoleAssignment.role.in_(BOARD_ROLES), RoleAssignment.partnership_id.in_(ids))
+        .order_by(Person.name)).all()
     for partnership_id, role, person in rows:
         people.setdefault((partnership_id, role), []).append(person)
     return [PartnershipRow(p, agencies.get(p.id, 0), people.get((p.id, Role.MANAGER), []),
@@ -123,33 +127,30 @@ def add_board_person(session: Session, name: str, email: str, role: Role, partne
         session.flush()
     elif person.erased_at is not None:
         raise DirectoryError(f"{email} belonged to someone whose data was erased; use another address", "email")
-    partnership_id = partnership.id if partnership is not None else None
-    held = session.scalar(select(RoleAssignment.id).where(
-        RoleAssignment.person_id == person.id, RoleAssignment.role == role,
-        RoleAssignment.partnership_id.is_(None) if partnership_id is None
-        else RoleAssignment.partnership_id == partnership_id))
-    if held is not None:
+    if session.scalar(select(RoleAssignment.id).where(*_holding(person, role, partnership))) is not None:
         raise DirectoryError(f"{person.name} ({email}) is already {describe(role, partnership)}", "email")
-    session.add(RoleAssignment(person_id=person.id, role=role, partnership_id=partnership_id))
+    session.add(RoleAssignment(person_id=person.id, role=role,
+                               partnership_id=partnership.id if partnership is not None else None))
     audit(session, by, "role.granted", "person", person.id,
           new={"role": role.value, "partnership": partnership.name if partnership is not None else None})
     session.commit()
     return person
 
 
+def _holding(person: Person, role: Role, partnership: Partnership | None) -> tuple[Any, ...]:
+    """SQL conditions for the row of one role a person holds (a partnership's, or the installation's)."""
+    where = RoleAssignment.partnership_id.is_(None) if partnership is None else (
+        RoleAssignment.partnership_id == partnership.id)
+    return RoleAssignment.person_id == person.id, RoleAssignment.role == role, where
+
+
 def remove_board_role(session: Session, person: Person, role: Role, partnership: Partnership | None,
                       by: int | None = None) -> bool:
     """Take a board role (or administration) away; their account and what they did stay. False if not held."""
-    partnership_id = partnership.id if partnership is not None else None
-    if role is Role.ADMIN:
-        admins = session.scalar(select(func.count()).select_from(RoleAssignment).where(RoleAssignment.role == role))
-        if admins == 1 and person.id in session.scalars(select(RoleAssignment.person_id).where(
-                RoleAssignment.role == role)).all():
-            raise DirectoryError("This is the last administrator; make someone else an administrator first")
-    removed = session.execute(delete(RoleAssignment).where(
-        RoleAssignment.person_id == person.id, RoleAssignment.role == role,
-        RoleAssignment.partnership_id.is_(None) if partnership_id is None
-        else RoleAssignment.partnership_id == partnership_id)).rowcount
+    if role is Role.ADMIN and session.scalars(select(RoleAssignment.person_id).where(
+            RoleAssignment.role == role)).all() == [person.id]:
+        raise DirectoryError("This is the last administrator; make someone else an administrator first")
+    removed = session.execute(delete(RoleAssignment).where(*_holding(person, role, partnership))).rowcount
     if removed:
         audit(session, by, "role.removed", "person", person.id,
               old={"role": role.value, "partnership": partnership.name if partnership is not None else None})

@@ -14,7 +14,7 @@ from survey.services import accounts, mail
 
 def composer(session: Session, config: Any) -> Any:
     """A function writing the opening email for one person (needs an app context for the templates)."""
-    base = str(config["BASE_URL"]).rstrip("/")
+    base = _base(config)
 
     def compose(person: Person, round_: Round, agency: str) -> mail.Outgoing:
         link = password_link(session, person, config)
@@ -28,7 +28,7 @@ def composer(session: Session, config: Any) -> Any:
 
 def reminder_composer(config: Any) -> Any:
     """A function writing one reminder email (needs an app context for the template)."""
-    base = str(config["BASE_URL"]).rstrip("/")
+    base = _base(config)
 
     def compose(person: Person, reminder: Any) -> mail.Outgoing:
         ret = reminder.ret
@@ -45,7 +45,7 @@ def reminder_composer(config: Any) -> Any:
 
 def reopened_composer(config: Any) -> Any:
     """A function writing the email that tells an agency its return was reopened."""
-    base = str(config["BASE_URL"]).rstrip("/")
+    base = _base(config)
 
     def compose(person: Person, ret: Any) -> mail.Outgoing:
         body = render_template("emails/reopened.txt", person=person, ret=ret,
@@ -58,7 +58,7 @@ def reopened_composer(config: Any) -> Any:
 
 def challenge_composer(config: Any) -> Any:
     """A function writing the email that tells an agency lead about a challenge (or a follow-up)."""
-    base = str(config["BASE_URL"]).rstrip("/")
+    base = _base(config)
 
     def compose(person: Person, challenge: Any) -> mail.Outgoing:
         ret = challenge.return_
@@ -77,7 +77,7 @@ def password_link(session: Session, person: Person, config: Any) -> str | None:
     if person.password_hash:
         return None
     token = accounts.issue_link_token(session, person, "invite", config["SECRET_KEY"])
-    return f"{str(config['BASE_URL']).rstrip('/')}/set-password/invite/{token}"
+    return f"{_base(config)}/set-password/invite/{token}"
 
 
 def role_granted(session: Session, person: Person, what: str, config: Any) -> mail.Outgoing:
@@ -86,6 +86,10 @@ def role_granted(session: Session, person: Person, what: str, config: Any) -> ma
     link = password_link(session, person, config)
     body = render_template("emails/invitation.txt", person=person, what=what, link=link,
                            days=accounts.INVITATION_DAYS,
-                           sign_in=f"{str(config['BASE_URL']).rstrip('/')}/sign-in")
+                           sign_in=f"{_base(config)}/sign-in")
     subject = f"{'Invitation: ' if link else ''}you are now {what}"
     return mail.Outgoing(person.email, subject, body, "invitation" if link else "role_granted")
+
+
+def _base(config: Any) -> str:
+    return str(config["BASE_URL"]).rstrip("/")

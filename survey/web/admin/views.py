@@ -134,7 +134,7 @@ def partnership(partnership_id: int) -> Any:
         else:
             flash(f"{person.name} is now {boards.describe(role, found)}.{_tell(person, role, found)}", "success")
             return redirect(url_for("admin.partnership", partnership_id=found.id))
-    row = next(r for r in boards.list_partnerships(db.session()) if r.partnership.id == found.id)
+    (row,) = boards.list_partnerships(db.session(), only=found)
     return render_template("admin/partnership.html", row=row, form=form, error=error), (400 if error else 200)
 
 

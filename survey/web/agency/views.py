@@ -53,11 +53,18 @@ def _load(return_id: int, with_answers: bool = True) -> tuple[Return, Questionna
     return ret, returns.questionnaire_for(ret)
 
 
-def _duty(questionnaire: Questionnaire, duty_id: str) -> tuple[int, Duty]:
+def _find_duty(questionnaire: Questionnaire, duty_id: str) -> tuple[int, Duty] | None:
     for index, (_, duty) in enumerate(questionnaire.duties()):
         if duty.id == duty_id:
             return index, duty
-    abort(404)
+    return None
+
+
+def _duty(questionnaire: Questionnaire, duty_id: str) -> tuple[int, Duty]:
+    found = _find_duty(questionnaire, duty_id)
+    if found is None:
+        abort(404)
+    return found
 
 
 @bp.route("/")
@@ -170,7 +177,8 @@ def _show_duty(return_id: int, duty_id: str) -> Any:
     """The duty page as stored now; unchanged pages come from the page cache."""
     def statement_ids(questionnaire: Questionnaire) -> list[str]:
         # No such duty reads nothing; `_duty` below then answers 404.
-        return next(([s.id for s in duty.statements] for _, duty in questionnaire.duties() if duty.id == duty_id), [])
+        found = _find_duty(questionnaire, duty_id)
+        return [s.id for s in found[1].statements] if found else []
 
     try:
         ret, questionnaire, stored = return_snapshots.snapshot(db.session(), current_user.principal, return_id,
