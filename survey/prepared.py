@@ -146,7 +146,8 @@ def rows_together(connection: Connection,
 @lru_cache(maxsize=8)
 def _pipelines(connection_type: type) -> bool:
     """Whether connections of this driver class can send several queries before reading any result."""
-    if not connection_type.__module__.startswith("psycopg."):
+    # psycopg's public classes say they come from the package itself ("psycopg"), not from its submodules.
+    if connection_type.__module__.split(".")[0] != "psycopg":
         return False
     import psycopg
 

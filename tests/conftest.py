@@ -104,6 +104,12 @@ def empty_db_url(engine_name: str, tmp_path: Path, request: pytest.FixtureReques
 
 
 @pytest.fixture
+def postgres_url(postgres_admin_url: str, postgres_template: str) -> str:
+    """A fresh database at the newest schema on the test PostgreSQL server, for tests of PostgreSQL's own ways."""
+    return new_postgres_database(postgres_admin_url, postgres_template)
+
+
+@pytest.fixture
 def db_url(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A URL to a fresh database at the newest schema on this run's engine."""
     if engine_name == "sqlite":

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, column, select, table, update
+from sqlalchemy import bindparam, column, func, select, table, update
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from survey.services import demo as demo_service
 from survey.services.catalogue import load_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
+
 
 
 @pytest.fixture
@@ -121,3 +122,21 @@ def test_one_failing_query_run_together_fails_them_all_and_the_session_carries_o
     finally:
         session.rollback()
         write_intent.reset(token)
+
+
+def test_postgresql_runs_queries_together_in_one_round_trip(postgres_url: str) -> None:
+    # Statements sent in one pipeline share one implicit transaction until its sync, so they see one now();
+    # sent one after another outside a transaction (as reads are), each has its own.
+    engine = make_engine(postgres_url)
+    clock = PreparedSelect(select(func.now().label("now"), func.pg_sleep(0.02).label("slept")))
+    token = write_intent.set(False)
+    try:
+        with Session(engine) as s:
+            connection = s.connection()
+            apart = [clock.rows(connection, {})[0].now for _ in range(2)]
+            together = [rows[0].now for rows in rows_together(connection, [(clock, {}), (clock, {})])]
+        assert apart[0] != apart[1], "each statement on its own has its own transaction"
+        assert together[0] == together[1], "the two statements did not reach the server together"
+    finally:
+        write_intent.reset(token)
+        engine.dispose()

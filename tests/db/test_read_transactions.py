@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from survey import create_app
 from survey.db import make_engine, write_intent, writing
 from survey.models import Agency
-from tests.conftest import new_postgres_database
 from tests.fixtures_demo import client_for
 
 IDLE = psycopg.pq.TransactionStatus.IDLE
@@ -51,11 +50,6 @@ def test_a_write_after_reads_is_all_or_nothing(db_url: str, reading: None) -> No
     finally:
         engine.dispose()
 
-
-@pytest.fixture
-def postgres_url(postgres_admin_url: str, postgres_template: str) -> str:
-    """A fresh PostgreSQL database at the newest schema."""
-    return new_postgres_database(postgres_admin_url, postgres_template)
 
 
 def _status(session: Session) -> psycopg.pq.TransactionStatus:
