@@ -513,6 +513,28 @@ def partnership_create(name: str, slug: str) -> None:
         click.echo(f"created partnership {created.slug}: {created.name}")
 
 
+@partnership_group.command("rename")
+@click.argument("slug")
+@click.argument("name")
+def partnership_rename(slug: str, name: str) -> None:
+    """Give the partnership SLUG a new full name; its short name stays the same."""
+    from survey.extensions import db as database
+    from survey.services import agencies, boards
+
+    with app_context():
+        require_schema()
+        found = boards.partnership_by_slug(database.session(), slug)
+        if found is None:
+            fail(f"no partnership {slug!r} (`survey partnership list` shows them)")
+        old = found.name
+        try:
+            changed = boards.rename_partnership(database.session(), found, name)
+        except agencies.DirectoryError as exc:
+            fail(str(exc))
+        click.echo(f"renamed partnership {found.slug}: {old} -> {found.name}" if changed
+                   else f"partnership {found.slug} is already called {found.name}")
+
+
 @partnership_group.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def partnership_list(fmt: str) -> None:

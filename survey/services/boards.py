@@ -65,15 +65,13 @@ def roles_in_words(person: Person) -> list[str]:
 
 def create_partnership(session: Session, name: str, slug: str, by: int | None = None) -> Partnership:
     """Add a partnership (a board), named in full and by a short name used on the command line."""
-    name = clean_name(name, "partnership's name")
+    name = _free_name(session, name)
     slug = slug.strip().lower()
     if not slug:
         raise DirectoryError("Enter a short name, for example southend", "slug")
     if len(slug) > 60 or not SLUG.match(slug):
         raise DirectoryError("The short name can only hold lower-case letters, digits and single hyphens "
                              "(60 at most), for example southend or north-east-lincs", "slug")
-    if session.scalar(select(Partnership.id).where(func.lower(Partnership.name) == name.lower())) is not None:
-        raise DirectoryError(f"There is already a partnership called {name}", "name")
     if session.scalar(select(Partnership.id).where(Partnership.slug == slug)) is not None:
         raise DirectoryError(f"The short name {slug} is taken; choose another", "slug")
     partnership = Partnership(name=name, slug=slug)
@@ -82,6 +80,27 @@ def create_partnership(session: Session, name: str, slug: str, by: int | None = 
     audit(session, by, "partnership.created", "partnership", partnership.id, new={"name": name, "slug": slug})
     session.commit()
     return partnership
+
+
+def rename_partnership(session: Session, partnership: Partnership, name: str, by: int | None = None) -> bool:
+    """Give a partnership a new name (a board that became a safeguarding children partnership, or merged); its
+    short name stays, because scripts use it. False if the name is the same."""
+    name = _free_name(session, name, partnership)
+    if name == partnership.name:
+        return False
+    audit(session, by, "partnership.renamed", "partnership", partnership.id,
+          old={"name": partnership.name}, new={"name": name})
+    partnership.name = name
+    session.commit()
+    return True
+
+
+def _free_name(session: Session, name: str, renaming: Partnership | None = None) -> str:
+    name = clean_name(name, "partnership's name")
+    taken = session.scalar(select(Partnership).where(func.lower(Partnership.name) == name.lower()))
+    if taken is not None and taken is not renaming:
+        raise DirectoryError(f"There is already a partnership called {taken.name}", "name")
+    return name
 
 
 def partnership_by_slug(session: Session, slug: str) -> Partnership | None:

@@ -79,6 +79,9 @@ def test_a_new_installation_gets_its_partnership_and_people(env: dict[str, str],
     (["partnership", "create", "Lambeth", "--slug", "southend"], "The short name southend is taken"),
     (["partnership", "create", "Southend Safeguarding Children Partnership", "--slug", "s2"],
      "There is already a partnership called"),
+    (["partnership", "rename", "nowhere", "New Name"], "no partnership 'nowhere'"),
+    (["partnership", "rename", "southend", "   "], "Enter the partnership's name"),
+    (["partnership", "rename", "southend", "x" * 201], "200 characters or fewer"),
     (["person", "add", "new@x.example", "--role", "manager", "--partnership", "southend"], "Enter the person's name"),
     (["person", "add", "new@x.example", "--name", "N", "--role", "king"], "Choose manager, chair or admin"),
     (["person", "add", "new@x.example", "--name", "N", "--role", "chair"], "Choose the partnership the chair"),
@@ -102,3 +105,23 @@ def test_bad_input_gets_one_line_and_changes_nothing(env: dict[str, str], runner
     code, out = run(runner, env, *args)
     assert code != 0 and message in out, out
     assert run(runner, env, "partnership", "list", "--format", "json")[1] == before
+
+
+def test_a_partnership_is_renamed_and_keeps_its_short_name(env: dict[str, str], runner: CliRunner) -> None:
+    assert run(runner, env, "demo")[0] == 0
+    assert run(runner, env, "partnership", "create", "Essex Safeguarding Children Board", "--slug", "essex")[0] == 0
+    code, out = run(runner, env, "partnership", "rename", "southend", "  Southend   Safeguarding Partnership ")
+    assert code == 0, out
+    assert ("renamed partnership southend: Southend Safeguarding Children Partnership -> "
+            "Southend Safeguarding Partnership") in out
+    listed = {r["slug"]: r["name"] for r in json.loads(run(runner, env, "partnership", "list", "--format", "json")[1])}
+    assert listed == {"southend": "Southend Safeguarding Partnership", "essex": "Essex Safeguarding Children Board"}
+    rounds = json.loads(run(runner, env, "round", "list", "--format", "json")[1])
+    assert rounds and {r["partnership"] for r in rounds} == {"Southend Safeguarding Partnership"}
+
+    code, out = run(runner, env, "partnership", "rename", "southend", "Southend Safeguarding Partnership")
+    assert code == 0 and "partnership southend is already called Southend Safeguarding Partnership" in out
+    code, out = run(runner, env, "partnership", "rename", "southend", "essex safeguarding children board")
+    assert code != 0 and "There is already a partnership called Essex Safeguarding Children Board" in out
+    code, out = run(runner, env, "partnership", "rename", "essex", "ESSEX Safeguarding Children Board")
+    assert code == 0 and "-> ESSEX Safeguarding Children Board" in out, "a change of case alone is allowed"

@@ -6,10 +6,10 @@ import json
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import Person
+from survey.models import AuditEvent, Partnership, Person
 from tests.fixtures_demo import Demo, sign_in
 from tests.web.forms import errors, form_data
 
@@ -147,3 +147,42 @@ def test_make_and_remove_an_administrator(app: Flask, demo: Demo, mailbox) -> No
     assert errors(last.get_data(as_text=True)) == [
         "This is the last administrator; make someone else an administrator first"]
     assert client.get("/admin/partnerships").status_code == 200
+
+
+def test_rename_a_partnership(app: Flask, demo: Demo) -> None:
+    client = admin(app)
+    made = _post(client, "/admin/partnerships/new", name="Essex Safeguarding Children Board", slug="essex")
+    assert made.status_code == 302
+    with app.app_context():
+        southend = db.session.scalar(select(Partnership.id).where(Partnership.slug == "southend"))
+    page_url = f"/admin/partnerships/{southend}"
+    assert f"{page_url}/name" in client.get(page_url).get_data(as_text=True)
+
+    empty = _post(client, f"{page_url}/name", name="  ")
+    assert empty.status_code == 400 and errors(empty.get_data(as_text=True)) == ["Enter the partnership's name"]
+    taken = _post(client, f"{page_url}/name", name="essex safeguarding children board")
+    assert taken.status_code == 400 and errors(taken.get_data(as_text=True)) == [
+        "There is already a partnership called Essex Safeguarding Children Board"]
+    assert 'value="essex safeguarding children board"' in taken.get_data(as_text=True), "what was typed is kept"
+
+    renamed = _post(client, f"{page_url}/name", name="Southend Safeguarding Partnership")
+    assert renamed.status_code == 302 and renamed.location == page_url
+    shown = client.get(page_url).get_data(as_text=True)
+    assert ("Southend Safeguarding Children Partnership is now called Southend Safeguarding Partnership" in shown
+            and "Short name: southend" in shown)
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "partnership.renamed"))
+        assert event is not None and event.object_id == str(southend)
+        assert (event.old, event.new) == ({"name": "Southend Safeguarding Children Partnership"},
+                                          {"name": "Southend Safeguarding Partnership"})
+        assert event.person_id == person_id(app, "admin@demo.example")
+    manager = app.test_client()
+    assert sign_in(manager, "manager@demo.example").status_code == 302
+    assert "Southend Safeguarding Partnership" in manager.get("/manager/rounds/new").get_data(as_text=True)
+
+    unchanged = _post(client, f"{page_url}/name", name="Southend Safeguarding Partnership")
+    assert unchanged.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "partnership.renamed")) == 1, "no change, no record"
+    assert client.get("/admin/partnerships/999999/name").status_code == 404

@@ -68,7 +68,8 @@ GET_EXPECTED["chair.home"] = CHAIR_PAGE
 # The open round's results are not published, so the chair finds nothing there yet.
 ADMIN_PAGE = {**CHAIR_PAGE, "chair": 403, "admin": 200}
 GET_EXPECTED.update(dict.fromkeys(["admin.people", "admin.person", "admin.export", "admin.partnerships",
-                                   "admin.new_partnership", "admin.partnership"], ADMIN_PAGE))
+                                   "admin.new_partnership", "admin.partnership", "admin.rename_partnership"],
+                                  ADMIN_PAGE))
 # Areas and actions belong to the closed round, which the chair can see.
 GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "chair.change_action"], CHAIR_PAGE))
 GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading", "chair.areas",
@@ -317,8 +318,10 @@ def test_stored_xss_in_partnership_and_board_names_renders_inert(app: Flask, dem
             from survey.models import Person
 
             board_person = db.session.scalar(select(Person.id).where(Person.email == f"board{i}@example.org"))
-        for page in ("/admin/partnerships", created.location, f"/admin/people/{board_person}",
-                     f"/admin/?q=board{i}"):
+        renamed = client.post(f"{created.location}/name", data={**data, "name": f"{payload} renamed {i}"})
+        assert renamed.status_code == 302, payload
+        for page in ("/admin/partnerships", created.location, f"{created.location}/name",
+                     f"/admin/people/{board_person}", f"/admin/?q=board{i}"):
             html = client.get(page).get_data(as_text=True)
             if payload.startswith(("<", '"')):
                 assert payload not in html, f"payload {i} rendered raw on {page}"

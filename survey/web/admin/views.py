@@ -138,6 +138,27 @@ def partnership(partnership_id: int) -> Any:
     return render_template("admin/partnership.html", row=row, form=form, error=error), (400 if error else 200)
 
 
+@bp.route("/partnerships/<int:partnership_id>/name", methods=["GET", "POST"])
+def rename_partnership(partnership_id: int) -> Any:
+    """Change a partnership's full name (its short name stays)."""
+    found = _partnership(partnership_id)
+    name = request.form.get("name", found.name)
+    error = None
+    if request.method == "POST":
+        old = found.name
+        try:
+            changed = boards.rename_partnership(db.session(), found, name, current_user.principal.person_id)
+        except agencies.DirectoryError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            if changed:
+                flash(f"{old} is now called {found.name}.", "success")
+            return redirect(url_for("admin.partnership", partnership_id=found.id))
+    return render_template("admin/rename_partnership.html", partnership=found, name=name, error=error), \
+        (400 if error else 200)
+
+
 def _tell(person: Person, role: Role, partnership: Partnership | None) -> str:
     """Email someone the role they were given; returns what to tell the administrator."""
     session = db.session()
