@@ -526,12 +526,11 @@ def partnership_rename(slug: str, name: str) -> None:
         found = boards.partnership_by_slug(database.session(), slug)
         if found is None:
             fail(f"no partnership {slug!r} (`survey partnership list` shows them)")
-        old = found.name
         try:
-            changed = boards.rename_partnership(database.session(), found, name)
+            old = boards.rename_partnership(database.session(), found, name)
         except agencies.DirectoryError as exc:
             fail(str(exc))
-        click.echo(f"renamed partnership {found.slug}: {old} -> {found.name}" if changed
+        click.echo(f"renamed partnership {found.slug}: {old} -> {found.name}" if old is not None
                    else f"partnership {found.slug} is already called {found.name}")
 
 

@@ -82,17 +82,17 @@ def create_partnership(session: Session, name: str, slug: str, by: int | None = 
     return partnership
 
 
-def rename_partnership(session: Session, partnership: Partnership, name: str, by: int | None = None) -> bool:
+def rename_partnership(session: Session, partnership: Partnership, name: str, by: int | None = None) -> str | None:
     """Give a partnership a new name (a board that became a safeguarding children partnership, or merged); its
-    short name stays, because scripts use it. False if the name is the same."""
+    short name stays, because scripts use it. Returns the old name, or None if the name is the same."""
     name = _free_name(session, name, partnership)
-    if name == partnership.name:
-        return False
-    audit(session, by, "partnership.renamed", "partnership", partnership.id,
-          old={"name": partnership.name}, new={"name": name})
+    old = partnership.name
+    if name == old:
+        return None
+    audit(session, by, "partnership.renamed", "partnership", partnership.id, old={"name": old}, new={"name": name})
     partnership.name = name
     session.commit()
-    return True
+    return old
 
 
 def _free_name(session: Session, name: str, renaming: Partnership | None = None) -> str:

@@ -145,14 +145,13 @@ def rename_partnership(partnership_id: int) -> Any:
     name = request.form.get("name", found.name)
     error = None
     if request.method == "POST":
-        old = found.name
         try:
-            changed = boards.rename_partnership(db.session(), found, name, current_user.principal.person_id)
+            old = boards.rename_partnership(db.session(), found, name, current_user.principal.person_id)
         except agencies.DirectoryError as exc:
             db.session.rollback()
             error = exc
         else:
-            if changed:
+            if old is not None:
                 flash(f"{old} is now called {found.name}.", "success")
             return redirect(url_for("admin.partnership", partnership_id=found.id))
     return render_template("admin/rename_partnership.html", partnership=found, name=name, error=error), \
