@@ -64,8 +64,11 @@ def writing(session: Session) -> Iterator[None]:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and immediate write transactions."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
-        return _postgresql_engine(url, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        engine = (_postgresql_engine(url, **kwargs) if parsed.get_driver_name() == "psycopg"
+                  else create_engine(url, pool_pre_ping=True, **kwargs))
+        _name_connections(engine)
+        return engine
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
@@ -116,6 +119,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _leave_queue(dbapi_connection)
 
     return engine
+
+
+def _name_connections(engine: Engine) -> None:
+    """Name each PostgreSQL connection after the process that opened it (pg_stat_activity.application_name).
+
+    Operators can then tell which worker holds which server backend, and a connection that crossed a fork
+    shows at once: it carries the name of the process that opened it, not of the one using it."""
+
+    @event.listens_for(engine, "do_connect")
+    def _application_name(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams.setdefault("application_name", f"survey pid {os.getpid()}")
 
 
 _READING_IN_AUTOCOMMIT = "survey_reading_in_autocommit"
@@ -201,6 +215,16 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
+        # A process forked after the app was built (gunicorn with preloading, `survey serve`, multiprocessing)
+        # must never use its parent's connections: two processes on one socket interleave their queries, and
+        # a request can read another's session. The child forgets them (without closing the parent's).
+        os.register_at_fork(after_in_child=self._forget_parent_connections)
+
+    def _forget_parent_connections(self) -> None:
+        self.session.registry.clear()
+        _HELD.clear()
+        if self.engine is not None:
+            self.engine.dispose(close=False)
 
     def bind(self, url: str) -> Engine:
         """Point the session at a database URL."""

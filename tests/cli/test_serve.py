@@ -65,3 +65,56 @@ def test_serve_refuses_unmigrated_database(tmp_path: Path) -> None:
     result = subprocess.run([str(BIN / "survey"), "serve", "--port", str(free_port())], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "run `survey db upgrade` first" in result.stderr
+
+
+def _children(pid: int) -> set[int]:
+    """The process ids of a process's children (gunicorn's workers)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def test_serve_workers_never_share_a_database_connection(postgres_url: str, tmp_path: Path) -> None:
+    """Each worker opens its own PostgreSQL connections: none inherited from the process that built the app."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import create_engine, text
+
+    port = free_port()
+    env = {**os.environ, "SURVEY_DATABASE_URL": postgres_url}
+    process = subprocess.Popen([str(BIN / "survey"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                "--workers", "3"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=tmp_path)
+    observer = create_engine(postgres_url)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        deadline = time.monotonic() + 30
+        while len(workers := _children(process.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+        def health(_: int) -> bytes:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:  # noqa: S310
+                return bytes(response.read())
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            bodies = list(pool.map(health, range(120)))
+        assert all(b'"database":"up"' in body.replace(b" ", b"") for body in bodies)
+        with observer.connect() as conn:
+            names = conn.execute(text("SELECT application_name FROM pg_stat_activity WHERE datname = "
+                                      "current_database() AND application_name LIKE 'survey pid %'")).scalars().all()
+        owners = {int(name.rsplit(" ", 1)[1]) for name in names}
+        # Every connection the workers used was opened by a worker; the master's own (it checked the schema)
+        # may stay open, but no worker may be using it.
+        assert owners - {process.pid}, f"no worker opened a connection of its own: {names}"
+        assert owners - {process.pid} <= workers
+    finally:
+        observer.dispose()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        process.stderr.close()
