@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production by create_app
+ENVIRONMENTS = ("development", "production")
+# Settings the app reads that have no default, and SURVEY_* variables read by the test suite and tools only.
+OPTIONAL_SETTINGS = frozenset({"DEBUG", "TRUSTED_HOSTS", "PAGE_CACHE_VERIFY"})
+TOOLING_VARIABLES = frozenset({"TEST_POSTGRES_URL", "SCREENSHOTS"})
+# The least `secret_strength_bits` a production secret may score. Of 100,000 secrets each, token_urlsafe(32)
+# scored 176 or more, token_hex(32) 217 or more and base64 of 32 random bytes 188 or more; token_hex(16) (16
+# bytes) scores about 113, "x" * 40 scores 0.
+SECRET_MIN_SCORE = 160
+SECRET_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105 - a command, not a secret
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with this configuration; the message says why."""
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
@@ -49,13 +66,20 @@ def defaults(instance_path: str) -> dict[str, Any]:
     }
 
 
-def from_environment(prefix: str = "SURVEY_") -> dict[str, Any]:
-    """Read SURVEY_* variables; numbers and true/false are converted."""
+def from_environment(known: frozenset[str], prefix: str = "SURVEY_") -> dict[str, Any]:
+    """Read SURVEY_* variables (numbers and true/false converted); an unknown name is refused with a suggestion."""
     out: dict[str, Any] = {}
     for key, raw in os.environ.items():
         if not key.startswith(prefix):
             continue
         name = key[len(prefix):]
+        if name in TOOLING_VARIABLES:
+            continue
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = (f"; did you mean {prefix}{close[0]}?" if close
+                    else "; the settings are listed in docs/operations.md")
+            raise ConfigurationError(f"{key} is not a setting of this app{hint}")
         value: Any = raw
         if raw.lower() in ("true", "false"):
             value = raw.lower() == "true"
@@ -63,3 +87,39 @@ def from_environment(prefix: str = "SURVEY_") -> dict[str, Any]:
             value = int(raw)
         out[name] = value
     return out
+
+
+def known_settings(instance_path: str) -> frozenset[str]:
+    """Every setting name the app reads (what SURVEY_* variables may set)."""
+    return frozenset(defaults(instance_path)) | OPTIONAL_SETTINGS
+
+
+def secret_strength_bits(secret: str) -> float:
+    """A generous estimate of the randomness in a secret: its length times the entropy of its characters."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return len(secret) * per_char
+
+
+def check_settings(config: Any) -> None:
+    """Refuse settings the app cannot run safely with; production needs a strong secret and its own address."""
+    env = config.get("ENV")
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"SURVEY_ENV is {env!r}; it must be one of {', '.join(ENVIRONMENTS)} (in lower case)")
+    base = str(config.get("BASE_URL") or "")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(f"SURVEY_BASE_URL is {base!r}; it must be the address people use, like "
+                                 "https://safeguarding.example.gov.uk")
+    if env != "production":
+        return
+    secret = str(config.get("SECRET_KEY") or "")
+    if secret == DEV_SECRET or len(secret) < 32 or secret_strength_bits(secret) < SECRET_MIN_SCORE:
+        raise ConfigurationError(f"SURVEY_SECRET_KEY must be at least 32 random bytes in production; make one with "
+                                 f"{SECRET_HINT}")
+    if config.get("DEBUG"):
+        raise ConfigurationError("debug must be off in production (unset SURVEY_DEBUG)")
+    if parts.scheme != "https":
+        raise ConfigurationError(f"SURVEY_BASE_URL is {base!r}; in production it must start with https://")

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from survey.config import DEV_SECRET, ROOT, defaults, from_environment
+from survey.config import ROOT, ConfigurationError, check_settings, defaults, from_environment, known_settings
 from survey.extensions import csrf, db, limiter
 
-
-class ConfigurationError(RuntimeError):
-    """The app cannot start with this configuration; the message says why."""
+__all__ = ["ConfigurationError", "build_app"]
 
 
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app: defaults, then the environment, then the test dict; bind extensions; register blueprints."""
     app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
     app.config.from_mapping(defaults(app.instance_path))
-    app.config.from_mapping(from_environment())
+    app.config.from_mapping(from_environment(known_settings(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
     _check_production(app)
@@ -78,10 +77,17 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _check_production(app: Flask) -> None:
-    if app.config.get("ENV") != "production":
+    check_settings(app.config)
+    if app.config["ENV"] != "production":
         return
-    if app.config.get("SECRET_KEY") in (None, "", DEV_SECRET):
-        raise ConfigurationError("SURVEY_SECRET_KEY must be set to a long random value in production")
-    if app.config.get("DEBUG"):
-        raise ConfigurationError("debug must be off in production (unset SURVEY_DEBUG)")
     app.config["SESSION_COOKIE_SECURE"] = True
+    # The __Host- prefix makes browsers refuse the cookie unless it is secure, for this host only, on path /.
+    app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    app.config["SESSION_COOKIE_DOMAIN"] = None
+    app.config["SESSION_COOKIE_PATH"] = "/"
+    # Requests naming any other host are refused (400) before a view runs: links in emails come from
+    # SURVEY_BASE_URL anyway, and nothing should be served under a name an attacker chose.
+    trusted = app.config.get("TRUSTED_HOSTS") or []
+    if isinstance(trusted, str):
+        trusted = [host.strip() for host in trusted.split(",") if host.strip()]
+    app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname, *trusted]

@@ -8,13 +8,14 @@ from typing import Any
 from flask import render_template
 from sqlalchemy.orm import Session
 
+from survey.links import base_url
 from survey.models import Person, Round
 from survey.services import accounts, mail
 
 
 def composer(session: Session, config: Any) -> Any:
     """A function writing the opening email for one person (needs an app context for the templates)."""
-    base = _base(config)
+    base = base_url(config)
 
     def compose(person: Person, round_: Round, agency: str) -> mail.Outgoing:
         link = password_link(session, person, config)
@@ -28,7 +29,7 @@ def composer(session: Session, config: Any) -> Any:
 
 def reminder_composer(config: Any) -> Any:
     """A function writing one reminder email (needs an app context for the template)."""
-    base = _base(config)
+    base = base_url(config)
 
     def compose(person: Person, reminder: Any) -> mail.Outgoing:
         ret = reminder.ret
@@ -45,7 +46,7 @@ def reminder_composer(config: Any) -> Any:
 
 def reopened_composer(config: Any) -> Any:
     """A function writing the email that tells an agency its return was reopened."""
-    base = _base(config)
+    base = base_url(config)
 
     def compose(person: Person, ret: Any) -> mail.Outgoing:
         body = render_template("emails/reopened.txt", person=person, ret=ret,
@@ -58,7 +59,7 @@ def reopened_composer(config: Any) -> Any:
 
 def challenge_composer(config: Any) -> Any:
     """A function writing the email that tells an agency lead about a challenge (or a follow-up)."""
-    base = _base(config)
+    base = base_url(config)
 
     def compose(person: Person, challenge: Any) -> mail.Outgoing:
         ret = challenge.return_
@@ -77,7 +78,7 @@ def password_link(session: Session, person: Person, config: Any) -> str | None:
     if person.password_hash:
         return None
     token = accounts.issue_link_token(session, person, "invite", config["SECRET_KEY"])
-    return f"{_base(config)}/set-password/invite/{token}"
+    return f"{base_url(config)}/set-password/invite/{token}"
 
 
 def role_granted(session: Session, person: Person, what: str, config: Any) -> mail.Outgoing:
@@ -86,10 +87,6 @@ def role_granted(session: Session, person: Person, what: str, config: Any) -> ma
     link = password_link(session, person, config)
     body = render_template("emails/invitation.txt", person=person, what=what, link=link,
                            days=accounts.INVITATION_DAYS,
-                           sign_in=f"{_base(config)}/sign-in")
+                           sign_in=f"{base_url(config)}/sign-in")
     subject = f"{'Invitation: ' if link else ''}you are now {what}"
     return mail.Outgoing(person.email, subject, body, "invitation" if link else "role_granted")
-
-
-def _base(config: Any) -> str:
-    return str(config["BASE_URL"]).rstrip("/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 
 def register_blueprints(app: Flask) -> None:
@@ -67,6 +67,9 @@ def register_blueprints(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         """A GOV.UK error page for 400, 403, 404, 405, 413 and the rest."""
+        if isinstance(exc, SecurityError):
+            # A Host the app does not serve: no page of ours (its links would name that host) and no database.
+            return "This address is not served here.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
         return render_template("errors/error.html", error=exc), exc.code or 500
 
     @app.context_processor

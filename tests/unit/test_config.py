@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -32,16 +33,53 @@ def test_default_database_is_sqlite_in_instance_folder(monkeypatch: pytest.Monke
     assert app.config["DATABASE_URL"] == f"sqlite:///{Path(app.instance_path) / 'survey.sqlite'}"
 
 
-@pytest.mark.parametrize("config", [{"SECRET_KEY": "dev-only-not-secret"}, {"SECRET_KEY": ""},
-                                    {"SECRET_KEY": "x" * 40, "DEBUG": True}])
-def test_production_refuses_default_secret_or_debug(config: dict[str, object]) -> None:
-    with pytest.raises(ConfigurationError):
-        create_app({"ENV": "production", "DATABASE_URL": "sqlite://", **config})
+STRONG = secrets.token_urlsafe(32)
+PRODUCTION = {"ENV": "production", "DATABASE_URL": "sqlite://", "BASE_URL": "https://board.example.org"}
 
 
-def test_production_starts_with_a_real_secret() -> None:
-    app = create_app({"ENV": "production", "DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40})
-    assert app.config["ENV"] == "production"
+@pytest.mark.parametrize(("config", "message"), [
+    ({"SECRET_KEY": "dev-only-not-secret"}, "SURVEY_SECRET_KEY must be at least 32 random bytes"),
+    ({"SECRET_KEY": ""}, "SURVEY_SECRET_KEY must be at least 32 random bytes"),
+    ({"SECRET_KEY": "x"}, "SURVEY_SECRET_KEY must be at least 32 random bytes"),
+    ({"SECRET_KEY": "x" * 40}, "SURVEY_SECRET_KEY must be at least 32 random bytes"),
+    ({"SECRET_KEY": "ab" * 30}, "SURVEY_SECRET_KEY must be at least 32 random bytes"),
+    ({"SECRET_KEY": secrets.token_hex(16)}, "SURVEY_SECRET_KEY must be at least 32 random bytes"),
+    ({"SECRET_KEY": STRONG, "DEBUG": True}, "debug must be off in production"),
+    ({"SECRET_KEY": STRONG, "BASE_URL": "http://board.example.org"}, "in production it must start with https://"),
+    ({"SECRET_KEY": STRONG, "BASE_URL": "board.example.org"}, "it must be the address people use"),
+])
+def test_production_refuses_a_weak_secret_debug_or_no_address(config: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        create_app({**PRODUCTION, **config})
+
+
+@pytest.mark.parametrize("secret", [secrets.token_urlsafe(32), secrets.token_hex(32), secrets.token_urlsafe(64)])
+def test_production_starts_with_a_real_secret(secret: str) -> None:
+    app = create_app({**PRODUCTION, "SECRET_KEY": secret})
+    assert app.config["ENV"] == "production" and app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert app.config["TRUSTED_HOSTS"] == ["board.example.org"]
+
+
+@pytest.mark.parametrize("env", ["Production", "prod", "PRODUCTION", "staging", ""])
+def test_unknown_environment_refuses_to_start(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigurationError, match="it must be one of development, production"):
+        create_app({"DATABASE_URL": "sqlite://", "ENV": env})
+    monkeypatch.setenv("SURVEY_ENV", env)
+    result = CliRunner().invoke(main, ["db", "current"])
+    assert result.exit_code == 1 and f"SURVEY_ENV is {env!r}" in result.output
+
+
+def test_misspelt_setting_refuses_to_start_with_a_suggestion(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SURVEY_DATABSE_URL", "sqlite://")
+    with pytest.raises(ConfigurationError, match="SURVEY_DATABSE_URL is not a setting of this app; did you mean "
+                                                 "SURVEY_DATABASE_URL"):
+        create_app()
+    result = CliRunner().invoke(main, ["db", "current"])
+    assert result.exit_code == 1 and "did you mean SURVEY_DATABASE_URL?" in result.output
+    monkeypatch.delenv("SURVEY_DATABSE_URL")
+    monkeypatch.setenv("SURVEY_WHATEVER", "1")
+    with pytest.raises(ConfigurationError, match="SURVEY_WHATEVER is not a setting"):
+        create_app()
 
 
 def test_invalid_shipped_definition_stops_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

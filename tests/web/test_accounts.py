@@ -131,7 +131,7 @@ def test_password_reset_by_email(app: Flask, demo: Demo, mailbox) -> None:  # ty
     response = client.post("/forgot-password", data={"csrf_token": token, "email": "staff.cafcass@demo.example"})
     assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
     [message] = mailbox.to("staff.cafcass@demo.example")
-    link = re.search(r"http://localhost(/set-password/reset/\S+)", mailbox.body(message)).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/set-password/reset/\S+)", mailbox.body(message)).group(1)
     page = client.get(link)
     assert page.status_code == 200
     short = client.post(link, data={"csrf_token": csrf_token(page.get_data(as_text=True)),

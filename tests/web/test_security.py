@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import secrets
 
 import pytest
 from flask import Flask
@@ -248,7 +249,8 @@ def test_session_cookie_flags(app: Flask, demo: Demo) -> None:
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     from survey import create_app
 
-    production = create_app({"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": app.config["DATABASE_URL"]})
+    production = create_app({"ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32),
+                             "BASE_URL": "https://board.example.org", "DATABASE_URL": app.config["DATABASE_URL"]})
     assert production.config["SESSION_COOKIE_SECURE"] is True
 
 

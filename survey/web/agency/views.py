@@ -25,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from survey.db import read_first, writing
 from survey.definitions import Duty, Questionnaire
 from survey.extensions import db, login_manager
+from survey.links import external_url
 from survey.models import Return
 from survey.services import agency_returns, evidence, return_snapshots, returns, stash
 from survey.services.access import Forbidden, NotFound, return_for_agency_user
@@ -327,7 +328,8 @@ def submit(return_id: int) -> Any:
             return redirect(url_for("agency.check_answers", return_id=ret.id))
         if first:
             sent = agency_returns.send_confirmation(db.session(), ret, questionnaire, current_app.config,
-                                                    url_for("agency.print_view", return_id=ret.id, _external=True))
+                                                    external_url(current_app.config,
+                                                                 url_for("agency.print_view", return_id=ret.id)))
             if not sent:
                 flash("The return is submitted, but we could not send the confirmation email. Your board manager "
                       "can see the submission.", "info")

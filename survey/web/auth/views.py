@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_user, logout_user
 
 from survey.extensions import db, limiter
+from survey.links import external_url
 from survey.services import accounts, mail
 from survey.services.access import principal_for
 from survey.web.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
@@ -95,7 +96,7 @@ def forgot_password() -> Any:
         person = accounts.find_person(db.session(), form.email.data)
         if person is not None and person.active:
             token = accounts.issue_link_token(db.session(), person, "reset", current_app.config["SECRET_KEY"])
-            link = url_for("auth.set_password", purpose="reset", token=token, _external=True)
+            link = external_url(current_app.config, url_for("auth.set_password", purpose="reset", token=token))
             body = render_template("emails/password_reset.txt", person=person, link=link,
                                    hours=accounts.RESET_HOURS)
             try:
