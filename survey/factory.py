@@ -18,6 +18,9 @@ __all__ = ["ConfigurationError", "build_app"]
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app: defaults, then the environment, then the test dict; bind extensions; register blueprints."""
     app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    from survey.web.hygiene import init_hygiene
+
+    init_hygiene(app)
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_mapping(from_environment(known_settings(app.instance_path)))
     if test_config:

@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from survey.definitions import Questionnaire, format_value
+from survey.text import clean_text
 
 IDENTITY_SHEET = "Identity"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -256,7 +257,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
 def read_return_workbook(data: bytes, name: str, questionnaire: Questionnaire, secret: str) -> ReadResult:

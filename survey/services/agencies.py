@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from survey.models import Agency, AuditEvent, PartnershipAgency, Person, Return, Role, RoleAssignment, Round, RoundState
 from survey.services.directory import EMAIL
+from survey.text import clean_text
 
 AGENCY_ROLES = (Role.LEAD, Role.CONTRIBUTOR)
 
@@ -84,7 +85,7 @@ def members(session: Session, agency: Agency) -> list[Member]:
 
 def clean_name(name: str, what: str) -> str:
     """A name with its spaces tidied, or DirectoryError if it is empty or too long."""
-    name = " ".join(name.split())
+    name = " ".join(clean_text(name).split())
     if not name:
         raise DirectoryError(f"Enter the {what}", "name")
     if len(name) > 200:
@@ -93,7 +94,7 @@ def clean_name(name: str, what: str) -> str:
 
 
 def _clean_kind(kind: str) -> str:
-    kind = " ".join(kind.split())
+    kind = " ".join(clean_text(kind).split())
     if not kind:
         raise DirectoryError("Enter the type of agency, for example Police or NHS trust", "kind")
     if len(kind) > 60:

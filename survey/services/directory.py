@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Agency, AuditEvent, Partnership, PartnershipAgency, Person, Role, RoleAssignment
+from survey.text import clean_text
 
 COLUMNS = ("agency", "type", "name", "email", "role")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -85,7 +86,7 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
     rows = []
     for values in raw[1:]:
         values = values + [""] * (len(header) - len(values))
-        rows.append({column: values[header.index(column)].strip() if column in header else ""
+        rows.append({column: clean_text(values[header.index(column)]).strip() if column in header else ""
                      for column in COLUMNS})
     return rows
 

@@ -40,22 +40,27 @@ def register_blueprints(app: Flask) -> None:
         shown = format_value(value)
         return label if label == shown else f"{shown} – {label}"
 
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-    @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
-    def database_unavailable(exc: Exception) -> Any:
+    def database_unavailable(exc: DBAPIError) -> Any:
         """The database cannot be reached: a 503 page that gives back whatever the person typed."""
         from flask import g, request
+        from werkzeug.exceptions import InternalServerError
 
         from survey.extensions import db, login_manager
 
-        # Render without touching the database again: no session, and an anonymous user for the page chrome.
-        g._login_user = login_manager.anonymous_user()
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001, S110 - the connection is already gone
             pass
+        if not (isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated):
+            # The database answered and refused the query: a fault of ours, not an outage. Say so (500) and log
+            # it as one, so that monitoring never reads a bug as the database being down.
+            app.logger.error("database refused a query", exc_info=exc)
+            return render_template("errors/error.html", error=InternalServerError()), 500
+        # Render without touching the database again: no session, and an anonymous user for the page chrome.
+        g._login_user = login_manager.anonymous_user()
         app.logger.error("database unavailable: %s", type(exc).__name__)
         typed = []
         if request.method == "POST":

@@ -1,0 +1,19 @@
+"""Text hygiene, one rule for every way text comes in (forms, links, workbooks, CSV files): no control characters
+a database or a reader would trip over, and no bidirectional overrides that make shown text read otherwise."""
+
+from __future__ import annotations
+
+# C0 controls but tab, newline and carriage return, and DEL: PostgreSQL refuses NUL in text, and none of them
+# means anything in an answer. Word's manual line break (vertical tab) and page break (form feed) become newlines.
+_TABLE: dict[int, str | None] = {code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A, 0x0D)}
+_TABLE.update({0x0B: "\n", 0x0C: "\n"})
+# Embeddings, overrides and isolates (the "Trojan Source" characters): they reorder the text shown after them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_TABLE.update(dict.fromkeys(map(ord, BIDI_CONTROLS)))
+
+
+def clean_text(value: str) -> str:
+    """The text without control characters (tab and line breaks kept) and without bidirectional overrides."""
+    if value.isascii() and value.isprintable():
+        return value  # the common case, checked at C speed
+    return value.translate(_TABLE)
