@@ -605,8 +605,8 @@ def round_create(partnership: str, questionnaire_id: str, title: str, opens: str
                  agencies: tuple[str, ...], joint: tuple[str, ...]) -> None:
     """Create a draft round, pinning the questionnaire's current version.
 
-    A joint round is run by every partnership named: their managers and chairs all see it, and any of their
-    agencies may take part."""
+    --joint-with asks other partnerships to run it jointly: each takes part (with the agencies its manager
+    chooses) only once its manager agrees, on the web or with `survey round joint`."""
     from sqlalchemy import select
 
     from survey.extensions import db as database
@@ -630,23 +630,22 @@ def round_create(partnership: str, questionnaire_id: str, title: str, opens: str
         if questionnaire is None:
             known = ", ".join(q.id for q in app.extensions["survey_catalogue"])
             fail(f"no questionnaire {questionnaire_id!r} (known: {known})")
-        members = {a.name: a for a in session.scalars(
-            select(Agency).join(PartnershipAgency).where(
-                PartnershipAgency.partnership_id.in_([found.id, *(o.id for o in others)])))}
+        members = {a.name: (a, active) for a, active in session.execute(
+            select(Agency, PartnershipAgency.active).join(PartnershipAgency).where(
+                PartnershipAgency.partnership_id == found.id))}
         if agencies:
             unknown = [a for a in agencies if a not in members]
             if unknown:
-                fail(f"unknown agencies for {' or '.join([found.name, *(o.name for o in others)])}: "
-                     f"{', '.join(unknown)}")
-            chosen = [members[a].id for a in agencies]
+                fail(f"unknown agencies for {found.name}: {', '.join(unknown)}")
+            chosen = [members[a][0].id for a in agencies]
         else:
-            chosen = [a.id for a in members.values() if a.active]
+            chosen = [a.id for a, active in members.values() if active]
         try:
             created = rounds.create_round(session, found, questionnaire, title, opens_on, deadline_on, chosen,
                                           joint_with=others)
         except rounds.RoundError as exc:
             fail(str(exc))
-        joint_text = f", jointly with {', '.join(o.name for o in others)}" if others else ""
+        joint_text = f", {', '.join(o.name for o in others)} asked to run it jointly" if others else ""
         click.echo(f"created round {created.id}: {created.title} ({len(chosen)} agencies{joint_text}, draft)")
 
 
@@ -668,6 +667,52 @@ def round_open(round_id: int) -> None:
         except rounds.RoundError as exc:
             fail(str(exc))
         click.echo(f"opened round {round_id}; {sent} emails sent")
+
+
+@round_group.command("joint")
+@click.argument("round_id", type=int)
+@click.argument("decision", type=click.Choice(["accept", "decline"]))
+@click.option("--partnership", required=True, help="The short name of the partnership that was asked.")
+@click.option("--agency", "agencies", multiple=True, help="With accept: one of its agencies to take part (repeat).")
+def round_joint(round_id: int, decision: str, partnership: str, agencies: tuple[str, ...]) -> None:
+    """Answer a request to run a round jointly, for the partnership that was asked (as its manager would)."""
+    from sqlalchemy import select
+
+    from survey.extensions import db as database
+    from survey.models import Agency, JointState, Partnership, PartnershipAgency, RoundPartnership
+    from survey.services import invitations, joint_rounds, mail, rounds
+
+    with app_context() as app:
+        require_schema()
+        session = database.session()
+        found = session.scalar(select(Partnership).where(Partnership.slug == partnership))
+        if found is None:
+            fail(f"no partnership {partnership!r} (`survey partnership list` shows them)")
+        joint = session.scalar(select(RoundPartnership).where(RoundPartnership.round_id == round_id,
+                                                             RoundPartnership.partnership_id == found.id))
+        if joint is None:
+            fail(f"round {round_id} has not asked {found.name} to run it jointly")
+        try:
+            if decision == "decline":
+                joint_rounds.decline(session, joint, by_person_id=None)
+                click.echo(f"{found.name} declined round {round_id}")
+                return
+            own = {name: agency_id for name, agency_id in session.execute(
+                select(Agency.name, Agency.id).join(PartnershipAgency).where(
+                    PartnershipAgency.partnership_id == found.id))}
+            unknown = [a for a in agencies if a not in own]
+            if unknown or not agencies:
+                fail(f"name {found.name}'s agencies to take part with --agency (unknown: {', '.join(unknown)})"
+                     if unknown else "name at least one agency to take part with --agency")
+            sent = joint_rounds.accept(session, joint, [own[a] for a in agencies], None,
+                                       mail.SmtpSettings.from_config(app.config),
+                                       invitations.composer(session, app.config))
+        except rounds.RoundError as exc:
+            fail(str(exc))
+        except mail.MailError as exc:
+            fail(f"agreed, but the invitations could not be sent: {exc}")
+        assert joint.state is JointState.ACCEPTED  # noqa: S101 - accept() raised otherwise
+        click.echo(f"{found.name} now runs round {round_id} jointly with {len(agencies)} agencies; {sent} emails sent")
 
 
 @round_group.command("close")

@@ -48,7 +48,7 @@ class Demo:
             returns = {}
             for name in agency_names:
                 agency = db.session.scalar(select(Agency).where(Agency.name == name))
-                returns[name] = Return(round=new_round, agency=agency)
+                returns[name] = Return(round=new_round, agency=agency, partnership=partnership)
                 db.session.add(returns[name])
             db.session.commit()
             return {name: ret.id for name, ret in returns.items()}

@@ -9,7 +9,7 @@ from .mail import EmailMessage
 from .moderation import Challenge, ChallengeMessage, ChallengeState, Moderation
 from .people import Agency, Partnership, PartnershipAgency, Person, Role, RoleAssignment
 from .returns import Answer, Return, ReturnState
-from .rounds import Round, RoundPartnership, RoundState
+from .rounds import JointState, Round, RoundPartnership, RoundState
 from .sessions import SignInSession, StashedPost
 from .throttle import RateLimit
 
@@ -18,5 +18,5 @@ __all__ = [
     "DevelopmentArea", "Moderation",
     "Agency", "Answer", "AuditEvent", "Base", "DefinitionVersion", "EmailMessage", "EvidenceFile", "Partnership",
     "PartnershipAgency", "Person", "RateLimit", "Return", "ReturnState", "Role", "RoleAssignment", "Round",
-    "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc", "utcnow",
+    "JointState", "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc", "utcnow",
 ]

@@ -13,6 +13,7 @@ from .base import Base, created, intpk
 
 if TYPE_CHECKING:
     from .people import Agency
+    from .returns import Return
     from .rounds import Round
 
 
@@ -100,6 +101,7 @@ class AgencyAction(Base):
 
     agency: Mapped[Agency] = relationship()
     round: Mapped[Round] = relationship()
+    return_: Mapped[Return] = relationship()
 
     def is_overdue(self, today: dt.date) -> bool:
         """Past its due date and not done."""

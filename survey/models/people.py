@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk, name_str
@@ -36,14 +36,13 @@ class Partnership(Base):
 
 
 class Agency(Base):
-    """A partner body; it may answer rounds of more than one partnership."""
+    """A partner body: one organisation, whichever partnerships it serves (each through a PartnershipAgency)."""
 
     __tablename__ = "agency"
 
     id: Mapped[intpk]
     name: Mapped[name_str] = mapped_column(unique=True)
     kind: Mapped[str] = mapped_column(String(60))
-    active: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created]
 
@@ -51,7 +50,7 @@ class Agency(Base):
 
 
 class PartnershipAgency(Base):
-    """An agency's membership of a partnership."""
+    """An agency's membership of a partnership; the partnership alone deactivates it (for its own rounds)."""
 
     __tablename__ = "partnership_agency"
     __table_args__ = (UniqueConstraint("partnership_id", "agency_id"),)
@@ -59,6 +58,7 @@ class PartnershipAgency(Base):
     id: Mapped[intpk]
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     partnership: Mapped[Partnership] = relationship(back_populates="agencies")
     agency: Mapped[Agency] = relationship(back_populates="partnerships")
@@ -86,7 +86,8 @@ class Person(Base):
 
 
 class RoleAssignment(Base):
-    """A role a person holds: contributor or lead of an agency, manager or chair of a partnership, or admin."""
+    """A role a person holds: contributor or lead of an agency *for one partnership* (a membership, which that
+    partnership alone changes), manager or chair of a partnership, or admin."""
 
     __tablename__ = "role_assignment"
     __table_args__ = (UniqueConstraint("person_id", "role", "agency_id", "partnership_id"),)
@@ -98,6 +99,8 @@ class RoleAssignment(Base):
                                             validate_strings=True))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnership.id"))
+    # A membership the partnership has deactivated: kept (with what the person wrote), but it gives no access.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     person: Mapped[Person] = relationship(back_populates="roles")
     agency: Mapped[Agency | None] = relationship()

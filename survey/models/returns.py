@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, created, intpk, utcnow
 
 if TYPE_CHECKING:
-    from .people import Agency, Person
+    from .people import Agency, Partnership, Person
     from .rounds import Round
 
 
@@ -34,6 +34,9 @@ class Return(Base):
     id: Mapped[intpk]
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    # The partnership the agency answers for (the round's own, or in a joint round the one that brought the
+    # agency in): only that partnership's memberships of the agency may work on the return.
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"), index=True)
     state: Mapped[ReturnState] = mapped_column(
         Enum(ReturnState, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e],
              validate_strings=True),
@@ -52,6 +55,7 @@ class Return(Base):
 
     round: Mapped[Round] = relationship(back_populates="returns")
     agency: Mapped[Agency] = relationship()
+    partnership: Mapped[Partnership] = relationship()
     submitted_by: Mapped[Person | None] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="return_", cascade="all, delete-orphan")
 

@@ -7,7 +7,7 @@ import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Enum, ForeignKey, String, UniqueConstraint, or_
+from sqlalchemy import ColumnElement, Enum, ForeignKey, String, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk
@@ -56,14 +56,19 @@ class Round(Base):
     returns: Mapped[list[Return]] = relationship(back_populates="round")
 
     @property
+    def accepted_joints(self) -> list[RoundPartnership]:
+        """The other partnerships that have agreed to run the round jointly."""
+        return [joint for joint in self.joint_partnerships if joint.state is JointState.ACCEPTED]
+
+    @property
     def partnership_ids(self) -> frozenset[int]:
-        """The partnership that owns the round and any that run it jointly with it."""
-        return frozenset({self.partnership_id, *(joint.partnership_id for joint in self.joint_partnerships)})
+        """The partnership that owns the round and any that have agreed to run it jointly with it."""
+        return frozenset({self.partnership_id, *(joint.partnership_id for joint in self.accepted_joints)})
 
     @property
     def partnership_names(self) -> list[str]:
         """The owner's name, then the joint partnerships' names in alphabetical order."""
-        return [self.partnership.name, *sorted(joint.partnership.name for joint in self.joint_partnerships)]
+        return [self.partnership.name, *sorted(joint.partnership.name for joint in self.accepted_joints)]
 
     @property
     def partnerships_text(self) -> str:
@@ -77,13 +82,22 @@ class Round(Base):
 
     @classmethod
     def run_by_any(cls, partnership_ids: Iterable[int]) -> ColumnElement[bool]:
-        """SQL for `run_by`: rounds that any of these partnerships owns or has joined."""
+        """SQL for `run_by`: rounds that any of these partnerships owns or has agreed to join."""
         ids = list(partnership_ids)
-        return or_(cls.partnership_id.in_(ids), cls.joint_partnerships.any(RoundPartnership.partnership_id.in_(ids)))
+        return or_(cls.partnership_id.in_(ids), cls.joint_partnerships.any(
+            and_(RoundPartnership.partnership_id.in_(ids), RoundPartnership.state == JointState.ACCEPTED)))
+
+
+class JointState(enum.Enum):
+    """Where another partnership's agreement to run a round jointly stands."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
 
 
 class RoundPartnership(Base):
-    """Another partnership taking part in a joint round."""
+    """Another partnership asked to run a round jointly; it takes part only once its manager has accepted."""
 
     __tablename__ = "round_partnership"
     __table_args__ = (UniqueConstraint("round_id", "partnership_id"),)
@@ -91,6 +105,13 @@ class RoundPartnership(Base):
     id: Mapped[intpk]
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"))
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"))
+    state: Mapped[JointState] = mapped_column(
+        Enum(JointState, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e],
+             validate_strings=True),
+        default=JointState.PROPOSED)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    decided_at: Mapped[dt.datetime | None]
 
     round: Mapped[Round] = relationship(back_populates="joint_partnerships")
     partnership: Mapped[Partnership] = relationship()

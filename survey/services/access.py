@@ -4,43 +4,53 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, select, tuple_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from survey.models import Answer, Person, Return, Role, RoleAssignment, Round, RoundState
 
+Membership = tuple[int, int]  # (agency id, partnership id): a role in an agency for one partnership
+
+
+class HasAgencyAndPartnership(Protocol):
+    """A return, or a row that carries a return's agency and the partnership it answers for."""
+
+    agency_id: int
+    partnership_id: int
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """A signed-in person and the roles they hold."""
+    """A signed-in person and the roles they hold; agency roles are memberships of one partnership each."""
 
     person_id: int
     name: str
     email: str
-    contributor_agencies: frozenset[int]
-    lead_agencies: frozenset[int]
+    memberships: frozenset[Membership]  # contributor or lead
+    lead_memberships: frozenset[Membership]
     manager_partnerships: frozenset[int]
     chair_partnerships: frozenset[int]
     admin: bool
 
     @property
     def agency_ids(self) -> frozenset[int]:
-        """Agencies whose returns this person may work on."""
-        return self.contributor_agencies | self.lead_agencies
+        """Agencies the person works for, for any partnership."""
+        return frozenset(agency for agency, _ in self.memberships)
 
-    def can_edit_return(self, ret: Return) -> bool:
-        """Contributors and leads of the return's agency."""
-        return ret.agency_id in self.agency_ids
+    def can_edit_return(self, ret: HasAgencyAndPartnership) -> bool:
+        """Contributors and leads of the return's agency, for the partnership the return answers for."""
+        return (ret.agency_id, ret.partnership_id) in self.memberships
 
-    def can_submit_return(self, ret: Return) -> bool:
-        """Only the agency lead signs off and submits."""
-        return ret.agency_id in self.lead_agencies
+    def can_submit_return(self, ret: HasAgencyAndPartnership) -> bool:
+        """Only the agency's lead (for that partnership) signs off and submits."""
+        return (ret.agency_id, ret.partnership_id) in self.lead_memberships
 
     @property
     def is_agency_user(self) -> bool:
         """Holds a role in at least one agency."""
-        return bool(self.agency_ids)
+        return bool(self.memberships)
 
     @property
     def is_manager(self) -> bool:
@@ -56,27 +66,27 @@ class Principal:
 def principal_for(session: Session, person: Person) -> Principal:
     """Load a person's roles into a Principal."""
     roles = session.execute(select(RoleAssignment.role, RoleAssignment.agency_id, RoleAssignment.partnership_id)
-                            .where(RoleAssignment.person_id == person.id)).all()
+                            .where(RoleAssignment.person_id == person.id, RoleAssignment.active.is_(True))).all()
     return principal_from_roles(person.id, person.name, person.email, roles)
 
 
 def principal_from_roles(person_id: int, name: str, email: str,
                          roles: Iterable[tuple[Role, int | None, int | None]]) -> Principal:
-    """A Principal from a person's role rows: (role, agency id, partnership id)."""
-    agencies: dict[Role, set[int]] = {Role.CONTRIBUTOR: set(), Role.LEAD: set()}
+    """A Principal from a person's active role rows: (role, agency id, partnership id)."""
+    agencies: dict[Role, set[Membership]] = {Role.CONTRIBUTOR: set(), Role.LEAD: set()}
     partnerships: dict[Role, set[int]] = {Role.MANAGER: set(), Role.CHAIR: set()}
     admin = False
     for role, agency_id, partnership_id in roles:
         if role is Role.ADMIN:
             admin = True
-        elif role in agencies and agency_id is not None:
-            agencies[role].add(agency_id)
+        elif role in agencies and agency_id is not None and partnership_id is not None:
+            agencies[role].add((agency_id, partnership_id))
         elif role in partnerships and partnership_id is not None:
             partnerships[role].add(partnership_id)
     return Principal(
         person_id=person_id, name=name, email=email,
-        contributor_agencies=frozenset(agencies[Role.CONTRIBUTOR] | agencies[Role.LEAD]),
-        lead_agencies=frozenset(agencies[Role.LEAD]),
+        memberships=frozenset(agencies[Role.CONTRIBUTOR] | agencies[Role.LEAD]),
+        lead_memberships=frozenset(agencies[Role.LEAD]),
         manager_partnerships=frozenset(partnerships[Role.MANAGER]),
         chair_partnerships=frozenset(partnerships[Role.CHAIR]),
         admin=admin,
@@ -106,8 +116,17 @@ def return_for_agency_user(session: Session, principal: Principal, return_id: in
     return ret
 
 
-def agency_people(session: Session, agency_id: int) -> list[Person]:
-    """Active people holding any role in an agency (who hear about its returns), each once."""
+def member_returns(memberships: Iterable[Membership]) -> ColumnElement[bool]:
+    """SQL: returns of these memberships (the agency's, answered for that partnership)."""
+    pairs = sorted(memberships)
+    if not pairs:
+        return false()
+    return tuple_(Return.agency_id, Return.partnership_id).in_(pairs)
+
+
+def agency_people(session: Session, agency_id: int, partnership_id: int) -> list[Person]:
+    """Active people with an active membership of the agency for this partnership (who hear about its returns)."""
     return list(session.scalars(
         select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(RoleAssignment.agency_id == agency_id, Person.active.is_(True)).distinct().order_by(Person.id)))
+        .where(RoleAssignment.agency_id == agency_id, RoleAssignment.partnership_id == partnership_id,
+               RoleAssignment.active.is_(True), Person.active.is_(True)).distinct().order_by(Person.id)))

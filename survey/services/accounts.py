@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -112,7 +112,7 @@ _SESSION_WITH_ROLES = PreparedSelect(
            SignInSession.ended_at, Person.name, Person.email, Person.active,
            RoleAssignment.role, RoleAssignment.agency_id, RoleAssignment.partnership_id)
     .join(Person, Person.id == SignInSession.person_id)
-    .outerjoin(RoleAssignment, RoleAssignment.person_id == Person.id)
+    .outerjoin(RoleAssignment, and_(RoleAssignment.person_id == Person.id, RoleAssignment.active.is_(True)))
     .where(SignInSession.token_hash == bindparam("token_hash"))
 )
 

@@ -24,6 +24,7 @@ from survey.models import (
     RoundState,
     utcnow,
 )
+from survey.services.access import Membership, member_returns
 
 TEXT_MAX = 4000
 
@@ -105,9 +106,10 @@ def update_progress(session: Session, action: AgencyAction, status: str, evidenc
     session.commit()
 
 
-def plan_of(session: Session, agency_ids: frozenset[int]) -> list[AgencyAction]:
-    """The actions of the given agencies, newest round first, open before done."""
-    rows = session.scalars(select(AgencyAction).where(AgencyAction.agency_id.in_(agency_ids))
+def plan_of(session: Session, memberships: frozenset[Membership]) -> list[AgencyAction]:
+    """The actions of these memberships' returns, newest round first, open before done."""
+    rows = session.scalars(select(AgencyAction).join(Return, Return.id == AgencyAction.return_id)
+                           .where(member_returns(memberships))
                            .options(selectinload(AgencyAction.round), selectinload(AgencyAction.agency))).all()
     return sorted(rows, key=lambda a: (-a.round_id, a.status is ActionStatus.DONE, a.due_on or dt.date.max, a.id))
 

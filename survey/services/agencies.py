@@ -28,19 +28,22 @@ class DirectoryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class AgencyRow:
-    """One line of the agencies list."""
+    """One line of the agencies list: counts are of the manager's own partnerships' memberships."""
 
     agency: Agency
     people: int
     leads: int
+    active: bool
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A person's place in an agency: lead or contributor."""
+    """A person's membership of an agency for one partnership: lead or contributor, active or deactivated."""
 
     person: Person
     role: Role
+    partnership_id: int
+    active: bool
 
 
 def role_named(text: str) -> Role:
@@ -51,36 +54,68 @@ def role_named(text: str) -> Role:
     return found
 
 
+def _in(partnership_ids: frozenset[int]) -> list[int]:
+    return sorted(partnership_ids)
+
+
 def agencies_of(session: Session, partnership_ids: frozenset[int]) -> list[AgencyRow]:
-    """The agencies of the given partnerships with how many people and leads each has."""
-    agencies = session.scalars(select(Agency).join(PartnershipAgency).where(
-        PartnershipAgency.partnership_id.in_(partnership_ids)).distinct().order_by(Agency.active.desc(),
-                                                                                     Agency.name)).all()
+    """The agencies of the given partnerships with how many people and leads each has for those partnerships."""
+    links = session.execute(select(Agency, PartnershipAgency.active).join(PartnershipAgency).where(
+        PartnershipAgency.partnership_id.in_(_in(partnership_ids)))).all()
+    active: dict[int, bool] = {}
+    found: dict[int, Agency] = {}
+    for agency, is_active in links:
+        found[agency.id] = agency
+        active[agency.id] = active.get(agency.id, False) or is_active
+    mine = (RoleAssignment.agency_id.in_(list(found)), RoleAssignment.partnership_id.in_(_in(partnership_ids)),
+            RoleAssignment.active.is_(True))
     counts = dict(session.execute(
         select(RoleAssignment.agency_id, func.count(func.distinct(RoleAssignment.person_id)))
-        .where(RoleAssignment.agency_id.in_([a.id for a in agencies])).group_by(RoleAssignment.agency_id)).all())
+        .where(*mine).group_by(RoleAssignment.agency_id)).all())
     leads = dict(session.execute(
-        select(RoleAssignment.agency_id, func.count()).where(
-            RoleAssignment.agency_id.in_([a.id for a in agencies]), RoleAssignment.role == Role.LEAD)
-        .group_by(RoleAssignment.agency_id)).all())
-    return [AgencyRow(a, int(counts.get(a.id, 0)), int(leads.get(a.id, 0))) for a in agencies]
+        select(RoleAssignment.agency_id, func.count(func.distinct(RoleAssignment.person_id)))
+        .where(*mine, RoleAssignment.role == Role.LEAD).group_by(RoleAssignment.agency_id)).all())
+    rows = [AgencyRow(a, int(counts.get(a.id, 0)), int(leads.get(a.id, 0)), active[a.id]) for a in found.values()]
+    return sorted(rows, key=lambda r: (not r.active, r.agency.name.lower()))
 
 
 def agency_in(session: Session, agency_id: int, partnership_ids: frozenset[int]) -> Agency | None:
     """The agency if it belongs to one of the partnerships, else None (a manager sees only their own)."""
     return session.scalar(select(Agency).join(PartnershipAgency).where(
-        Agency.id == agency_id, PartnershipAgency.partnership_id.in_(partnership_ids)).limit(1))
+        Agency.id == agency_id, PartnershipAgency.partnership_id.in_(_in(partnership_ids))).limit(1))
 
 
-def members(session: Session, agency: Agency) -> list[Member]:
-    """The people of an agency, each once, with their highest role (lead before contributor)."""
-    rows = session.execute(select(Person, RoleAssignment.role).join(RoleAssignment).where(
-        RoleAssignment.agency_id == agency.id).order_by(Person.name, Person.id)).all()
-    best: dict[int, Member] = {}
-    for person, role in rows:
-        if person.id not in best or role is Role.LEAD:
-            best[person.id] = Member(person, role)
-    return sorted(best.values(), key=lambda m: (not m.person.active, m.role is not Role.LEAD, m.person.name.lower()))
+def agency_links(session: Session, agency: Agency, partnership_ids: frozenset[int]) -> list[PartnershipAgency]:
+    """The agency's memberships of these partnerships (one, for a manager of one board), by partnership id."""
+    return list(session.scalars(select(PartnershipAgency).where(
+        PartnershipAgency.agency_id == agency.id, PartnershipAgency.partnership_id.in_(_in(partnership_ids)))
+        .order_by(PartnershipAgency.partnership_id)))
+
+
+def serves_others(session: Session, agency: Agency, partnership_ids: frozenset[int]) -> bool:
+    """Whether the agency also serves a partnership outside these (which must not be told who)."""
+    return session.scalar(select(func.count()).select_from(PartnershipAgency).where(
+        PartnershipAgency.agency_id == agency.id,
+        PartnershipAgency.partnership_id.not_in(_in(partnership_ids)))) != 0
+
+
+def members(session: Session, agency: Agency, partnership_ids: frozenset[int]) -> list[Member]:
+    """The agency's memberships for these partnerships, each person once a partnership, lead before contributor."""
+    rows = session.execute(select(Person, RoleAssignment.role, RoleAssignment.partnership_id, RoleAssignment.active)
+                           .join(RoleAssignment).where(RoleAssignment.agency_id == agency.id,
+                                                       RoleAssignment.partnership_id.in_(_in(partnership_ids)))
+                           .order_by(Person.name, Person.id)).all()
+    best: dict[tuple[int, int], Member] = {}
+    for person, role, partnership_id, active in rows:
+        key = (person.id, partnership_id)
+        if key not in best or role is Role.LEAD:
+            best[key] = Member(person, role, partnership_id, active and person.active)
+    return sorted(best.values(), key=lambda m: (not m.active, m.role is not Role.LEAD, m.person.name.lower()))
+
+
+def membership_of(session: Session, agency: Agency, person_id: int, partnership_ids: frozenset[int]) -> Member | None:
+    """One person's membership of the agency for one of these partnerships, or None."""
+    return next((m for m in members(session, agency, partnership_ids) if m.person.id == person_id), None)
 
 
 def clean_name(name: str, what: str) -> str:
@@ -110,7 +145,8 @@ def audit(session: Session, by: int | None, action: str, object_type: str, objec
 
 
 def create_agency(session: Session, partnership_id: int, name: str, kind: str, by: int | None = None) -> Agency:
-    """Add an agency to a partnership; an agency already known to another partnership joins this one too."""
+    """Add an agency to a partnership; an agency already serving another partnership (the same organisation)
+    joins this one too, with memberships, rounds and deactivation of this partnership's own."""
     name, kind = clean_name(name, "agency's name"), _clean_kind(kind)
     agency = session.scalar(select(Agency).where(func.lower(Agency.name) == name.lower()))
     if agency is not None:
@@ -123,14 +159,19 @@ def create_agency(session: Session, partnership_id: int, name: str, kind: str, b
         session.add(agency)
         session.flush()
     session.add(PartnershipAgency(partnership_id=partnership_id, agency_id=agency.id))
-    audit(session, by, "agency.created", "agency", agency.id, new={"name": agency.name, "type": agency.kind})
+    audit(session, by, "agency.created", "agency", agency.id,
+          new={"name": agency.name, "type": agency.kind, "partnership_id": partnership_id})
     session.commit()
     return agency
 
 
-def update_agency(session: Session, agency: Agency, name: str, kind: str, by: int | None = None) -> None:
-    """Rename an agency or change its type."""
+def update_agency(session: Session, agency: Agency, name: str, kind: str, partnership_ids: frozenset[int],
+                  by: int | None = None) -> None:
+    """Rename an agency or change its type: only the administrator may, once it also serves another partnership."""
     name, kind = clean_name(name, "agency's name"), _clean_kind(kind)
+    if (name, kind) != (agency.name, agency.kind) and serves_others(session, agency, partnership_ids):
+        raise DirectoryError(f"{agency.name} also works with another partnership, so its name and type are shared: "
+                             "ask the administrator to change them", "name")
     clash = session.scalar(select(Agency).where(func.lower(Agency.name) == name.lower(), Agency.id != agency.id))
     if clash is not None:
         raise DirectoryError(f"There is already an agency called {clash.name}", "name")
@@ -140,12 +181,15 @@ def update_agency(session: Session, agency: Agency, name: str, kind: str, by: in
     session.commit()
 
 
-def set_agency_active(session: Session, agency: Agency, active: bool, by: int | None = None) -> None:
-    """Deactivate an agency (not offered for new rounds; its returns stay) or bring it back."""
-    if agency.active == active:
-        return
-    agency.active = active
-    audit(session, by, "agency.reactivated" if active else "agency.deactivated", "agency", agency.id)
+def set_agency_active(session: Session, agency: Agency, partnership_ids: frozenset[int], active: bool,
+                      by: int | None = None) -> None:
+    """Deactivate an agency for these partnerships (not offered for their new rounds; returns stay) or bring it
+    back; other partnerships the agency serves are not touched."""
+    changed = [link for link in agency_links(session, agency, partnership_ids) if link.active != active]
+    for link in changed:
+        link.active = active
+        audit(session, by, "agency.reactivated" if active else "agency.deactivated", "agency", agency.id,
+              new={"partnership_id": link.partnership_id})
     session.commit()
 
 
@@ -159,65 +203,128 @@ def clean_email(email: str) -> str:
     return email
 
 
-def _set_role(session: Session, person: Person, agency: Agency, role: Role) -> None:
-    # A lead also contributes; a contributor holds only that role.
+def _set_role(person: Person, agency: Agency, partnership_id: int, role: Role) -> None:
+    # A lead also contributes; a contributor holds only that role. Only this partnership's membership changes.
     wanted = {Role.LEAD, Role.CONTRIBUTOR} if role is Role.LEAD else {Role.CONTRIBUTOR}
-    held = {r.role: r for r in person.roles if r.agency_id == agency.id}
+    held = {r.role: r for r in person.roles if r.agency_id == agency.id and r.partnership_id == partnership_id}
     for extra in set(held) - wanted:
         person.roles.remove(held[extra])
     for missing in wanted - set(held):
-        person.roles.append(RoleAssignment(role=missing, agency_id=agency.id))
+        person.roles.append(RoleAssignment(role=missing, agency_id=agency.id, partnership_id=partnership_id))
 
 
-def add_person(session: Session, agency: Agency, name: str, email: str, role: Role,
-               by: int | None = None) -> Person:
-    """Give someone a role in an agency, creating their account if the email is new."""
+@dataclass(frozen=True, slots=True)
+class Added:
+    """Who was added, and whether the email already had an account (which keeps its own name)."""
+
+    person: Person
+    existing_account: bool
+
+
+def add_person(session: Session, agency: Agency, partnership_id: int, name: str, email: str, role: Role,
+               by: int | None = None) -> Added:
+    """Give someone a membership of the agency for one partnership, creating their account if the email is new.
+
+    An existing account is only given the membership: its name, email and password stay the person's own."""
     if role not in AGENCY_ROLES:
         raise DirectoryError("Choose lead or contributor", "role")
     name, email = clean_name(name, "person's name"), clean_email(email)
     person = session.scalar(select(Person).where(func.lower(Person.email) == email))
+    existing = person is not None
     if person is None:
         person = Person(name=name, email=email)
         session.add(person)
-    elif any(r.agency_id == agency.id for r in person.roles):
+    elif any(r.agency_id == agency.id and r.partnership_id == partnership_id for r in person.roles):
         raise DirectoryError(f"{person.name} ({email}) is already in {agency.name}; change their role instead",
                              "email")
-    _set_role(session, person, agency, role)
+    _set_role(person, agency, partnership_id, role)
     session.flush()
-    audit(session, by, "person.added", "person", person.id,
-           new={"agency": agency.name, "role": role.value, "name": person.name})
+    audit(session, by, "membership.added", "person", person.id,
+          new={"agency": agency.name, "partnership_id": partnership_id, "role": role.value})
     session.commit()
-    return person
+    return Added(person, existing)
 
 
-def change_person(session: Session, person: Person, agency: Agency, name: str, email: str, role: Role,
-                  by: int | None = None) -> None:
-    """Correct a person's name or email, or change their role in an agency."""
+def manager_may_edit_account(session: Session, person: Person, partnership_ids: frozenset[int]) -> bool:
+    """Whether a manager of these partnerships may correct the person's name or email: only for an account never
+    used (no password, never signed in) that holds nothing but memberships of these partnerships.
+
+    Anything else is the person's own account (or the administrator's to change): a manager who could change
+    its email could take it over with a password reset."""
+    if person.password_hash or person.last_sign_in_at is not None:
+        return False
+    return all(r.agency_id is not None and r.partnership_id in partnership_ids for r in person.roles)
+
+
+def change_person(session: Session, person: Person, agency: Agency, partnership_id: int,
+                  partnership_ids: frozenset[int], name: str, email: str, role: Role, by: int | None = None) -> None:
+    """Change a person's role in the agency for a partnership, or correct the name or email of an unused account."""
     if role not in AGENCY_ROLES:
         raise DirectoryError("Choose lead or contributor", "role")
     name, email = clean_name(name, "person's name"), clean_email(email)
-    clash = session.scalar(select(Person).where(func.lower(Person.email) == email, Person.id != person.id))
-    if clash is not None:
-        raise DirectoryError(f"{email} is already the email address of someone else", "email")
-    old = {"name": person.name, "email": person.email}
-    person.name, person.email = name, email
-    _set_role(session, person, agency, role)
-    audit(session, by, "person.changed", "person", person.id, old,
-           {"name": name, "email": email, "agency": agency.name, "role": role.value})
+    if (name, email) != (person.name, person.email.lower()):
+        if not manager_may_edit_account(session, person, partnership_ids):
+            raise DirectoryError(f"Only {person.name} or the administrator can change their name or email address: "
+                                 "the account is theirs", "email" if email != person.email.lower() else "name")
+        clash = session.scalar(select(Person).where(func.lower(Person.email) == email, Person.id != person.id))
+        if clash is not None:
+            raise DirectoryError(f"{email} is already the email address of someone else", "email")
+        audit(session, by, "person.changed", "person", person.id, {"name": person.name, "email": person.email},
+              {"name": name, "email": email})
+        person.name, person.email = name, email
+        # Any invitation already sent went to the old address: it no longer works.
+        person.token_nonce = ""
+    _set_role(person, agency, partnership_id, role)
+    audit(session, by, "membership.changed", "person", person.id,
+          new={"agency": agency.name, "partnership_id": partnership_id, "role": role.value})
     session.commit()
 
 
-def remove_from_agency(session: Session, person: Person, agency: Agency, by: int | None = None) -> None:
-    """Take away a person's roles in an agency; their account and what they wrote stay."""
+def remove_from_agency(session: Session, person: Person, agency: Agency, partnership_ids: frozenset[int],
+                       by: int | None = None) -> None:
+    """End a person's memberships of the agency for these partnerships; their account and what they wrote stay."""
     session.execute(delete(RoleAssignment).where(RoleAssignment.person_id == person.id,
-                                                 RoleAssignment.agency_id == agency.id))
+                                                 RoleAssignment.agency_id == agency.id,
+                                                 RoleAssignment.partnership_id.in_(_in(partnership_ids))))
     session.expire(person, ["roles"])
-    audit(session, by, "person.removed", "person", person.id, old={"agency": agency.name})
+    audit(session, by, "membership.removed", "person", person.id,
+          old={"agency": agency.name, "partnership_ids": _in(partnership_ids)})
+    session.commit()
+
+
+def set_membership_active(session: Session, person: Person, agency: Agency, partnership_ids: frozenset[int],
+                          active: bool, by: int | None = None) -> None:
+    """Deactivate a person's membership of the agency for these partnerships (no access to its returns; what they
+    wrote stays) or bring it back. The account, and every other membership, is not touched."""
+    rows = session.scalars(select(RoleAssignment).where(
+        RoleAssignment.person_id == person.id, RoleAssignment.agency_id == agency.id,
+        RoleAssignment.partnership_id.in_(_in(partnership_ids)), RoleAssignment.active.is_not(active))).all()
+    for row in rows:
+        row.active = active
+    if rows:
+        audit(session, by, "membership.reactivated" if active else "membership.deactivated", "person", person.id,
+              new={"agency": agency.name, "partnership_ids": _in(partnership_ids)})
+    session.commit()
+
+
+def change_account(session: Session, person: Person, name: str, email: str, by: int | None = None) -> None:
+    """Change the name or email of an account (the administrator's to do, or the person's own)."""
+    name, email = clean_name(name, "person's name"), clean_email(email)
+    if (name, email) == (person.name, person.email.lower()):
+        return
+    clash = session.scalar(select(Person).where(func.lower(Person.email) == email, Person.id != person.id))
+    if clash is not None:
+        raise DirectoryError(f"{email} is already the email address of someone else", "email")
+    audit(session, by, "person.changed", "person", person.id, {"name": person.name, "email": person.email},
+          {"name": name, "email": email})
+    if email != person.email.lower():
+        person.token_nonce = ""  # a link already sent to the old address stops working
+    person.name, person.email = name, email
     session.commit()
 
 
 def set_person_active(session: Session, person: Person, active: bool, by: int | None = None) -> None:
-    """Deactivate an account (they cannot sign in; signed-in sessions end) or bring it back."""
+    """Deactivate an account (they cannot sign in; signed-in sessions end) or bring it back: the administrator's."""
     if person.active == active:
         return
     person.active = active
@@ -225,12 +332,14 @@ def set_person_active(session: Session, person: Person, active: bool, by: int | 
     session.commit()
 
 
-def open_rounds_for(session: Session, agency: Agency) -> list[Round]:
-    """Open rounds the agency takes part in (a new person is invited to them)."""
+def open_rounds_for(session: Session, agency: Agency, partnership_ids: frozenset[int]) -> list[Round]:
+    """Open rounds the agency answers for these partnerships (a new member is invited to them)."""
     return list(session.scalars(select(Round).join(Return).where(
-        Return.agency_id == agency.id, Round.state == RoundState.OPEN).order_by(Round.deadline)))
+        Return.agency_id == agency.id, Return.partnership_id.in_(_in(partnership_ids)),
+        Round.state == RoundState.OPEN).order_by(Round.deadline)))
 
 
-__all__ = ["AGENCY_ROLES", "AgencyRow", "DirectoryError", "Member", "add_person", "agencies_of", "agency_in",
-           "change_person", "create_agency", "members", "open_rounds_for", "remove_from_agency", "role_named",
-           "set_agency_active", "set_person_active", "update_agency"]
+__all__ = ["AGENCY_ROLES", "Added", "AgencyRow", "DirectoryError", "Member", "add_person", "agencies_of", "agency_in",
+           "agency_links", "change_account", "change_person", "create_agency", "manager_may_edit_account", "members",
+           "membership_of", "open_rounds_for", "remove_from_agency", "role_named", "serves_others", "set_agency_active",
+           "set_membership_active", "set_person_active", "update_agency"]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from survey.definitions import Questionnaire
 from survey.models import Answer, EvidenceFile, Person, Return, Round, RoundPartnership, RoundState
 from survey.services import mail
+from survey.services.access import Membership, member_returns
 from survey.services.returns import editors_of
 
 
@@ -33,12 +34,12 @@ def deadline_of(ret: Return) -> dt.date:
     return ret.deadline_extended_to or ret.round.deadline
 
 
-def for_agencies(session: Session, agency_ids: frozenset[int]) -> list[ReturnRow]:
-    """Returns of these agencies in open and closed rounds, open rounds first, soonest deadline first."""
-    if not agency_ids:
+def for_memberships(session: Session, memberships: frozenset[Membership]) -> list[ReturnRow]:
+    """Returns of these memberships in open and closed rounds, open rounds first, soonest deadline first."""
+    if not memberships:
         return []
     found = session.scalars(
-        select(Return).join(Round).where(Return.agency_id.in_(agency_ids), Round.state != RoundState.DRAFT)
+        select(Return).join(Round).where(member_returns(memberships), Round.state != RoundState.DRAFT)
         .options(selectinload(Return.round).selectinload(Round.definition_version), selectinload(Return.agency),
                  selectinload(Return.round).selectinload(Round.partnership),
                  selectinload(Return.round).selectinload(Round.joint_partnerships)

@@ -57,7 +57,9 @@ def roles_in_words(person: Person) -> list[str]:
     out = []
     for held in person.roles:
         if held.agency is not None:
-            out.append(f"{held.role.value} of {held.agency.name}")
+            board = f" for {held.partnership.name}" if held.partnership is not None else ""
+            ended = " (deactivated)" if not held.active else ""
+            out.append(f"{held.role.value} of {held.agency.name}{board}{ended}")
         else:
             out.append(describe(held.role, held.partnership))
     return sorted(out)

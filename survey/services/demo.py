@@ -169,12 +169,12 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
                        "Head of Safeguarding")
         staff = _person(session, password_hash, f"staff.{slug}@{DOMAIN}", f"{_title(slug)} Contributor",
                         "Safeguarding Adviser")
-        session.add(RoleAssignment(person=lead, role=Role.LEAD, agency=agency))
-        session.add(RoleAssignment(person=lead, role=Role.CONTRIBUTOR, agency=agency))
+        session.add(RoleAssignment(person=lead, role=Role.LEAD, agency=agency, partnership=partnership))
+        session.add(RoleAssignment(person=lead, role=Role.CONTRIBUTOR, agency=agency, partnership=partnership))
         officer = _person(session, password_hash, f"officer.{slug}@{DOMAIN}", f"{_title(slug)} Officer",
                           "Safeguarding Officer")
-        session.add(RoleAssignment(person=staff, role=Role.CONTRIBUTOR, agency=agency))
-        session.add(RoleAssignment(person=officer, role=Role.CONTRIBUTOR, agency=agency))
+        session.add(RoleAssignment(person=staff, role=Role.CONTRIBUTOR, agency=agency, partnership=partnership))
+        session.add(RoleAssignment(person=officer, role=Role.CONTRIBUTOR, agency=agency, partnership=partnership))
     manager = _person(session, password_hash, f"manager@{DOMAIN}", "Board Manager", "Partnership Business Manager")
     chair = _person(session, password_hash, f"chair@{DOMAIN}", "Independent Chair", "Independent Chair")
     admin = _person(session, password_hash, f"admin@{DOMAIN}", "System Administrator", "Administrator")
@@ -193,7 +193,7 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
     respondents = ["childrens-services", "police", "ccg", "hospital", "mental-health", "education"]
     for i, slug in enumerate(respondents):
         lead = session.scalar(select(Person).where(Person.email == f"lead.{slug}@{DOMAIN}"))
-        ret = Return(round=closed, agency=agencies[slug], state=ReturnState.SUBMITTED,
+        ret = Return(round=closed, agency=agencies[slug], partnership=partnership, state=ReturnState.SUBMITTED,
                      submitted_at=_at(today, -345 + i), submitted_by=lead,
                      declaration_name=lead.name if lead else "", declaration_role="Head of Safeguarding")
         session.add(ret)
@@ -230,7 +230,7 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
     for j, (slug, answered) in enumerate(progress.items()):
         staff = session.scalar(select(Person).where(Person.email == f"staff.{slug}@{DOMAIN}"))
         state = ReturnState.DRAFT if answered else ReturnState.NOT_STARTED
-        ret = Return(round=open_round, agency=agencies[slug], state=state)
+        ret = Return(round=open_round, agency=agencies[slug], partnership=partnership, state=state)
         session.add(ret)
         for k, sid in enumerate(statement_ids[:answered]):
             rating = float(2 + (j + k) % 3)

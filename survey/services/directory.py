@@ -41,6 +41,8 @@ class ImportPlan:
     new_agencies: list[tuple[str, str]] = field(default_factory=list)
     new_people: list[tuple[str, str]] = field(default_factory=list)
     new_roles: list[tuple[str, str, Role]] = field(default_factory=list)
+    # Agencies new to the partnership that already serve another one: the same organisation joins this board.
+    shared_agencies: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people."""
@@ -103,6 +105,7 @@ def plan_import(session: Session, partnership: Partnership, name: str, data: byt
             func.lower(Person.email).in_(listed[start:start + 500]))))
     members = {a.name.lower(): a for a in session.scalars(
         select(Agency).join(PartnershipAgency).where(PartnershipAgency.partnership_id == partnership.id))}
+    elsewhere = {name.lower() for name in session.scalars(select(Agency.name))} - set(members)
     plan = ImportPlan()
     problems: list[str] = []
     new_agencies: dict[str, str] = {}
@@ -127,6 +130,8 @@ def plan_import(session: Session, partnership: Partnership, name: str, data: byt
                 continue
             new_agencies[key] = agency
             plan.new_agencies.append((agency, row["type"][:60]))
+            if key in elsewhere:
+                plan.shared_agencies.append(agency)
         email = row["email"].lower()
         if not (row["name"] or email or row["role"]):
             continue
@@ -173,16 +178,18 @@ def apply_import(session: Session, partnership: Partnership, plan: ImportPlan,
         person = people.get(email) or session.scalar(select(Person).where(func.lower(Person.email) == email))
         agency = agencies[agency_name.lower()]
         assert person is not None  # noqa: S101 - planned above
-        exists = session.scalar(select(RoleAssignment).where(
-            RoleAssignment.person_id == person.id, RoleAssignment.role == role, RoleAssignment.agency_id == agency.id))
+        # Memberships of this partnership only: the same agency's people for other partnerships are not touched.
+        mine = (RoleAssignment.person_id == person.id, RoleAssignment.agency_id == agency.id,
+                RoleAssignment.partnership_id == partnership.id)
+        exists = session.scalar(select(RoleAssignment).where(*mine, RoleAssignment.role == role))
         if exists is None:
-            session.add(RoleAssignment(person=person, role=role, agency=agency))
+            session.add(RoleAssignment(person=person, role=role, agency=agency, partnership=partnership))
             if role is Role.LEAD:
                 lead_as_contributor = session.scalar(select(RoleAssignment).where(
-                    RoleAssignment.person_id == person.id, RoleAssignment.role == Role.CONTRIBUTOR,
-                    RoleAssignment.agency_id == agency.id))
+                    *mine, RoleAssignment.role == Role.CONTRIBUTOR))
                 if lead_as_contributor is None:
-                    session.add(RoleAssignment(person=person, role=Role.CONTRIBUTOR, agency=agency))
+                    session.add(RoleAssignment(person=person, role=Role.CONTRIBUTOR, agency=agency,
+                                               partnership=partnership))
             session.flush()
     session.add(AuditEvent(person_id=by_person_id, action="directory.imported", object_type="partnership",
                            object_id=str(partnership.id), new={"summary": plan.summary()}))

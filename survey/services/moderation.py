@@ -134,7 +134,7 @@ def _clean_message(body: str) -> str:
 
 def _leads(session: Session, ret: Return) -> list[Person]:
     """The active leads of the return's agency: they answer the board's challenges."""
-    return [p for p in agency_people(session, ret.agency_id)
+    return [p for p in agency_people(session, ret.agency_id, ret.partnership_id)
             if any(r.role is Role.LEAD and r.agency_id == ret.agency_id for r in p.roles)]
 
 

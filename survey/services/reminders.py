@@ -24,8 +24,8 @@ class Reminder:
     recipients: tuple[Person, ...]
 
 
-def _recipients(session: Session, agency_id: int) -> tuple[Person, ...]:
-    return tuple(agency_people(session, agency_id))
+def _recipients(session: Session, ret: Return) -> tuple[Person, ...]:
+    return tuple(agency_people(session, ret.agency_id, ret.partnership_id))
 
 
 def _already_sent(session: Session, return_id: int, kind: str) -> set[str]:
@@ -51,7 +51,7 @@ def due(session: Session, today: dt.date, days_before: Sequence[int]) -> list[Re
                 continue
             kind = f"reminder:due-{applicable[0]}"
         sent = _already_sent(session, ret.id, kind)
-        people = tuple(p for p in _recipients(session, ret.agency_id) if p.email not in sent)
+        people = tuple(p for p in _recipients(session, ret) if p.email not in sent)
         if people:
             out.append(Reminder(ret, kind, days_left, people))
     return out
@@ -80,7 +80,7 @@ def not_submitted(session: Session, round_: Round) -> list[Reminder]:
     today = dt.date.today()
     out = []
     for ret in returns:
-        people = _recipients(session, ret.agency_id)
+        people = _recipients(session, ret)
         if people:
             deadline = ret.deadline_extended_to or round_.deadline
             out.append(Reminder(ret, "reminder:manual", (deadline - today).days, people))

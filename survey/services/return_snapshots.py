@@ -40,6 +40,7 @@ class ReturnHead:
 
     id: int
     agency_id: int
+    partnership_id: int
     agency_name: str
     round_title: str
     round_state: RoundState
@@ -77,7 +78,7 @@ class StoredContent:
 # Built once (per number of statements): these run on every duty page, where building and compiling a statement
 # costs as much as running it.
 _HEAD = PreparedSelect(
-    select(Return.id, Return.agency_id, Agency.name, Round.title, Round.state, Return.state,
+    select(Return.id, Return.agency_id, Return.partnership_id, Agency.name, Round.title, Round.state, Return.state,
            Round.definition_version_id, DefinitionVersion.content_hash)
     .join(Agency, Agency.id == Return.agency_id).join(Round, Round.id == Return.round_id)
     .join(DefinitionVersion, DefinitionVersion.id == Round.definition_version_id)
@@ -111,9 +112,12 @@ def head(session: Session, principal: Principal, return_id: int) -> ReturnHead:
 
 
 def _checked(rows: Sequence[Any], principal: Principal) -> ReturnHead:
-    if not rows or rows[0].agency_id not in principal.agency_ids:
+    if not rows:
         raise NotFound
-    return ReturnHead(*rows[0])
+    found = ReturnHead(*rows[0])
+    if not principal.can_edit_return(found):
+        raise NotFound
+    return found
 
 
 def questionnaire(session: Session, ret: ReturnHead) -> Questionnaire:

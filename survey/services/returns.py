@@ -327,4 +327,4 @@ def submit(session: Session, ret: Return, principal: Principal, name: str, role:
 
 def editors_of(session: Session, ret: Return) -> list[Person]:
     """People who hold a role in the return's agency (for confirmations)."""
-    return agency_people(session, ret.agency_id)
+    return agency_people(session, ret.agency_id, ret.partnership_id)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from survey.definitions import Questionnaire
@@ -126,10 +126,11 @@ def get_round(session: Session, round_id: int) -> Round:
 def create_round(session: Session, partnership: Partnership, questionnaire: Questionnaire, title: str,
                  opens_on: dt.date, deadline: dt.date, agency_ids: Iterable[int], by_person_id: int | None = None,
                  joint_with: Sequence[Partnership] = ()) -> Round:
-    """Create a draft round pinning the questionnaire's current version, with a return per agency.
+    """Create a draft round pinning the questionnaire's current version, with a return per agency (all of them
+    the partnership's own).
 
-    A joint round (`joint_with` other partnerships) is run by all of them: their managers and chairs see it as
-    their own, and any of their agencies may take part."""
+    `joint_with` other partnerships are asked to run it jointly: nothing of theirs takes part, and they see
+    nothing of it but the proposal, until each one's manager accepts (`joint_rounds.accept`)."""
     title = title.strip()
     if not title:
         raise RoundError("Enter a title for the round, for example 'Board self-assessment 2026'")
@@ -138,30 +139,35 @@ def create_round(session: Session, partnership: Partnership, questionnaire: Ques
     if deadline < opens_on:
         raise RoundError("The deadline must be the same as or after the opening date")
     joint = [p for p in dict.fromkeys(joint_with) if p.id != partnership.id]
-    boards = [partnership, *joint]
-    members = set(session.scalars(select(PartnershipAgency.agency_id).where(
-        PartnershipAgency.partnership_id.in_([p.id for p in boards]))))
     wanted = list(dict.fromkeys(agency_ids))
-    outsiders = [a for a in wanted if a not in members]
-    if outsiders:
-        names = session.scalars(select(Agency.name).where(Agency.id.in_(outsiders))).all()
-        raise RoundError(f"Not agencies of {' or '.join(p.name for p in boards)}: {', '.join(names) or outsiders}")
-    inactive = session.scalars(select(Agency.name).where(Agency.id.in_(wanted), Agency.active.is_(False))).all()
-    if inactive:
-        raise RoundError(f"Deactivated agencies cannot take part: {', '.join(inactive)}")
+    check_agencies_of(session, partnership, wanted)
     round_ = Round(partnership=partnership, definition_version=ensure_version(session, questionnaire), title=title,
                    opens_on=opens_on, deadline=deadline, state=RoundState.DRAFT)
     session.add(round_)
     for other in joint:
-        session.add(RoundPartnership(round=round_, partnership=other))
+        session.add(RoundPartnership(round=round_, partnership=other, proposed_by_id=by_person_id))
     for agency_id in wanted:
-        session.add(Return(round=round_, agency_id=agency_id, state=ReturnState.NOT_STARTED))
+        session.add(Return(round=round_, agency_id=agency_id, partnership_id=partnership.id,
+                           state=ReturnState.NOT_STARTED))
     session.flush()
     session.add(AuditEvent(person_id=by_person_id, action="round.created", round_id=round_.id, object_type="round",
                            object_id=str(round_.id), new={"title": title, "agencies": len(wanted),
-                                                          "joint_with": [p.name for p in joint]}))
+                                                          "joint_proposed_to": [p.name for p in joint]}))
     session.commit()
     return round_
+
+
+def check_agencies_of(session: Session, partnership: Partnership, agency_ids: Sequence[int]) -> None:
+    """RoundError unless every agency is an active agency of the partnership."""
+    links = dict(session.execute(select(PartnershipAgency.agency_id, PartnershipAgency.active).where(
+        PartnershipAgency.partnership_id == partnership.id, PartnershipAgency.agency_id.in_(list(agency_ids)))).all())
+    outsiders = [a for a in agency_ids if a not in links]
+    if outsiders:
+        raise RoundError(f"Not agencies of {partnership.name}: choose from the partnership's own agencies")
+    inactive = [a for a in agency_ids if not links[a]]
+    if inactive:
+        names = session.scalars(select(Agency.name).where(Agency.id.in_(inactive)).order_by(Agency.name)).all()
+        raise RoundError(f"Deactivated agencies cannot take part: {', '.join(names)}")
 
 
 def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
@@ -176,15 +182,7 @@ def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
         raise RoundError(f"Round {round_.id} is closed; a closed round cannot be opened again")
     if not round_.returns:
         raise RoundError("A round needs at least one agency before it can open")
-    recipients = session.execute(
-        select(Person, Agency.name).join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .join(Agency, Agency.id == RoleAssignment.agency_id)
-        .where(RoleAssignment.agency_id.in_([r.agency_id for r in round_.returns]), Person.active.is_(True))
-        .order_by(Person.id)
-    ).all()
-    seen: dict[int, tuple[Person, str]] = {}
-    for person, agency_name in recipients:
-        seen.setdefault(person.id, (person, agency_name))
+    seen = members_to_invite(session, round_.returns)
     round_.state = RoundState.OPEN
     round_.opened_at = utcnow()
     session.add(AuditEvent(person_id=by_person_id, action="round.opened", round_id=round_.id, object_type="round",
@@ -197,6 +195,25 @@ def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
         raise RoundError(f"The round was not opened: {exc}. Check the email settings and try again.") from None
     session.commit()
     return len(messages)
+
+
+def members_to_invite(session: Session, returns: Iterable[Return]) -> dict[int, tuple[Person, str]]:
+    """Everyone with an active membership of the returns' agencies, for the partnership each return answers
+    for: person id -> (person, agency name), each person once."""
+    pairs = sorted({(r.agency_id, r.partnership_id) for r in returns})
+    if not pairs:
+        return {}
+    recipients = session.execute(
+        select(Person, Agency.name).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .join(Agency, Agency.id == RoleAssignment.agency_id)
+        .where(tuple_(RoleAssignment.agency_id, RoleAssignment.partnership_id).in_(pairs),
+               RoleAssignment.active.is_(True), Person.active.is_(True))
+        .order_by(Person.id)
+    ).all()
+    seen: dict[int, tuple[Person, str]] = {}
+    for person, agency_name in recipients:
+        seen.setdefault(person.id, (person, agency_name))
+    return seen
 
 
 def close_round(session: Session, round_: Round, by_person_id: int | None = None) -> None:
@@ -256,7 +273,7 @@ def reopen_return(session: Session, ret: Return, reason: str, settings: mail.Smt
     ret.reopened_reason = reason
     session.add(AuditEvent(person_id=by_person_id, action="return.reopened", round_id=ret.round_id, return_id=ret.id,
                            object_type="return", object_id=str(ret.id), new={"reason": reason}))
-    messages = [compose(person, ret) for person in agency_people(session, ret.agency_id)]
+    messages = [compose(person, ret) for person in agency_people(session, ret.agency_id, ret.partnership_id)]
     try:
         mail.send(session, settings, messages)
     except mail.MailError:

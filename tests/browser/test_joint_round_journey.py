@@ -1,4 +1,4 @@
-"""A board manager sets up a round jointly with a neighbouring board in Chromium."""
+"""A board manager asks a neighbouring board to run a round jointly, and its manager agrees, in Chromium."""
 
 from __future__ import annotations
 
@@ -6,43 +6,64 @@ import pytest
 from flask import Flask
 
 from survey.extensions import db
-from survey.services import agencies, boards
+from survey.models import Role
+from survey.services import accounts, agencies, boards
 from tests.browser.helpers import fill_date, follow, press, shot, sign_in
-from tests.fixtures_demo import Demo
+from tests.fixtures_demo import PASSWORD, Demo
 
 pytestmark = pytest.mark.browser
 
 LAMBETH = "Lambeth Safeguarding Children Partnership"
+SOUTHEND = "Southend Safeguarding Children Partnership"
+TITLE = "Joint Section 11 audit of health providers, 2027"
 
 
-def test_manager_creates_a_joint_round(app: Flask, demo: Demo, live_server: str, browser, axe) -> None:  # type: ignore[no-untyped-def]
+def test_a_joint_round_by_agreement(app: Flask, demo: Demo, live_server: str, browser, axe) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        lambeth = boards.create_partnership(db.session(), LAMBETH, "lambeth")
-        agencies.create_agency(db.session(), lambeth.id, "Lambeth Youth Service", "youth service")
+        session = db.session()
+        lambeth = boards.create_partnership(session, LAMBETH, "lambeth")
+        agencies.create_agency(session, lambeth.id, "Lambeth Youth Service", "youth service")
+        manager = boards.add_board_person(session, "Lambeth Manager", "manager@lambeth.example", Role.MANAGER, lambeth)
+        accounts.set_password(session, manager, PASSWORD)
+        session.commit()
     context = browser.new_context(bypass_csp=True)  # axe-core is injected inline
     page = context.new_page()
     sign_in(page, live_server, "manager@demo.example")
     follow(page, "Create a round")
     page.get_by_label("Section 11 audit (version 2023.1)").check()
-    page.get_by_label("Title").fill("Joint Section 11 audit of health providers, 2027")
+    page.get_by_label("Title").fill(TITLE)
     fill_date(page, "opens_on", "1", "2", "2027")
     fill_date(page, "deadline", "31", "3", "2027")
-    assert page.get_by_label("Lambeth Youth Service").count() == 0
     page.get_by_label(LAMBETH).check()
-    press(page, "List the agencies of the chosen partnerships")
-    assert page.get_by_label("Lambeth Youth Service").is_checked()
-    assert page.get_by_label("Title").input_value() == "Joint Section 11 audit of health providers, 2027"
+    press(page, "List the agencies of the chosen partnership")
+    assert page.get_by_label("Lambeth Youth Service").count() == 0, "Lambeth chooses its own agencies"
+    assert page.get_by_label("Title").input_value() == TITLE
     for box in page.locator("input[name=agencies]").all():
         box.uncheck()
-    page.get_by_label("Lambeth Youth Service").check()
     page.get_by_label("Southend University Hospital NHS Foundation Trust").check()
     axe.check(page)
     shot(page, "manager-joint-round")
     press(page, "Create round")
     assert "has been created as a draft" in page.content()
-    assert f"Southend Safeguarding Children Partnership and {LAMBETH}" in page.content()
+    assert f"{LAMBETH}: waiting for their answer" in page.content()
+    axe.check(page)
+    context.close()
+
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server, "manager@lambeth.example")
+    follow(page, TITLE)
+    assert f"Run {TITLE} jointly?" in page.content() and SOUTHEND in page.content()
+    press(page, "Agree and take part")
+    assert "Choose at least one of your agencies to take part" in page.content()
+    axe.check(page)
+    page.get_by_label("Lambeth Youth Service").check()
+    shot(page, "manager-joint-proposal")
+    press(page, "Agree and take part")
+    assert f"{LAMBETH} now runs {TITLE} jointly" in page.content()
+    assert f"{SOUTHEND} and {LAMBETH}" in page.content() and "Lambeth Youth Service" in page.content()
     axe.check(page)
     follow(page, "Rounds")
-    assert f"(jointly with {LAMBETH})" in page.get_by_role("table").inner_text()
+    assert f"{SOUTHEND} (jointly with {LAMBETH})" in page.get_by_role("table").inner_text()
     assert axe.problems == []
     context.close()

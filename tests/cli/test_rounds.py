@@ -49,11 +49,12 @@ def test_a_round_from_creation_to_close(env: dict[str, str], runner: CliRunner, 
     # A new person with no password yet gets an invitation with a link; others a notice.
     engine = make_engine(db_url)
     with Session(engine) as session:
-        schools = session.scalar(select(RoleAssignment).where(RoleAssignment.role == Role.LEAD)
-                                 .join(Person).where(Person.email == "lead.schools@demo.example")).agency
+        lead = session.scalar(select(RoleAssignment).where(RoleAssignment.role == Role.LEAD)
+                              .join(Person).where(Person.email == "lead.schools@demo.example"))
         newcomer = Person(email="dsl@academy.example", name="New DSL")
         session.add(newcomer)
-        session.add(RoleAssignment(person=newcomer, role=Role.CONTRIBUTOR, agency=schools))
+        session.add(RoleAssignment(person=newcomer, role=Role.CONTRIBUTOR, agency=lead.agency,
+                                   partnership_id=lead.partnership_id))
         session.commit()
     code, out = run(runner, env, "round", "open", str(round_id))
     assert code == 0, out

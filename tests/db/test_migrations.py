@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from survey.cli import main
 from survey.db import make_engine
-from survey.migrate import current_revision, head_revision, upgrade
+from survey.migrate import current_revision, downgrade, head_revision, upgrade
 from survey.models import Base
 
 
@@ -77,5 +77,67 @@ def test_upgrade_with_data_from_each_revision(empty_db_url: str) -> None:
             assert current_revision(engine) == revision
         with engine.connect() as conn:
             assert conn.execute(text("SELECT email FROM person")).scalar_one() == "a@b.example"
+    finally:
+        engine.dispose()
+
+
+def test_memberships_migration_keeps_every_role_return_and_joint_round(empty_db_url: str) -> None:
+    """0007: a lead of an agency serving two boards becomes a lead for each; the agency's deactivation moves to
+    each board; returns answer for the board that has the agency; joint rounds already running count as agreed."""
+    from sqlalchemy import text
+
+    engine = make_engine(empty_db_url)
+    flags = {"t": True, "f": False}
+    try:
+        upgrade(engine, "0006")
+        with engine.begin() as conn:
+            for sql in (
+                "INSERT INTO partnership (id, name, slug, is_demo, created_at) VALUES "
+                "(1, 'Southend', 'southend', :f, CURRENT_TIMESTAMP), (2, 'Essex', 'essex', :f, CURRENT_TIMESTAMP)",
+                "INSERT INTO agency (id, name, kind, active, is_demo, created_at) VALUES "
+                "(1, 'Essex Police', 'Police', :f, :f, CURRENT_TIMESTAMP), "
+                "(2, 'Essex Fire', 'Fire', :t, :f, CURRENT_TIMESTAMP)",
+                "INSERT INTO partnership_agency (partnership_id, agency_id) VALUES (1, 1), (2, 1), (2, 2)",
+                "INSERT INTO person (id, email, name, job_title, active, is_demo, created_at) VALUES "
+                "(1, 'lead@police.example', 'Lee', '', :t, :f, CURRENT_TIMESTAMP), "
+                "(2, 'manager@essex.example', 'Max', '', :t, :f, CURRENT_TIMESTAMP)",
+                "INSERT INTO role_assignment (person_id, role, agency_id, partnership_id) VALUES "
+                "(1, 'lead', 1, NULL), (1, 'contributor', 1, NULL), (2, 'manager', NULL, 2)",
+                "INSERT INTO definition_version (id, questionnaire_id, version, title, content_hash, source_name, "
+                "source_text, created_at) VALUES (1, 'q', '1', 'Q', 'h', 'q.yaml', '', CURRENT_TIMESTAMP)",
+                "INSERT INTO survey_round (id, partnership_id, definition_version_id, title, opens_on, deadline, "
+                "state, created_at) VALUES (1, 1, 1, 'Joint', '2026-01-01', '2026-02-01', 'open', CURRENT_TIMESTAMP)",
+                "INSERT INTO round_partnership (round_id, partnership_id) VALUES (1, 2)",
+                "INSERT INTO agency_return (id, round_id, agency_id, state, declaration_name, declaration_role, "
+                "reopened_reason, created_at, updated_at) VALUES "
+                "(1, 1, 1, 'draft', '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+                "(2, 1, 2, 'draft', '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                "INSERT INTO answer (return_id, statement_id, rating, not_applicable, commentary, evidence_notes, "
+                "evidence_links, action_what, action_who, revision, updated_at) VALUES "
+                "(1, 's1', 3, :f, 'kept', '', '', '', '', 1, CURRENT_TIMESTAMP)",
+            ):
+                conn.execute(text(sql), flags)
+        upgrade(engine, "0007")
+        with engine.connect() as conn:
+            roles = conn.execute(text("SELECT person_id, role, agency_id, partnership_id, active FROM "
+                                      "role_assignment ORDER BY person_id, role, partnership_id")).all()
+            assert [tuple(r[:4]) for r in roles] == [(1, "contributor", 1, 1), (1, "contributor", 1, 2),
+                                                     (1, "lead", 1, 1), (1, "lead", 1, 2), (2, "manager", None, 2)]
+            assert all(r[4] for r in roles)
+            links = conn.execute(text("SELECT partnership_id, agency_id, active FROM partnership_agency "
+                                      "ORDER BY partnership_id, agency_id")).all()
+            assert [(p, a, bool(on)) for p, a, on in links] == [(1, 1, False), (2, 1, False), (2, 2, True)]
+            returns = conn.execute(text("SELECT id, partnership_id FROM agency_return ORDER BY id")).all()
+            assert [tuple(r) for r in returns] == [(1, 1), (2, 2)], "the owner's agency, then the joint board's"
+            assert conn.execute(text("SELECT state FROM round_partnership")).scalar_one() == "accepted"
+            assert conn.execute(text("SELECT commentary FROM answer")).scalar_one() == "kept"
+            assert "active" not in {c["name"] for c in inspect(conn).get_columns("agency")}
+        downgrade(engine, "0006")
+        with engine.connect() as conn:
+            roles = conn.execute(text("SELECT person_id, role, agency_id, partnership_id FROM role_assignment "
+                                      "ORDER BY person_id, role")).all()
+            assert [tuple(r) for r in roles] == [(1, "contributor", 1, None), (1, "lead", 1, None),
+                                                 (2, "manager", None, 2)]
+            assert conn.execute(text("SELECT active FROM agency WHERE id = 1")).scalar_one() in (False, 0)
     finally:
         engine.dispose()

@@ -159,7 +159,7 @@ def big_round(db_url: str) -> dict[str, object]:
         returns: dict[int, int] = {}
         leads: dict[int, str] = {}
         for index, agency in enumerate(agencies):
-            ret = Return(round=round_, agency=agency)
+            ret = Return(round=round_, agency=agency, partnership=partnership)
             session.add(ret)
             emails = []
             for k in range(6):
@@ -167,7 +167,7 @@ def big_round(db_url: str) -> dict[str, object]:
                 person = Person(email=email, name=f"Load {index}.{k}", password_hash=password_hash, is_demo=True)
                 session.add(person)
                 session.add(RoleAssignment(person=person, role=Role.LEAD if k == 0 else Role.CONTRIBUTOR,
-                                           agency=agency))
+                                           agency=agency, partnership=partnership))
                 emails.append(email)
             session.flush()
             people[ret.id] = emails[1:]

@@ -107,8 +107,8 @@ def test_every_command_has_help() -> None:
     runner = CliRunner()
     for command in (["validate"], ["score"], ["demo"], ["db"], ["db", "upgrade"], ["db", "current"], ["serve"],
                     ["retention", "apply"], ["person", "export"], ["person", "erase"], ["round", "list"],
-                    ["round", "create"], ["round", "open"], ["round", "close"], ["round", "status"], ["remind"],
-                    ["agencies", "import"]):
+                    ["round", "create"], ["round", "joint"], ["round", "open"], ["round", "close"],
+                    ["round", "status"], ["remind"], ["agencies", "import"]):
         result = runner.invoke(main, [*command, "--help"], prog_name="survey")
         assert result.exit_code == 0 and "Usage: survey" in result.output, command
 

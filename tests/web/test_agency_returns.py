@@ -67,7 +67,7 @@ def test_board_self_assessment_offers_half_points(demo: Demo, app: Flask) -> Non
                           title="Board self-assessment 2027", opens_on=dt.date.today(),
                           deadline=dt.date.today() + dt.timedelta(days=30), state=RoundState.OPEN)
         db.session.add(new_round)
-        ret = Return(round=new_round, agency=police)
+        ret = Return(round=new_round, agency=police, partnership=partnership)
         db.session.add(ret)
         db.session.commit()
         rid = ret.id

@@ -118,10 +118,10 @@ def test_a_new_lead_can_submit_and_a_demoted_lead_cannot(app: Flask, demo: Demo)
         staff = db.session.scalar(select(Person.id).where(Person.email == "staff.police@demo.example"))
         lead = db.session.scalar(select(Person.id).where(Person.email == "lead.police@demo.example"))
     url = f"/manager/agencies/{police}/people/{staff}"
-    assert post(client, url, {"name": "Sam Staff", "email": "staff.police@demo.example", "role": "lead"}
+    assert post(client, url, {"name": "Police Contributor", "email": "staff.police@demo.example", "role": "lead"}
                 ).status_code == 302
     assert post(client, f"/manager/agencies/{police}/people/{lead}",
-                {"name": "Lee Lead", "email": "lead.police@demo.example", "role": "contributor"}).status_code == 302
+                {"name": "Police Lead", "email": "lead.police@demo.example", "role": "contributor"}).status_code == 302
     with app.app_context():
         roles = dict(db.session.execute(select(Person.email, func.count()).join(RoleAssignment).where(
             RoleAssignment.agency_id == police, RoleAssignment.role == Role.LEAD).group_by(Person.email)).all())
@@ -133,10 +133,11 @@ def test_a_new_lead_can_submit_and_a_demoted_lead_cannot(app: Flask, demo: Demo)
     old_lead = app.test_client()
     sign_in(old_lead, "lead.police@demo.example")
     assert old_lead.get(f"/agency/returns/{rid}/submit").status_code == 403
-    taken = post(client, url, {"name": "Sam Staff", "email": "lead.police@demo.example", "role": "lead"})
+    # The account is the person's own: a manager changes neither its name nor its email.
+    taken = post(client, url, {"name": "Police Contributor", "email": "lead.police@demo.example", "role": "lead"})
     assert taken.status_code == 400
-    assert errors(taken.get_data(as_text=True)) == ["lead.police@demo.example is already the email address of "
-                                                    "someone else"]
+    assert errors(taken.get_data(as_text=True)) == ["Only Police Contributor or the administrator can change their "
+                                                    "name or email address: the account is theirs"]
 
 
 def test_remove_and_deactivate_a_person(app: Flask, demo: Demo) -> None:
@@ -145,11 +146,16 @@ def test_remove_and_deactivate_a_person(app: Flask, demo: Demo) -> None:
     with app.app_context():
         staff = db.session.scalar(select(Person.id).where(Person.email == "staff.police@demo.example"))
     person_page = f"/manager/agencies/{police}/people/{staff}"
+    rid = demo.return_id("Essex Police")
+    staff_client = app.test_client()
+    assert sign_in(staff_client, "staff.police@demo.example").status_code == 302
+    assert staff_client.get(f"/agency/returns/{rid}").status_code == 200
     assert post(client, f"{person_page}/deactivate", {}, page=person_page).status_code == 302
-    signed_out = app.test_client()
-    assert sign_in(signed_out, "staff.police@demo.example").status_code == 400, "a deactivated person cannot sign in"
+    # A deactivated membership: the account still signs in, but the agency's returns for this board are gone.
+    assert staff_client.get(f"/agency/returns/{rid}").status_code == 403, "no agency role left to them"
+    assert "Deactivated" in client.get(f"/manager/agencies/{police}").get_data(as_text=True)
     assert post(client, f"{person_page}/reactivate", {}, page=person_page).status_code == 302
-    assert sign_in(app.test_client(), "staff.police@demo.example").status_code == 302
+    assert staff_client.get(f"/agency/returns/{rid}").status_code == 200
     assert post(client, f"{person_page}/remove", {}, page=person_page).status_code == 302
     assert "staff.police@demo.example" not in client.get(f"/manager/agencies/{police}").get_data(as_text=True)
     assert client.get(person_page).status_code == 404, "no longer in the agency"

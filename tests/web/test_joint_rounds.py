@@ -1,5 +1,6 @@
 """A joint round: two boards run one Section 11 audit for the agencies serving both areas, as Southwark and
-Lambeth did (seed 003). Both boards' managers and chairs see it as their own; a third board sees nothing."""
+Lambeth did (seed 003). One board proposes; the other takes part only once its manager agrees, with agencies of
+its own choosing. Then both boards' managers and chairs see it as their own; a third board sees nothing."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def boards_world(app: Flask, demo: Demo) -> dict[str, int]:
         lambeth = boards.create_partnership(session, LAMBETH, "lambeth")
         croydon = boards.create_partnership(session, "Croydon Safeguarding Children Partnership", "croydon")
         youth = agencies.create_agency(session, lambeth.id, "Lambeth Youth Service", "youth service")
-        people = [agencies.add_person(session, youth, "Yan Youth", "lead@youth.example", Role.LEAD)]
+        people = [agencies.add_person(session, youth, lambeth.id, "Yan Youth", "lead@youth.example", Role.LEAD).person]
         for email, role, board in (("manager@lambeth.example", Role.MANAGER, lambeth),
                                    ("chair@lambeth.example", Role.CHAIR, lambeth),
                                    ("manager@croydon.example", Role.MANAGER, croydon)):
@@ -53,48 +54,78 @@ def fields(page: str, **extra: object) -> dict[str, object]:
 def create_joint_round(client: FlaskClient, world: dict[str, int]) -> int:
     page = client.get("/manager/rounds/new").get_data(as_text=True)
     response = client.post("/manager/rounds/new", data=fields(
-        page, joint=str(world["lambeth"]), agencies=[str(world["police"]), str(world["youth"])]))
+        page, joint=str(world["lambeth"]), agencies=[str(world["police"])]))
     assert response.status_code == 302, errors(response.get_data(as_text=True))
     return int(re.search(r"/manager/rounds/(\d+)", response.location).group(1))  # type: ignore[union-attr]
 
 
-def test_a_manager_sets_up_a_joint_round(app: Flask, boards_world: dict[str, int], mailbox) -> None:  # type: ignore[no-untyped-def]
+def proposal_url(client: FlaskClient, round_title: str) -> str:
+    home = client.get("/manager/").get_data(as_text=True)
+    found = re.search(r'href="(/manager/joint/\d+)">' + re.escape(round_title), home)
+    assert found, "the proposal is listed on the manager's home page"
+    return found.group(1)
+
+
+def test_a_joint_round_runs_only_once_the_other_board_agrees(app: Flask, boards_world: dict[str, int],
+                                                             mailbox) -> None:  # type: ignore[no-untyped-def]
     southend = client_for(app, "manager@demo.example")
     page = southend.get("/manager/rounds/new").get_data(as_text=True)
     assert "Run jointly with (optional)" in page and LAMBETH in page and "Lambeth Youth Service" not in page
 
-    # Without Lambeth ticked, Lambeth's agency cannot take part.
-    refused = southend.post("/manager/rounds/new", data=fields(page, agencies=[str(boards_world["youth"])]))
+    # Another board's agency cannot be put in the round, even by asking for the list with its id.
+    refused = southend.post("/manager/rounds/new", data=fields(page, joint=str(boards_world["lambeth"]),
+                                                               agencies=[str(boards_world["youth"])]))
     assert refused.status_code == 400
-    # Ticking Lambeth and asking for the list shows its agencies, ticked, and creates nothing.
-    listed = southend.post("/manager/rounds/new", data=fields(page, joint=str(boards_world["lambeth"]),
-                                                              refresh="agencies"))
-    html = listed.get_data(as_text=True)
-    assert listed.status_code == 200 and "Lambeth Youth Service" in html and "Essex Police" in html
-    assert f'name="agencies" type="checkbox" value="{boards_world["youth"]}" checked' in html, "ticked"
+    forged = southend.post("/manager/rounds/new", data=fields(page, partnership=str(boards_world["lambeth"]),
+                                                              joint=str(boards_world["lambeth"]), refresh="agencies"))
+    html = forged.get_data(as_text=True)
+    assert forged.status_code == 200 and "Lambeth Youth Service" not in html and "Essex Police" in html
     assert "Joint Section 11 audit 2027" in html, "what was typed is kept"
     assert "Joint Section 11 audit 2027" not in southend.get("/manager/").get_data(as_text=True)
 
     round_id = create_joint_round(southend, boards_world)
     dashboard = southend.get(f"/manager/rounds/{round_id}").get_data(as_text=True)
-    assert f"{SOUTHEND} and {LAMBETH}" in dashboard and "Lambeth Youth Service" in dashboard
+    assert f"{LAMBETH}: waiting for their answer" in dashboard
+    assert f"{SOUTHEND} and {LAMBETH}" not in dashboard and "Lambeth Youth Service" not in dashboard
 
+    # Until Lambeth agrees it sees the request only, and its people hear nothing even when the round opens.
     lambeth = client_for(app, "manager@lambeth.example")
-    assert f"{SOUTHEND} (jointly with {LAMBETH})" in lambeth.get("/manager/").get_data(as_text=True)
-    assert lambeth.get(f"/manager/rounds/{round_id}").status_code == 200
+    assert lambeth.get(f"/manager/rounds/{round_id}").status_code == 404
+    url = proposal_url(lambeth, "Joint Section 11 audit 2027")
     croydon = client_for(app, "manager@croydon.example")
     assert "Joint Section 11 audit" not in croydon.get("/manager/").get_data(as_text=True)
+    assert croydon.get(url).status_code == 404 and croydon.post(url, data={}).status_code in (400, 404)
     assert croydon.get(f"/manager/rounds/{round_id}").status_code == 404
+    confirm = southend.get(f"/manager/rounds/{round_id}/open").get_data(as_text=True)
+    assert southend.post(f"/manager/rounds/{round_id}/open", data=form_data(confirm)).status_code == 302
+    assert mailbox.to("lead@youth.example") == []
+    youth = client_for(app, "lead@youth.example")
+    assert "Joint Section 11 audit 2027" not in youth.get("/agency/").get_data(as_text=True)
 
-    # Lambeth's manager opens it; Lambeth's agency is invited, in the names of both boards.
-    confirm = lambeth.get(f"/manager/rounds/{round_id}/open").get_data(as_text=True)
-    assert lambeth.post(f"/manager/rounds/{round_id}/open", data=form_data(confirm)).status_code == 302
+    # Lambeth agrees with its own agency, which is invited at once, in the names of both boards.
+    proposal = lambeth.get(url).get_data(as_text=True)
+    assert "Lambeth Youth Service" in proposal and "Essex Police" not in proposal
+    none_chosen = lambeth.post(url, data={"csrf_token": form_data(proposal)["csrf_token"], "decision": "accept"})
+    assert none_chosen.status_code == 400
+    assert errors(none_chosen.get_data(as_text=True)) == ["Choose at least one of your agencies to take part"]
+    agreed = lambeth.post(url, data={"csrf_token": form_data(proposal)["csrf_token"], "decision": "accept",
+                                     "agencies": str(boards_world["youth"])})
+    assert agreed.status_code == 302 and agreed.location == f"/manager/rounds/{round_id}"
     (invitation,) = mailbox.to("lead@youth.example")
     assert f"{SOUTHEND} and {LAMBETH} have opened" in mailbox.body(invitation)
-    youth = client_for(app, "lead@youth.example")
     assert "Joint Section 11 audit 2027" in youth.get("/agency/").get_data(as_text=True)
+    again = lambeth.post(url, data={"csrf_token": form_data(proposal)["csrf_token"], "decision": "decline"})
+    assert again.status_code == 400 and "already been accepted" in again.get_data(as_text=True)
+    assert f"{SOUTHEND} (jointly with {LAMBETH})" in lambeth.get("/manager/").get_data(as_text=True)
+    dashboard = southend.get(f"/manager/rounds/{round_id}").get_data(as_text=True)
+    assert f"{SOUTHEND} and {LAMBETH}" in dashboard and "Lambeth Youth Service" in dashboard
+    with app.app_context():
+        from survey.models import AuditEvent
 
-    # Closed, the results belong to both boards' chairs; the areas' actions may be owned by any of their agencies.
+        agreed_by = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round.joint_accepted"))
+        assert agreed_by is not None and agreed_by.round_id == round_id
+
+    # Closed, the results belong to both boards' chairs.
     confirm = southend.get(f"/manager/rounds/{round_id}/close").get_data(as_text=True)
     assert southend.post(f"/manager/rounds/{round_id}/close", data=form_data(confirm)).status_code == 302
     chair = client_for(app, "chair@lambeth.example")
@@ -104,6 +135,21 @@ def test_a_manager_sets_up_a_joint_round(app: Flask, boards_world: dict[str, int
     assert croydon.get(f"/manager/rounds/{round_id}/results").status_code == 404
 
 
+def test_a_declined_joint_round_shares_nothing(app: Flask, boards_world: dict[str, int]) -> None:
+    southend = client_for(app, "manager@demo.example")
+    round_id = create_joint_round(southend, boards_world)
+    lambeth = client_for(app, "manager@lambeth.example")
+    url = proposal_url(lambeth, "Joint Section 11 audit 2027")
+    page = lambeth.get(url).get_data(as_text=True)
+    assert lambeth.post(url, data={"csrf_token": form_data(page)["csrf_token"], "decision": "decline"}
+                        ).status_code == 302
+    assert lambeth.get(f"/manager/rounds/{round_id}").status_code == 404
+    assert "Joint Section 11 audit 2027" not in lambeth.get("/manager/").get_data(as_text=True)
+    assert f"{LAMBETH}: declined" in southend.get(f"/manager/rounds/{round_id}").get_data(as_text=True)
+    chair = client_for(app, "chair@lambeth.example")
+    assert chair.get(f"/chair/rounds/{round_id}/results").status_code == 404
+
+
 def test_joint_rounds_from_the_command_line(app: Flask, boards_world: dict[str, int], runner, db_url: str) -> None:  # type: ignore[no-untyped-def]
     import json
 
@@ -111,16 +157,36 @@ def test_joint_rounds_from_the_command_line(app: Flask, boards_world: dict[str, 
 
     env = {"SURVEY_DATABASE_URL": db_url}
     base = ["round", "create", "--partnership", "southend", "--questionnaire", "section-11-audit", "--title",
-            "Joint audit", "--opens", "2027-02-01", "--deadline", "2027-03-31", "--agency", "Lambeth Youth Service"]
-    alone = runner.invoke(main, base, env=env)
+            "Joint audit", "--opens", "2027-02-01", "--deadline", "2027-03-31"]
+    alone = runner.invoke(main, [*base, "--agency", "Lambeth Youth Service", "--joint-with", "lambeth"], env=env)
     assert alone.exit_code != 0 and "unknown agencies for Southend" in alone.output
     nowhere = runner.invoke(main, [*base, "--joint-with", "nowhere"], env=env)
     assert nowhere.exit_code != 0 and "--joint-with: no partnership 'nowhere'" in nowhere.output
     made = runner.invoke(main, [*base, "--joint-with", "lambeth", "--agency", "Essex Police"], env=env)
-    assert made.exit_code == 0 and f"(2 agencies, jointly with {LAMBETH}, draft)" in made.output
+    assert made.exit_code == 0 and f"(1 agencies, {LAMBETH} asked to run it jointly, draft)" in made.output
+    round_id = re.search(r"created round (\d+)", made.output).group(1)  # type: ignore[union-attr]
+    listed = json.loads(runner.invoke(main, ["round", "list", "--format", "json"], env=env).output)
+    joint = next(r for r in listed if r["title"] == "Joint audit")
+    assert "joint_with" not in joint and joint["returns"] == 1, "not joint until Lambeth agrees"
+    wrong = runner.invoke(main, ["round", "joint", round_id, "accept", "--partnership", "lambeth",
+                                 "--agency", "Essex Police"], env=env)
+    assert wrong.exit_code != 0 and "unknown: Essex Police" in wrong.output
+    stranger = runner.invoke(main, ["round", "joint", round_id, "accept", "--partnership", "croydon"], env=env)
+    assert stranger.exit_code != 0 and "has not asked Croydon" in stranger.output
+    agreed = runner.invoke(main, ["round", "joint", round_id, "accept", "--partnership", "lambeth",
+                                  "--agency", "Lambeth Youth Service"], env=env)
+    assert agreed.exit_code == 0, agreed.output
     listed = json.loads(runner.invoke(main, ["round", "list", "--format", "json"], env=env).output)
     joint = next(r for r in listed if r["title"] == "Joint audit")
     assert joint["partnership"] == SOUTHEND and joint["joint_with"] == [LAMBETH] and joint["returns"] == 2
     assert all("joint_with" not in r for r in listed if r["title"] != "Joint audit")
     table = runner.invoke(main, ["round", "list"], env=env).output
     assert f"{SOUTHEND} + {LAMBETH}" in table
+    twice = runner.invoke(main, ["round", "joint", round_id, "decline", "--partnership", "lambeth"], env=env)
+    assert twice.exit_code != 0 and "already been accepted" in twice.output
+    other = runner.invoke(main, [*base, "--title", "Declined audit", "--joint-with", "lambeth"], env=env)
+    other_id = re.search(r"created round (\d+)", other.output).group(1)  # type: ignore[union-attr]
+    declined = runner.invoke(main, ["round", "joint", other_id, "decline", "--partnership", "lambeth"], env=env)
+    assert declined.exit_code == 0 and f"{LAMBETH} declined round {other_id}" in declined.output
+    listed = json.loads(runner.invoke(main, ["round", "list", "--format", "json"], env=env).output)
+    assert "joint_with" not in next(r for r in listed if r["title"] == "Declined audit")

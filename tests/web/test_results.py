@@ -149,7 +149,7 @@ def copy_round(app: Flask, source: int, title: str, bump: dict[str, float]) -> i
                     state=RoundState.CLOSED)
         db.session.add(new)
         for ret in old.returns:
-            copy = Return(round=new, agency_id=ret.agency_id, state=ret.state)
+            copy = Return(round=new, agency_id=ret.agency_id, partnership_id=ret.partnership_id, state=ret.state)
             db.session.add(copy)
             for answer in ret.answers:
                 rating = answer.rating

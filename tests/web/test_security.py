@@ -63,20 +63,23 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.round_challenges_csv", "manager.report", "manager.report_pdf",
                                    "manager.return_workbook", "manager.import_workbook"],
                                   MANAGER_PAGE))
+# No proposal to run a round jointly is addressed to the demo's only partnership.
+GET_EXPECTED["manager.joint_proposal"] = {**MANAGER_PAGE, "manager": 404}
 CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 403,
               "chair": 200, "admin": 403}
 GET_EXPECTED["chair.home"] = CHAIR_PAGE
 # The open round's results are not published, so the chair finds nothing there yet.
 ADMIN_PAGE = {**CHAIR_PAGE, "chair": 403, "admin": 200}
 GET_EXPECTED.update(dict.fromkeys(["admin.people", "admin.person", "admin.export", "admin.partnerships",
-                                   "admin.new_partnership", "admin.partnership", "admin.rename_partnership"],
+                                   "admin.new_partnership", "admin.partnership", "admin.rename_partnership",
+                                   "admin.account"],
                                   ADMIN_PAGE))
 # Areas and actions belong to the closed round, which the chair can see.
 GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "chair.change_action"], CHAIR_PAGE))
 GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading", "chair.areas",
                                    "chair.new_area"],
                                   {**CHAIR_PAGE, "chair": 404}))
-POST_ONLY = {"admin.erase", "admin.remove_board_role", "admin.administrator",
+POST_ONLY = {"admin.erase", "admin.remove_board_role", "admin.administrator", "admin.account_active",
              "manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge",
              "manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
              "manager.person_action"}
@@ -142,7 +145,7 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
               "round_id": round_id, "return_id": rid, "duty_id": "supervision", "file_id": file_id,
               "questionnaire_id": "section-11-audit", "purpose": "reset", "token": "not-a-real-token",
               "partnership_id": partnership_id, "role": "manager",
-              "filename": "app.css"}
+              "filename": "app.css", "joint_id": 999999}
     return {"clients": clients, "values": values, "rid": rid}
 
 

@@ -183,6 +183,40 @@ def remove_board_role(partnership_id: int, person_id: int, role: str) -> Any:
     return redirect(url_for("admin.partnership", partnership_id=found.id))
 
 
+@bp.route("/people/<int:person_id>/account", methods=["GET", "POST"])
+def account(person_id: int) -> Any:
+    """Change a person's name or email address (the account is theirs and the administrator's alone)."""
+    found = _person(person_id)
+    if found.erased_at is not None:
+        abort(404)
+    form = {"name": request.form.get("name", found.name), "email": request.form.get("email", found.email)}
+    error = None
+    if request.method == "POST":
+        try:
+            agencies.change_account(db.session(), found, form["name"], form["email"],
+                                    current_user.principal.person_id)
+        except agencies.DirectoryError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            flash(f"{found.name}'s account has been changed.", "success")
+            return redirect(url_for("admin.person", person_id=found.id))
+    return render_template("admin/account.html", person=found, form=form, error=error), (400 if error else 200)
+
+
+@bp.route("/people/<int:person_id>/active", methods=["POST"])
+def account_active(person_id: int) -> Any:
+    """Deactivate an account everywhere (no sign-in at all) or bring it back."""
+    found = _person(person_id)
+    active = request.form.get("active") == "yes"
+    if found.id == current_user.principal.person_id and not active:
+        flash("You cannot deactivate your own account.", "info")
+    else:
+        agencies.set_person_active(db.session(), found, active, current_user.principal.person_id)
+        flash(f"{found.name} {'can sign in again' if active else 'can no longer sign in'}.", "success")
+    return redirect(url_for("admin.person", person_id=found.id))
+
+
 @bp.route("/people/<int:person_id>/administrator", methods=["POST"])
 def administrator(person_id: int) -> Any:
     """Make a person an administrator, or no longer one."""

@@ -71,7 +71,7 @@ def _duty(questionnaire: Questionnaire, duty_id: str) -> tuple[int, Duty]:
 @bp.route("/")
 def home() -> str:
     """The returns of the person's agencies: open ones first, then past ones."""
-    rows = agency_returns.for_agencies(db.session(), current_user.principal.agency_ids)
+    rows = agency_returns.for_memberships(db.session(), current_user.principal.memberships)
     return render_template("agency/home.html", rows=rows)
 
 
@@ -429,7 +429,7 @@ def action_plan() -> str:
     from survey.services import action_plans
 
     return render_template("agency/actions.html", today=dt.date.today(),
-                           actions=action_plans.plan_of(db.session(), current_user.principal.agency_ids))
+                           actions=action_plans.plan_of(db.session(), current_user.principal.memberships))
 
 
 @bp.route("/actions/<int:agency_action_id>", methods=["GET", "POST"])
@@ -439,7 +439,7 @@ def action_progress(agency_action_id: int) -> Any:
     from survey.services import action_plans
 
     action = db.session.get(AgencyAction, agency_action_id)
-    if action is None or action.agency_id not in current_user.principal.agency_ids:
+    if action is None or not current_user.principal.can_edit_return(action.return_):
         abort(404)
     error = None
     form = {"status": request.form.get("status", action.status.value),

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Agency, Partnership, Person, Role
+from survey.models import Agency, Partnership, Person
 from survey.services import agencies, directory, invitations, mail
 from survey.web.manager.views import bp
 from survey.web.uploads import carried, posted_file
@@ -28,11 +28,22 @@ def _agency(agency_id: int) -> Agency:
     return found
 
 
-def _person(agency: Agency, person_id: int) -> Person:
-    found = db.session.get(Person, person_id)
-    if found is None or not any(r.agency_id == agency.id for r in found.roles):
+def _member(agency: Agency, person_id: int) -> agencies.Member:
+    """The person's membership of the agency for one of the manager's partnerships, else 404."""
+    found = agencies.membership_of(db.session(), agency, person_id, _partnerships())
+    if found is None:
         abort(404)
     return found
+
+
+def _partnership_for(agency: Agency) -> tuple[int | None, list[Partnership]]:
+    """Which of the manager's partnerships a new membership is for: the form's choice, or the only one."""
+    links = agencies.agency_links(db.session(), agency, _partnerships())
+    choices = [link.partnership for link in links]
+    if len(choices) == 1:
+        return choices[0].id, choices
+    chosen = request.form.get("partnership", "")
+    return next((p.id for p in choices if str(p.id) == chosen), None), choices
 
 
 @bp.route("/agencies")
@@ -61,7 +72,10 @@ def new_agency() -> Any:
             session.rollback()
             error = exc
         else:
-            flash(f"{created.name} has been added. Add its lead and contributors next.", "success")
+            shared = (" It already works with another partnership: it is the same organisation, and its people, "
+                      "rounds and returns for your partnership stay yours alone."
+                      if agencies.serves_others(session, created, frozenset({chosen.id})) else "")
+            flash(f"{created.name} has been added.{shared} Add its lead and contributors next.", "success")
             return redirect(url_for("manager.agency_page", agency_id=created.id))
     return render_template("manager/agency_form.html", agency=None, form=form, error=error,
                            partnerships=partnerships), (400 if error else 200)
@@ -72,8 +86,12 @@ def agency_page(agency_id: int) -> str:
     """One agency: its details, its people and their roles, and whether it is active."""
     agency = _agency(agency_id)
     session = db.session()
-    return render_template("manager/agency.html", agency=agency, members=agencies.members(session, agency),
-                           open_rounds=agencies.open_rounds_for(session, agency))
+    mine = _partnerships()
+    links = agencies.agency_links(session, agency, mine)
+    return render_template("manager/agency.html", agency=agency, members=agencies.members(session, agency, mine),
+                           open_rounds=agencies.open_rounds_for(session, agency, mine),
+                           active=any(link.active for link in links),
+                           shared=agencies.serves_others(session, agency, mine))
 
 
 @bp.route("/agencies/<int:agency_id>/change", methods=["GET", "POST"])
@@ -84,7 +102,8 @@ def change_agency(agency_id: int) -> Any:
     error = None
     if request.method == "POST":
         try:
-            agencies.update_agency(db.session(), agency, form["name"], form["kind"], current_user.principal.person_id)
+            agencies.update_agency(db.session(), agency, form["name"], form["kind"], _partnerships(),
+                                   current_user.principal.person_id)
         except agencies.DirectoryError as exc:
             db.session.rollback()
             error = exc
@@ -100,16 +119,16 @@ def agency_active(agency_id: int) -> Any:
     """Deactivate or reactivate an agency."""
     agency = _agency(agency_id)
     active = request.form.get("active") == "yes"
-    agencies.set_agency_active(db.session(), agency, active, current_user.principal.person_id)
+    agencies.set_agency_active(db.session(), agency, _partnerships(), active, current_user.principal.person_id)
     flash(f"{agency.name} is {'active again' if active else 'deactivated: it is not offered for new rounds'}.",
           "success")
     return redirect(url_for("manager.agency_page", agency_id=agency.id))
 
 
-def _invite(person: Person, agency: Agency) -> str:
-    """Email a person about the agency's open rounds; returns what to tell the manager."""
+def _invite(person: Person, agency: Agency, partnership_id: int) -> str:
+    """Email a person about the agency's open rounds for a partnership; returns what to tell the manager."""
     session = db.session()
-    open_rounds = agencies.open_rounds_for(session, agency)
+    open_rounds = agencies.open_rounds_for(session, agency, frozenset({partnership_id}))
     if not open_rounds or not person.active:
         return ""
     compose = invitations.composer(session, current_app.config)
@@ -125,38 +144,63 @@ def _invite(person: Person, agency: Agency) -> str:
 
 @bp.route("/agencies/<int:agency_id>/people/new", methods=["GET", "POST"])
 def add_person(agency_id: int) -> Any:
-    """Give someone a role in an agency; they are invited to any open round."""
+    """Give someone a membership of the agency; they are invited to any open round of the partnership."""
     agency = _agency(agency_id)
-    form = {k: request.form.get(k, "") for k in ("name", "email", "role")}
+    form = {k: request.form.get(k, "") for k in ("name", "email", "role", "partnership")}
+    partnership_id, choices = _partnership_for(agency)
     error = None
     if request.method == "POST":
         try:
-            person = agencies.add_person(db.session(), agency, form["name"], form["email"],
-                                         agencies.role_named(form["role"]),
-                                         current_user.principal.person_id)
+            if partnership_id is None:
+                raise agencies.DirectoryError("Choose the partnership the person works with", "partnership")
+            added = agencies.add_person(db.session(), agency, partnership_id, form["name"], form["email"],
+                                        agencies.role_named(form["role"]), current_user.principal.person_id)
         except agencies.DirectoryError as exc:
             db.session.rollback()
             error = exc
         else:
-            flash(f"{person.name} is now {form['role']} for {agency.name}.{_invite(person, agency)}", "success")
+            person = added.person
+            kept = (f" {form['email'].strip()} already had an account, so it keeps the name {person.name} and its "
+                    "own password." if added.existing_account else "")
+            told = _invite(person, agency, partnership_id)
+            if added.existing_account and not told:
+                told = _tell_of_membership(person, agency, form["role"], partnership_id)
+            flash(f"{person.name} is now {form['role']} for {agency.name}.{kept}{told}", "success")
             return redirect(url_for("manager.agency_page", agency_id=agency.id))
-    return render_template("manager/person_form.html", agency=agency, person=None, form=form,
-                           error=error), (400 if error else 200)
+    return render_template("manager/person_form.html", agency=agency, person=None, member=None, form=form,
+                           error=error, partnerships=choices, may_edit_account=True), (400 if error else 200)
+
+
+def _tell_of_membership(person: Person, agency: Agency, role: str, partnership_id: int) -> str:
+    """Email someone with an account that a partnership has given them a role in an agency."""
+    session = db.session()
+    partnership = session.get(Partnership, partnership_id)
+    assert partnership is not None  # noqa: S101 - one of the manager's own
+    message = invitations.role_granted(session, person, f"{role} for {agency.name} ({partnership.name})",
+                                       current_app.config)
+    try:
+        mail.send(session, mail.SmtpSettings.from_config(current_app.config), [message])
+    except mail.MailError:
+        session.commit()
+        return " They could not be emailed about it."
+    session.commit()
+    return " They have been emailed about it."
 
 
 @bp.route("/agencies/<int:agency_id>/people/<int:person_id>", methods=["GET", "POST"])
 def change_person(agency_id: int, person_id: int) -> Any:
-    """Correct a person's details or change their role in the agency."""
+    """Change a person's role in the agency (or correct the details of an account never used)."""
     agency = _agency(agency_id)
-    person = _person(agency, person_id)
-    current = "lead" if any(r.agency_id == agency.id and r.role is Role.LEAD for r in person.roles) else "contributor"
+    member = _member(agency, person_id)
+    person = member.person
     form = {"name": request.form.get("name", person.name), "email": request.form.get("email", person.email),
-            "role": request.form.get("role", current)}
+            "role": request.form.get("role", member.role.value)}
+    may_edit = agencies.manager_may_edit_account(db.session(), person, _partnerships())
     error = None
     if request.method == "POST":
         try:
-            agencies.change_person(db.session(), person, agency, form["name"], form["email"],
-                                   agencies.role_named(form["role"]),
+            agencies.change_person(db.session(), person, agency, member.partnership_id, _partnerships(),
+                                   form["name"], form["email"], agencies.role_named(form["role"]),
                                    current_user.principal.person_id)
         except agencies.DirectoryError as exc:
             db.session.rollback()
@@ -164,28 +208,30 @@ def change_person(agency_id: int, person_id: int) -> Any:
         else:
             flash(f"{person.name}'s details have been changed.", "success")
             return redirect(url_for("manager.agency_page", agency_id=agency.id))
-    return render_template("manager/person_form.html", agency=agency, person=person, form=form,
-                           error=error), (400 if error else 200)
+    return render_template("manager/person_form.html", agency=agency, person=person, member=member, form=form,
+                           error=error, partnerships=[], may_edit_account=may_edit), (400 if error else 200)
 
 
 @bp.route("/agencies/<int:agency_id>/people/<int:person_id>/<any(remove, deactivate, reactivate, invite):action>",
           methods=["POST"])
 def person_action(agency_id: int, person_id: int, action: str) -> Any:
-    """Remove a person from the agency, deactivate or reactivate their account, or invite them again."""
+    """End or deactivate a person's membership of the agency, bring it back, or invite them again."""
     agency = _agency(agency_id)
-    person = _person(agency, person_id)
+    member = _member(agency, person_id)
+    person = member.person
     session = db.session()
     by = current_user.principal.person_id
     if person.id == by and action in ("remove", "deactivate"):
         flash("You cannot remove or deactivate yourself.", "info")
     elif action == "remove":
-        agencies.remove_from_agency(session, person, agency, by)
+        agencies.remove_from_agency(session, person, agency, _partnerships(), by)
         flash(f"{person.name} is no longer in {agency.name}. What they wrote is kept.", "success")
     elif action in ("deactivate", "reactivate"):
-        agencies.set_person_active(session, person, action == "reactivate", by)
-        flash(f"{person.name} {'can sign in again' if person.active else 'can no longer sign in'}.", "success")
+        agencies.set_membership_active(session, person, agency, _partnerships(), action == "reactivate", by)
+        flash(f"{person.name} {'can work on' if action == 'reactivate' else 'can no longer work on'} "
+              f"{agency.name}'s returns for your partnership.", "success")
     else:
-        told = _invite(person, agency)
+        told = _invite(person, agency, member.partnership_id)
         flash(told.strip() if told else f"{agency.name} takes part in no open round, so there is nothing to invite "
               f"{person.name} to.", "info" if "could not" in told or not told else "success")
     return redirect(url_for("manager.agency_page", agency_id=agency.id))

@@ -46,12 +46,13 @@ def _round(round_id: int) -> Round:
 @bp.route("/")
 def home() -> str:
     """The rounds of the manager's partnerships."""
-    from survey.services import attention
+    from survey.services import attention, joint_rounds
 
-    rows = rounds.list_rounds(db.session(), current_user.principal.manager_partnerships)
-    todo = attention.for_partnerships(db.session(), frozenset(current_user.principal.manager_partnerships),
-                                      dt.date.today())
-    return render_template("manager/home.html", rows=rows, attention=todo)
+    mine = frozenset(current_user.principal.manager_partnerships)
+    rows = rounds.list_rounds(db.session(), mine)
+    todo = attention.for_partnerships(db.session(), mine, dt.date.today())
+    return render_template("manager/home.html", rows=rows, attention=todo,
+                           proposals=joint_rounds.proposals_for(db.session(), mine))
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
@@ -63,11 +64,13 @@ def new_round() -> Any:
     others = session.scalars(select(Partnership).order_by(Partnership.name)).all()
     form = RoundForm()
     posted = request.method == "POST"
-    chosen = form.partnership.data if posted and form.partnership.data else partnerships[0].id
+    # Only one of the manager's own partnerships: another's id in the form must never list its agencies.
+    mine = {p.id for p in partnerships}
+    chosen = form.partnership.data if posted and form.partnership.data in mine else partnerships[0].id
     joint = [p for p in others if posted and p.id in (form.joint.data or []) and p.id != chosen]
+    # The round's own agencies are the chosen partnership's; a joint partnership chooses its own once it agrees.
     agencies = session.scalars(select(Agency).join(PartnershipAgency).where(
-        PartnershipAgency.partnership_id.in_([chosen, *(p.id for p in joint)]), Agency.active.is_(True))
-        .distinct().order_by(Agency.name)).all()
+        PartnershipAgency.partnership_id == chosen, PartnershipAgency.active.is_(True)).order_by(Agency.name)).all()
     catalogue = current_app.extensions["survey_catalogue"]
     form.set_choices([(p.id, p.name) for p in partnerships],
                      [(q.id, f"{q.title} (version {q.version})") for q in catalogue],
@@ -362,3 +365,40 @@ def change_action(action_id: int) -> Any:
 
     action = action_in(action_id, current_user.principal.manager_partnerships)
     return action_form(action.area, action, "manager.areas")
+
+
+@bp.route("/joint/<int:joint_id>", methods=["GET", "POST"])
+def joint_proposal(joint_id: int) -> Any:
+    """A request to run another partnership's round jointly: agree (choosing agencies) or decline."""
+    from survey.services import joint_rounds
+    from survey.services.definitions import questionnaire_of
+
+    session = db.session()
+    joint = joint_rounds.proposal_for(session, joint_id, current_user.principal.manager_partnerships)
+    if joint is None:
+        abort(404)
+    chosen = request.form.getlist("agencies")
+    error = None
+    if request.method == "POST":
+        by = current_user.principal.person_id
+        try:
+            if request.form.get("decision") == "decline":
+                joint_rounds.decline(session, joint, by)
+                flash(f"You have declined to run {joint.round.title} jointly.", "success")
+                return redirect(url_for("manager.home"))
+            ids = [int(a) for a in chosen if a.isdigit() and len(a) < 10]
+            sent = joint_rounds.accept(session, joint, ids, by, mail.SmtpSettings.from_config(current_app.config),
+                                       invitations.composer(session, current_app.config))
+        except rounds.RoundError as exc:
+            session.rollback()
+            error = exc
+        except mail.MailError as exc:
+            flash(f"You have agreed, but the invitations could not be sent ({exc}).", "info")
+            return redirect(url_for("manager.dashboard", round_id=joint.round_id))
+        else:
+            told = f" {sent} invitations have been sent." if sent else ""
+            flash(f"{joint.partnership.name} now runs {joint.round.title} jointly.{told}", "success")
+            return redirect(url_for("manager.dashboard", round_id=joint.round_id))
+    return render_template("manager/joint_proposal.html", joint=joint, error=error, chosen=chosen,
+                           offered=joint_rounds.agencies_to_offer(session, joint),
+                           questionnaire=questionnaire_of(joint.round.definition_version)), (400 if error else 200)
