@@ -175,6 +175,30 @@ def redeem_link_token(session: Session, token: str, purpose: str, secret_key: st
     return person
 
 
+EMAIL_CHANGE_HOURS = 24
+
+
+def issue_email_change_token(session: Session, person: Person, new_email: str, secret_key: str) -> str:
+    """A signed, single-use token that changes the person's email to `new_email` (sent to that address)."""
+    person.token_nonce = secrets.token_hex(16)
+    return _serializer(secret_key, "email").dumps({"p": person.id, "n": person.token_nonce, "e": new_email})
+
+
+def redeem_email_change_token(session: Session, token: str, secret_key: str) -> tuple[Person, str]:
+    """The person and new address a valid email-change token names; raises AccountError otherwise."""
+    try:
+        data = _serializer(secret_key, "email").loads(token, max_age=EMAIL_CHANGE_HOURS * 3600)
+    except SignatureExpired:
+        raise AccountError("This link has expired. Ask for the change again from your account page.") from None
+    except BadSignature:
+        raise AccountError("This link is not valid. Check you copied all of it, or ask for a new one.") from None
+    person = session.get(Person, data.get("p")) if isinstance(data, dict) else None
+    if (person is None or not person.active or not data.get("n") or data.get("n") != person.token_nonce
+            or not isinstance(data.get("e"), str)):
+        raise AccountError("This link has already been used or replaced by a newer one. Ask for a new one.")
+    return person, data["e"]
+
+
 def use_link_token(person: Person) -> None:
     """Use up the person's current link (after the password is set)."""
     person.token_nonce = secrets.token_hex(16)

@@ -323,6 +323,16 @@ def change_account(session: Session, person: Person, name: str, email: str, by: 
     session.commit()
 
 
+def check_new_email(session: Session, person: Person, email: str) -> str:
+    """A new address for the person, cleaned, or DirectoryError if it is malformed, unchanged or someone else's."""
+    email = clean_email(email)
+    if email == person.email.lower():
+        raise DirectoryError("That is your email address already", "email")
+    if session.scalar(select(Person.id).where(func.lower(Person.email) == email, Person.id != person.id)):
+        raise DirectoryError(f"{email} is already the email address of someone else", "email")
+    return email
+
+
 def set_person_active(session: Session, person: Person, active: bool, by: int | None = None) -> None:
     """Deactivate an account (they cannot sign in; signed-in sessions end) or bring it back: the administrator's."""
     if person.active == active:
@@ -340,6 +350,7 @@ def open_rounds_for(session: Session, agency: Agency, partnership_ids: frozenset
 
 
 __all__ = ["AGENCY_ROLES", "Added", "AgencyRow", "DirectoryError", "Member", "add_person", "agencies_of", "agency_in",
-           "agency_links", "change_account", "change_person", "create_agency", "manager_may_edit_account", "members",
-           "membership_of", "open_rounds_for", "remove_from_agency", "role_named", "serves_others", "set_agency_active",
-           "set_membership_active", "set_person_active", "update_agency"]
+           "agency_links", "change_account", "change_person", "check_new_email", "create_agency",
+           "manager_may_edit_account", "members", "membership_of", "open_rounds_for", "remove_from_agency",
+           "role_named", "serves_others", "set_agency_active", "set_membership_active", "set_person_active",
+           "update_agency"]

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.definitions import format_value
     from survey.web.admin.views import bp as admin_bp
     from survey.web.agency.views import bp as agency_bp
+    from survey.web.auth import account as _account  # noqa: F401 - adds "Your account" to the auth blueprint
     from survey.web.auth.views import bp as auth_bp
     from survey.web.chair.views import bp as chair_bp
     from survey.web.main.views import bp as main_bp

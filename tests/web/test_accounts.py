@@ -200,3 +200,61 @@ def test_sign_in_is_throttled_per_address(app: Flask, demo: Demo) -> None:
     client = app.test_client()
     statuses = [sign_in(client, f"nobody{i}@demo.example").status_code for i in range(6)]
     assert statuses == [400] * 5 + [429]
+
+
+def _account_post(client: FlaskClient, **fields: str):  # type: ignore[no-untyped-def]
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    return client.post("/account", data={"csrf_token": token, **fields})
+
+
+def test_a_person_changes_their_own_email_only_from_the_new_address(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    assert sign_in(client, "staff.cafcass@demo.example").status_code == 302
+    assert app.test_client().get("/account").status_code == 302, "signed-out people are sent to sign in"
+    clash = _account_post(client, name="Cafcass Contributor", email="lead.police@demo.example")
+    assert clash.status_code == 400
+    assert errors(clash.get_data(as_text=True)) == ["lead.police@demo.example is already the email address of "
+                                                    "someone else"]
+    asked = _account_post(client, name="Cafcass Contributor", email="New.Address@Cafcass.example ")
+    assert asked.status_code == 302
+    assert "We have emailed a link to new.address@cafcass.example" in client.get("/account").get_data(as_text=True)
+    [notice] = mailbox.to("staff.cafcass@demo.example")
+    assert "new.address@cafcass.example" in mailbox.body(notice)
+    [confirmation] = mailbox.to("new.address@cafcass.example")
+    link = re.search(r"http://127.0.0.1:5000(/account/email/\S+)", mailbox.body(confirmation)).group(1)
+    with app.app_context():
+        assert accounts_email(app, "staff.cafcass@demo.example"), "nothing changes until the link is followed"
+    stranger = app.test_client()
+    page = stranger.get(link)
+    assert page.status_code == 200 and "will change from staff.cafcass@demo.example" in page.get_data(as_text=True)
+    assert accounts_email(app, "staff.cafcass@demo.example"), "opening the link changes nothing"
+    done = stranger.post(link, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert done.status_code == 302 and done.location == "/sign-in"
+    assert accounts_email(app, "new.address@cafcass.example")
+    assert sign_in(app.test_client(), "new.address@cafcass.example").status_code == 302
+    assert sign_in(app.test_client(), "staff.cafcass@demo.example").status_code == 400
+    replayed = stranger.get(link)
+    assert replayed.status_code == 400 and "already been used" in replayed.get_data(as_text=True)
+    assert app.test_client().get("/account/email/forged-token").status_code == 400
+    with app.app_context():
+        from survey.models import AuditEvent
+
+        changed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "person.changed")
+                                    .order_by(AuditEvent.id.desc()).limit(1))
+        assert changed is not None and changed.new["email"] == "new.address@cafcass.example"
+        assert changed.old["email"] == "staff.cafcass@demo.example"
+
+
+def test_a_person_renames_themselves_at_once(app: Flask, demo: Demo) -> None:
+    client = app.test_client()
+    assert sign_in(client, "staff.cafcass@demo.example").status_code == 302
+    assert _account_post(client, name="  Kay   Contributor ", email="staff.cafcass@demo.example").status_code == 302
+    assert "Kay Contributor" in client.get("/account").get_data(as_text=True)
+    blank = _account_post(client, name=" ", email="staff.cafcass@demo.example")
+    assert blank.status_code == 400 and errors(blank.get_data(as_text=True)) == ["Enter the person's name"]
+
+
+def accounts_email(app: Flask, email: str) -> bool:
+    """Whether an account has this email address now."""
+    with app.app_context():
+        return db.session.scalar(select(Person.id).where(Person.email == email)) is not None

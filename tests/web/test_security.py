@@ -39,6 +39,8 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
     "assets_file": PUBLIC, "static": PUBLIC,
     "auth.sign_in": PUBLIC, "auth.forgot_password": PUBLIC,
     "auth.set_password": dict.fromkeys(ROLES, 400),
+    "auth.account": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    "auth.confirm_email": dict.fromkeys(ROLES, 400),
     "agency.home": {**AGENCY_PAGE, "contributor B": 200},
     "agency.task_list": AGENCY_PAGE, "agency.duty_page": AGENCY_PAGE, "agency.check_answers": AGENCY_PAGE,
     "agency.print_view": AGENCY_PAGE, "agency.evidence_file": AGENCY_PAGE,

@@ -337,3 +337,24 @@ def test_the_administrator_changes_an_account_and_can_deactivate_it_everywhere(t
                                                              AuditEvent.object_id == str(ids["dave"])))
         assert changed is not None and changed.new == {"name": "David Cole",
                                                        "email": "david.cole@essex-police.example"}
+
+
+def test_a_command_line_import_into_one_board_gives_no_role_in_the_other(two_boards: Boards, runner, tmp_path,  # type: ignore[no-untyped-def]
+                                                                        monkeypatch) -> None:
+    from survey.cli import main
+
+    app, ids = two_boards.app, two_boards.ids
+    monkeypatch.setenv("SURVEY_DATABASE_URL", app.config["DATABASE_URL"])
+    people = tmp_path / "people.csv"
+    people.write_text("agency,type,name,email,role\nEssex Police,Police,Dave Cole,dave@essex-police.example,lead\n"
+                      "Essex Police,,Lee Lead,lead.police@demo.example,contributor\n")
+    result = runner.invoke(main, ["agencies", "import", str(people), "--partnership", "essex"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        southend = set(db.session.execute(select(Person.email, RoleAssignment.role).join(RoleAssignment).where(
+            RoleAssignment.agency_id == ids["police"], RoleAssignment.partnership_id == ids["southend"])).all())
+        assert ("dave@essex-police.example", Role.LEAD) not in southend
+        assert ("lead.police@demo.example", Role.LEAD) in southend, "Southend's lead is still Southend's lead"
+        assert db.session.scalar(select(Person.name).where(Person.email == "lead.police@demo.example")) == \
+            "Police Lead", "an existing account keeps its name"
+    assert two_boards.clients["essex lead"].get(f"/agency/returns/{ids['southend_return']}").status_code == 404

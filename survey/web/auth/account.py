@@ -1,0 +1,96 @@
+"""Your account: a signed-in person changes their own name, or their email address once they confirm it from
+the new address (nobody else can: a board manager who could change an email could take the account over)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from survey.extensions import db, limiter
+from survey.links import external_url
+from survey.models import Person
+from survey.services import accounts, agencies, mail
+from survey.web.auth.views import bp
+
+
+def _me() -> Person:
+    found = db.session.get(Person, current_user.principal.person_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/account", methods=["GET", "POST"])
+# The limit is counted before the person is loaded: on SQLite, a request that has begun writing holds the write
+# lock, which the limiter's own (separate) write would wait for.
+@limiter.limit("10 per hour", methods=["POST"])
+@login_required
+def account() -> Any:
+    """Your name and email address."""
+    me = _me()
+    session = db.session()
+    form = {"name": request.form.get("name", me.name), "email": request.form.get("email", me.email)}
+    error = None
+    if request.method == "POST":
+        try:
+            new_email = (None if form["email"].strip().lower() == me.email.lower()
+                         else agencies.check_new_email(session, me, form["email"]))
+            agencies.change_account(session, me, form["name"], me.email, me.id)
+            if new_email is not None:
+                _send_confirmation(me, new_email)
+        except agencies.DirectoryError as exc:
+            session.rollback()
+            error = exc
+        else:
+            flash(f"We have emailed a link to {new_email}. Your email address changes when you follow it; until "
+                  "then, keep using this one." if new_email else "Your details have been saved.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, error=error, person=me,
+                           hours=accounts.EMAIL_CHANGE_HOURS), (400 if error else 200)
+
+
+def _send_confirmation(me: Person, new_email: str) -> None:
+    session = db.session()
+    token = accounts.issue_email_change_token(session, me, new_email, current_app.config["SECRET_KEY"])
+    link = external_url(current_app.config, url_for("auth.confirm_email", token=token))
+    messages = [
+        mail.Outgoing(new_email, "Confirm your new email address",
+                      render_template("emails/email_change.txt", person=me, link=link,
+                                      hours=accounts.EMAIL_CHANGE_HOURS), "email_change"),
+        mail.Outgoing(me.email, "Your email address is being changed",
+                      render_template("emails/email_change_notice.txt", person=me, new_email=new_email),
+                      "email_change_notice"),
+    ]
+    try:
+        mail.send(session, mail.SmtpSettings.from_config(current_app.config), messages)
+    except mail.MailError as exc:
+        session.commit()
+        raise agencies.DirectoryError(f"The confirmation could not be emailed ({exc}); try again later",
+                                      "email") from None
+    session.commit()
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> Any:
+    """Confirm a new email address from the link sent to it (a button, so that opening the link changes nothing)."""
+    session = db.session()
+    try:
+        person, new_email = accounts.redeem_email_change_token(session, token, current_app.config["SECRET_KEY"])
+    except accounts.AccountError as exc:
+        return render_template("auth/link_problem.html", message=str(exc)), 400
+    error = None
+    if request.method == "POST":
+        try:
+            agencies.change_account(session, person, person.name, new_email, person.id)
+        except agencies.DirectoryError as exc:
+            session.rollback()
+            error = exc
+        else:
+            accounts.use_link_token(person)
+            session.commit()
+            flash(f"Your email address is now {new_email}. Use it to sign in.", "success")
+            return redirect(url_for("auth.account") if current_user.is_authenticated else url_for("auth.sign_in"))
+    return render_template("auth/confirm_email.html", person=person, new_email=new_email, error=error), (
+        400 if error else 200)
