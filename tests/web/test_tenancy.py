@@ -358,3 +358,34 @@ def test_a_command_line_import_into_one_board_gives_no_role_in_the_other(two_boa
         assert db.session.scalar(select(Person.name).where(Person.email == "lead.police@demo.example")) == \
             "Police Lead", "an existing account keeps its name"
     assert two_boards.clients["essex lead"].get(f"/agency/returns/{ids['southend_return']}").status_code == 404
+
+
+PUBLIC_POSTS = {"auth.sign_in", "auth.forgot_password", "auth.set_password", "auth.sign_out", "auth.account",
+                "auth.confirm_email"}
+
+
+@pytest.mark.parametrize(("owner", "actor"), [("southend", "essex manager"), ("southend", "essex lead"),
+                                              ("essex", "southend manager"), ("essex", "southend lead"),
+                                              ("southend", "essex chair")])
+def test_no_post_of_one_board_changes_the_others_objects(two_boards: Boards, owner: str, actor: str) -> None:
+    from tests.web.test_security import _snapshot
+
+    app, values = two_boards.app, _values(two_boards, owner)
+    client = two_boards.clients[actor]
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    before = _snapshot(app)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.methods - {"GET", "HEAD", "OPTIONS"} or not rule.arguments or rule.endpoint in PUBLIC_POSTS:
+            continue
+        if rule.endpoint.startswith("admin."):
+            continue
+        url = url_for_rule(rule, values)
+        response = client.post(url, data={"csrf_token": token, "active": "no", "decision": "decline",
+                                          "reason": "x", "confirm": "yes"})
+        assert response.status_code in (403, 404), f"{actor} POST {url} of {owner}: {response.status_code}"
+        checked += 1
+    assert checked >= 20
+    after = _snapshot(app)
+    changed = [table for table in before if before[table] != after[table] and table not in ("rate_limit",)]
+    assert changed == [], f"{actor} changed {changed} of {owner}"
