@@ -35,6 +35,18 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) ->
     raise AssertionError(f"no answer from {url} within {seconds}s")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server as a process manager would (SIGTERM, then SIGKILL after 15 s)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()  # type: ignore[union-attr]
+    process.stderr.close()  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("command", ["survey", "flask"])
 def test_server_answers(db_url: str, command: str, tmp_path: Path) -> None:
     port = free_port()
@@ -50,14 +62,7 @@ def test_server_answers(db_url: str, command: str, tmp_path: Path) -> None:
         home = wait_for(f"http://127.0.0.1:{port}/", process)
         assert b"Board self-assessment" in home
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
-        process.stderr.close()
+        stop(process)
 
 
 def test_serve_refuses_unmigrated_database(tmp_path: Path) -> None:
@@ -110,11 +115,4 @@ def test_serve_workers_never_share_a_database_connection(postgres_url: str, tmp_
         assert owners - {process.pid} <= workers
     finally:
         observer.dispose()
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
-        process.stderr.close()
+        stop(process)
