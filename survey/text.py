@@ -3,6 +3,8 @@ a database or a reader would trip over, and no bidirectional overrides that make
 
 from __future__ import annotations
 
+import re
+
 # C0 controls but tab, newline and carriage return, and DEL: PostgreSQL refuses NUL in text, and none of them
 # means anything in an answer. Word's manual line break (vertical tab) and page break (form feed) become newlines.
 _TABLE: dict[int, str | None] = {code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A, 0x0D)}
@@ -17,3 +19,20 @@ def clean_text(value: str) -> str:
     if value.isascii() and value.isprintable():
         return value  # the common case, checked at C speed
     return value.translate(_TABLE)
+
+
+# An evidence link: http(s) only (no javascript:, data: or ftp:), no spaces or quotes.
+LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+def first_bad_link(lines: str) -> str | None:
+    """The first line of an evidence links text that is not a link (for the message), or None if all are."""
+    for line in lines.splitlines():
+        if line.strip() and not LINK.match(line.strip()):
+            return line.strip()
+    return None
+
+
+def link_problem(bad: str) -> str:
+    """What to tell someone whose links text holds `bad`: the one wording for the form and the workbook."""
+    return f"Enter each link on its own line, starting with https:// (not {bad[:40]!r})"

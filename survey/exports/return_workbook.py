@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from survey.definitions import Questionnaire, format_value
-from survey.text import clean_text
+from survey.text import clean_text, first_bad_link, link_problem
 
 IDENTITY_SHEET = "Identity"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -265,14 +265,39 @@ def read_return_workbook(data: bytes, name: str, questionnaire: Questionnaire, s
     check_archive(data, name)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        # Read again for the formulas themselves: with data_only a formula whose result was never saved (one
+        # written by a script, or by a program that does not calculate) reads as an empty cell, which would
+        # erase a saved answer.
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except Exception:  # noqa: BLE001 - any damage means the same to the person
         raise WorkbookError([f"{name}: the workbook is damaged and cannot be read"]) from None
     try:
         identity = _identity(wb, name, questionnaire, secret)
+        _refuse_formulas(formulas, questionnaire)
         values = _values(wb, questionnaire)
     finally:
         wb.close()
+        formulas.close()
     return ReadResult(identity, values)
+
+
+def _refuse_formulas(wb: Any, questionnaire: Questionnaire) -> None:
+    """WorkbookError naming every answer cell that holds a formula instead of a value."""
+    problems = []
+    for sheet_title, section in zip(sheet_titles(questionnaire), questionnaire.sections, strict=True):
+        statements = [st for d in section.duties for st in d.statements]
+        for number, row in enumerate(wb[sheet_title].iter_rows(min_row=2, max_row=1 + len(statements)), start=2):
+            for cell in row:
+                if getattr(cell, "data_type", None) == "f":
+                    st = statements[number - 2]
+                    problems.append(f"{sheet_title}!{get_column_letter(cell.column)}{number} ({_shown(st.text)}): "
+                                    "a formula is not an answer; type the value itself")
+    if problems:
+        raise WorkbookError(problems)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 60 else f"{text[:57].rstrip()}..."
 
 
 def _identity(wb: Any, name: str, questionnaire: Questionnaire, secret: str) -> Identity:
@@ -377,6 +402,8 @@ def _values(wb: Any, questionnaire: Questionnaire) -> dict[str, CellValues]:
             if len(links) > MAX_NOTES:
                 problems.append(f"{where.format(col='H')}: the evidence links are {len(links)} characters; the most "
                                 f"is {MAX_NOTES}")
+            elif (bad := first_bad_link(links)) is not None:
+                problems.append(f"{where.format(col='H')}: {link_problem(bad)}")
             what = who = ""
             by: dt.date | None = None
             if len(heads) > len(BASE_COLUMNS):

@@ -61,7 +61,12 @@ def clean_filename(name: str) -> str:
     """A display name safe anywhere: no folders, no control characters, at most 120 characters."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
     name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*').strip(" .")
-    return name[:120] or "evidence"
+    if len(name) > 120:
+        # Shorten the stem, never the extension: the extension is part of what the file is checked to be.
+        stem, extension = os.path.splitext(name)
+        extension = extension if len(extension) <= 10 else ""
+        name = stem[:120 - len(extension)].rstrip(" .") + extension
+    return name or "evidence"
 
 
 def check(filename: str, data: bytes, max_bytes: int) -> Sniffed:
@@ -85,10 +90,13 @@ def store(session: Session, ret: Return, statement_id: str, filename: str, data:
     extension = os.path.splitext(display)[1].lower()
     key = secrets.token_hex(20)
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    # Safeguarding evidence: readable by the app's own user only, whatever the process's umask.
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
     target = folder / key
     temporary = folder / f".{key}.part"
-    with open(temporary, "wb") as handle:
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

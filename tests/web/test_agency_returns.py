@@ -369,6 +369,23 @@ def test_evidence_upload_and_download(app: Flask, demo: Demo, police_staff: Flas
     assert other.get(f"/agency/returns/{rid}/evidence/{file_id}").status_code == 404
 
 
+def test_a_long_file_name_keeps_its_extension_and_files_are_private(app: Flask, demo: Demo,
+                                                                  police_staff: FlaskClient) -> None:
+    import os
+    import stat
+
+    rid = demo.return_id(POLICE)
+    name = "Safeguarding supervision policy reviewed by the partnership " * 3 + ".pdf"
+    assert upload(police_staff, rid, name, PDF).status_code == 302
+    with app.app_context():
+        row = db.session.scalar(select(EvidenceFile).where(EvidenceFile.return_id == rid))
+        shown, key = row.filename, row.storage_key
+    assert shown.endswith(".pdf") and len(shown) <= 120 and shown.startswith("Safeguarding supervision policy")
+    folder = app.config["EVIDENCE_DIR"]
+    assert stat.S_IMODE(os.stat(os.path.join(folder, key)).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+
+
 BAD_UPLOADS = [
     ("report.pdf", b"<html><script>alert(1)</script></html>", "must be a PDF"),
     ("picture.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "must be a PDF"),

@@ -188,6 +188,19 @@ BAD: list[tuple[str, Callable[[bytes], bytes], str]] = [
      "!I2: a rating below 3 needs an action: what, who and by when"),
     ("bad date", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=11, value="soon")),
      "!K2: 'soon' is not a date"),
+    # openpyxl saves a formula with no cached result, as any program that does not calculate does: read with
+    # data_only it is an empty cell, which would have erased the saved rating.
+    ("formula in a rating", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=5, value="=1+1")),
+     "!E2 (Senior managers"),
+    ("formula in commentary", lambda d: edit(d, lambda b: first_sheet(b).cell(row=3, column=6, value="=A1")),
+     "!F3 ("),
+    ("javascript link", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=8, value="javascript:alert(1)")),
+     "!H2: Enter each link on its own line, starting with https:// (not 'javascript:alert(1)')"),
+    ("ftp link", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=8, value="ftp://files.example/x")),
+     "!H2: Enter each link on its own line, starting with https://"),
+    ("not a link", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=8,
+                                                                   value="https://ok.example\nnot a link")),
+     "(not 'not a link')"),
 ]
 
 
@@ -209,6 +222,28 @@ def test_bad_workbooks_each_get_a_clear_message_and_save_nothing(app: Flask, dem
     assert snapshot(app, rid) == before
     with app.app_context():
         assert db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) == events
+
+
+def test_a_formula_is_refused_and_named_and_the_saved_rating_stays(app: Flask, demo: Demo) -> None:
+    rid = demo.return_id("Essex Police")
+    lead = client_for(app, "lead.police@demo.example")
+    data = download(lead, f"/agency/returns/{rid}/workbook.xlsx")
+    sid = load_workbook(io.BytesIO(data)).worksheets[1].cell(row=2, column=1).value
+    saved = upload(lead, rid, edit(data, lambda b: first_sheet(b).cell(row=2, column=5, value=3)))
+    assert saved.status_code in (200, 302), errors(saved.get_data(as_text=True))  # type: ignore[attr-defined]
+    confirm = form_data(saved.get_data(as_text=True)) if saved.status_code == 200 else None  # type: ignore[attr-defined]
+    if confirm and "confirm" in confirm:
+        lead.post(f"/agency/returns/{rid}/import", data={**confirm, "confirm": "yes"})
+    with app.app_context():
+        rating = db.session.scalar(select(Answer.rating).where(Answer.return_id == rid, Answer.statement_id == sid))
+    assert rating == 3
+    fresh = download(lead, f"/agency/returns/{rid}/workbook.xlsx")
+    refused = upload(lead, rid, edit(fresh, lambda b: first_sheet(b).cell(row=2, column=5, value="=1+1")))
+    page = refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert refused.status_code == 400 and "a formula is not an answer; type the value itself" in page  # type: ignore[attr-defined]
+    with app.app_context():
+        assert db.session.scalar(select(Answer.rating).where(Answer.return_id == rid,
+                                                             Answer.statement_id == sid)) == rating
 
 
 def test_every_cell_problem_is_listed_at_once(app: Flask, demo: Demo) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -16,9 +15,9 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from survey.definitions import Duty, Questionnaire, Statement, format_value
 from survey.services.returns import MAX_COMMENTARY, MAX_NOTES, AnswerValues, StatementInput
+from survey.text import first_bad_link, link_problem
 
 NOT_APPLICABLE = "na"
-URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
 class GovDateField(Field):  # type: ignore[misc]
@@ -56,10 +55,9 @@ class RatingField(RadioField):  # type: ignore[misc]
 
 
 def _links(form: Any, field: Field) -> None:
-    for line in (field.data or "").splitlines():
-        if line.strip() and not URL.match(line.strip()):
-            shown = line.strip()[:40]
-            raise ValidationError(f"Enter each link on its own line, starting with https:// (not {shown!r})")
+    bad = first_bad_link(field.data or "")
+    if bad is not None:
+        raise ValidationError(link_problem(bad))
 
 
 def names(statement_id: str) -> dict[str, str]:
