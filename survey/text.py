@@ -21,6 +21,16 @@ def clean_text(value: str) -> str:
     return value.translate(_TABLE)
 
 
+_BIDI_TABLE: dict[int, None] = dict.fromkeys(map(ord, BIDI_CONTROLS))
+
+
+def without_bidi(value: str) -> str:
+    """The text without bidirectional overrides (for showing text stored before they were refused at input)."""
+    if value.isascii():
+        return value
+    return value.translate(_BIDI_TABLE)
+
+
 # An evidence link: http(s) only (no javascript:, data: or ftp:), no spaces or quotes.
 LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 

@@ -7,6 +7,14 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from survey.text import without_bidi
+
+
+def _shown(value: Any) -> Any:
+    """A template value as shown: strings without bidirectional overrides (Markup stays Markup: its translate
+    returns Markup, and taking characters out cannot make markup)."""
+    return without_bidi(value) if isinstance(value, str) else value
+
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
@@ -20,6 +28,10 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.manager import directory as _directory  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager import moderation as _moderation  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager.views import bp as manager_bp
+
+    # Every value a template shows loses any bidirectional override: input no longer takes them, but text stored
+    # earlier (or written straight to the database) must not reorder what a moderator reads.
+    app.jinja_env.finalize = _shown
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

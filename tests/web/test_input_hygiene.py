@@ -105,3 +105,26 @@ def test_evidence_file_name_with_control_characters(app: Flask, demo: Demo, poli
     assert response.status_code == 302, errors(response.get_data(as_text=True))
     page = police_staff.get(duty_url(rid)).get_data(as_text=True)
     assert "planfdp.pdf" in page and "\u202e" not in page
+
+
+def test_bidi_overrides_stored_earlier_are_not_shown(app: Flask, demo: Demo, police_staff: FlaskClient) -> None:
+    from sqlalchemy import select
+
+    from survey.extensions import db
+    from survey.models import Answer, Return
+
+    rid = demo.return_id(POLICE)
+    with app.app_context():
+        ret = db.session.get(Return, rid)
+        db.session.add(Answer(return_=ret, statement_id="supervision-1", rating=3.0,
+                              commentary="Reviewed \u202etsap\u202c by the panel"))
+        db.session.commit()
+        assert "\u202e" in db.session.scalar(select(Answer.commentary).where(
+            Answer.return_id == rid, Answer.statement_id == "supervision-1"))
+    page = police_staff.get(duty_url(rid)).get_data(as_text=True)
+    assert "Reviewed tsap by the panel" in page and "\u202e" not in page and "\u202c" not in page
+    from tests.fixtures_demo import client_for
+
+    moderation = client_for(app, "manager@demo.example").get(f"/manager/returns/{rid}/moderate")
+    assert moderation.status_code == 200 and "Reviewed tsap by the panel" in moderation.get_data(as_text=True)
+    assert "\u202e" not in moderation.get_data(as_text=True)
