@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from email_validator import EmailNotValidError, validate_email
+
 # C0 controls but tab, newline and carriage return, and DEL: PostgreSQL refuses NUL in text, and none of them
 # means anything in an answer. Word's manual line break (vertical tab) and page break (form feed) become newlines.
 _TABLE: dict[int, str | None] = {code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A, 0x0D)}
@@ -46,3 +48,16 @@ def first_bad_link(lines: str) -> str | None:
 def link_problem(bad: str) -> str:
     """What to tell someone whose links text holds `bad`: the one wording for the form and the workbook."""
     return f"Enter each link on its own line, starting with https:// (not {bad[:40]!r})"
+
+
+def email_address(text: str) -> str | None:
+    """The address in lower case if it is a well-formed email address (by email-validator, as the sign-in form
+    checks it), else None: one rule for forms, imports and the command line."""
+    text = text.strip()
+    if not text or len(text) > 254:
+        return None
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return text.lower()

@@ -12,8 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Agency, AuditEvent, PartnershipAgency, Person, Return, Role, RoleAssignment, Round, RoundState
-from survey.services.directory import EMAIL
-from survey.text import clean_text
+from survey.text import clean_text, email_address
 
 AGENCY_ROLES = (Role.LEAD, Role.CONTRIBUTOR)
 
@@ -198,7 +197,7 @@ def clean_email(email: str) -> str:
     email = email.strip().lower()
     if not email:
         raise DirectoryError("Enter an email address", "email")
-    if len(email) > 254 or not EMAIL.match(email):
+    if email_address(email) is None:
         raise DirectoryError("Enter an email address in the correct format, like name@example.org", "email")
     return email
 

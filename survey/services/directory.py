@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Agency, AuditEvent, Partnership, PartnershipAgency, Person, Role, RoleAssignment
-from survey.text import clean_text
+from survey.text import clean_text, email_address
 
 COLUMNS = ("agency", "type", "name", "email", "role")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROLES = {"lead": Role.LEAD, "agency lead": Role.LEAD, "contributor": Role.CONTRIBUTOR}
 MAX_ROWS = 5000
 
@@ -135,7 +133,7 @@ def plan_import(session: Session, partnership: Partnership, name: str, data: byt
         email = row["email"].lower()
         if not (row["name"] or email or row["role"]):
             continue
-        if not email or not EMAIL.match(email):
+        if email_address(email) is None:
             problems.append(f"{where}: {row['email']!r} is not an email address")
             continue
         if not row["name"]:

@@ -221,7 +221,8 @@ def test_import_with_problems_lists_every_row_and_saves_nothing(app: Flask, demo
     before = counts(app)
     response = upload(client, _csv("agency,type,name,email,role\nNowhere Agency,,A,a@x.example,\n"
                                    "Essex Police,,B,not-email,\nEssex Police,,C,c@x.example,chief\n"
-                                   "Essex Police,,D,d@x.example,\nEssex Police,,E,D@x.example,\n"))
+                                   "Essex Police,,D,d@x.example,\nEssex Police,,E,D@x.example,\n"
+                                   "Essex Police,,F,f@example..org,\n"))
     assert response.status_code == 400
     problems = errors(response.get_data(as_text=True))
     assert problems == [
@@ -229,7 +230,8 @@ def test_import_with_problems_lists_every_row_and_saves_nothing(app: Flask, demo
         "against the partnership's agencies",
         "people.csv: row 3: 'not-email' is not an email address",
         "people.csv: row 4: role 'chief' is not lead or contributor",
-        "people.csv: row 6: d@x.example appears twice with different names (first on row 5)"]
+        "people.csv: row 6: d@x.example appears twice with different names (first on row 5)",
+        "people.csv: row 7: 'f@example..org' is not an email address"]
     assert "Nothing has been saved" in response.get_data(as_text=True)
     wrong_columns = upload(client, _csv("organisation,person\nA,B\n"))
     assert errors(wrong_columns.get_data(as_text=True)) == [
