@@ -69,7 +69,11 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("cp1252", errors="replace")
-        raw = list(csv.reader(io.StringIO(text)))
+        try:
+            raw = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise DirectoryImportError([f"{name}: this is not a readable CSV file ({exc}); a cell may be far too "
+                                        "long, or a quote left open"]) from None
     raw = [r for r in raw if any(c.strip() for c in r)]
     if not raw:
         raise DirectoryImportError(
@@ -104,6 +108,13 @@ def plan_import(session: Session, partnership: Partnership, name: str, data: byt
     members = {a.name.lower(): a for a in session.scalars(
         select(Agency).join(PartnershipAgency).where(PartnershipAgency.partnership_id == partnership.id))}
     elsewhere = {name.lower() for name in session.scalars(select(Agency.name))} - set(members)
+    # Roles the partnership's people hold already: importing the same file twice adds (and reports) nothing.
+    held = {(email.lower(), agency_name.lower(), role) for email, agency_name, role in session.execute(
+        select(Person.email, Agency.name, RoleAssignment.role)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .join(Agency, Agency.id == RoleAssignment.agency_id)
+        .where(RoleAssignment.partnership_id == partnership.id))}
+    planned: set[tuple[str, str, Role]] = set()
     plan = ImportPlan()
     problems: list[str] = []
     new_agencies: dict[str, str] = {}
@@ -150,7 +161,9 @@ def plan_import(session: Session, partnership: Partnership, name: str, data: byt
         if email not in known and email not in new_emails:
             new_emails.add(email)
             plan.new_people.append((email, row["name"][:200]))
-        plan.new_roles.append((email, agency, role))
+        if (email, key, role) not in held and (email, key, role) not in planned:
+            planned.add((email, key, role))
+            plan.new_roles.append((email, agency, role))
     if problems:
         raise DirectoryImportError(problems)
     return plan, rows

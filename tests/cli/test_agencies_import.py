@@ -56,7 +56,16 @@ def test_import_csv(env: dict[str, str], runner: CliRunner, tmp_path: Path, db_u
             "ambulance"
     engine.dispose()
     again = runner.invoke(main, ["agencies", "import", str(path), "--partnership", "southend"], env=env)
-    assert again.exit_code == 0 and "added: 0 new agencies, 0 new people" in again.output
+    assert again.exit_code == 0 and "added: 0 new agencies, 0 new people, 0 new roles" in again.output
+    assert counts(db_url) != before
+
+
+def test_a_csv_the_reader_cannot_parse_gets_one_line(env: dict[str, str], runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("agency,type,name,email,role\nEssex Police,,\"" + "x" * 140_000 + "\",a@x.example,\n")
+    result = runner.invoke(main, ["agencies", "import", str(path), "--partnership", "southend"], env=env)
+    assert result.exit_code == 1 and "this is not a readable CSV file" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 2
 
 
 def test_import_xlsx(env: dict[str, str], runner: CliRunner, tmp_path: Path) -> None:
