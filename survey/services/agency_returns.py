@@ -107,3 +107,16 @@ def send_confirmation(session: Session, ret: Return, questionnaire: Questionnair
         return False
     session.commit()
     return True
+
+
+def confirmation_sent(session: Session, ret: Return) -> bool:
+    """Whether the email with the submitted answers reached the mail server for at least one of the agency's
+    people (since the last submission)."""
+    from survey.models import EmailMessage
+
+    since = ret.submitted_at
+    query = select(func.count()).select_from(EmailMessage).where(
+        EmailMessage.return_id == ret.id, EmailMessage.kind == "submission", EmailMessage.sent_at.is_not(None))
+    if since is not None:
+        query = query.where(EmailMessage.created_at >= since)
+    return bool(session.scalar(query))

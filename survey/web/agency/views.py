@@ -344,7 +344,8 @@ def submitted(return_id: int) -> Any:
     ret, questionnaire = _load(return_id)
     if ret.submitted_at is None:
         return redirect(url_for("agency.task_list", return_id=ret.id))
-    return render_template("agency/submitted.html", ret=ret, q=questionnaire)
+    return render_template("agency/submitted.html", ret=ret, q=questionnaire,
+                           emailed=agency_returns.confirmation_sent(db.session(), ret))
 
 
 @bp.route("/returns/<int:return_id>/print")
