@@ -37,6 +37,10 @@ async function save() {
       status.textContent = "Someone else has changed a statement on this page. Use a save button to choose which version to keep.";
     } else if (result.status === "invalid") {
       status.textContent = "Some answers need correcting before they can be saved. Use a save button to see what.";
+    } else if (result.status === "read-only") {
+      status.textContent = "This return can no longer be changed: it was submitted, or its round closed, after you opened this page. What you typed is still here: copy anything you need to keep.";
+    } else {
+      status.textContent = "Could not save the draft automatically. Your answers are still on this page: use a save button.";
     }
   } catch (error) {
     status.textContent = "Could not save the draft automatically. Your answers are still on this page: use a save button.";

@@ -162,3 +162,20 @@ def test_autosave_keeps_a_draft_without_pressing_save(app: Flask, demo: Demo, li
     assert "Your answers have been saved" in page.content(), "an autosave never turns into a conflict with oneself"
     assert [e for e in console_errors if "Content Security Policy" in e] == []
     context.close()
+
+
+def test_autosave_into_a_return_submitted_meanwhile_says_so(app: Flask, demo: Demo, live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    app.config["AUTOSAVE_MS"] = 300
+    rid = demo.return_id(POLICE)
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "staff.police@demo.example")
+    page.goto(f"{live_server}/agency/returns/{rid}/duties/supervision")
+    with app.app_context():  # the lead submits meanwhile, from another desk
+        ret = db.session.get(Return, rid)
+        ret.state = ReturnState.SUBMITTED
+        db.session.commit()
+    page.fill("#commentary-supervision-2", "Typed after the return was submitted")
+    page.locator("[data-autosave-status]").filter(has_text="This return can no longer be changed").wait_for()
+    assert page.input_value("#commentary-supervision-2") == "Typed after the return was submitted"
+    context.close()
