@@ -18,7 +18,9 @@ from survey.services.results import RoundResults, respondent_order, results_for
 
 def _responses(session: Session, results: RoundResults, salt: str,
                progress: Callable[[int, int], None] | None) -> Iterator[tuple[str, str, float | None, bool]]:
-    """Answers of the submitted returns, one return at a time in the anonymous respondent order."""
+    """Answers of the submitted returns, one return at a time in the anonymous respondent order; only those of
+    statements whose figures may be shown (the anonymity rule of the page, which hides a statement with fewer
+    than k ratings, applies to every row: N/A choices included)."""
     returns = [r.id for r in results.round.returns if r.state is ReturnState.SUBMITTED]
     labels = respondent_order(results.round.id, returns, salt)
     position = {sid: i for i, sid in enumerate(results.questionnaire.statement_ids())}
@@ -32,7 +34,7 @@ def _responses(session: Session, results: RoundResults, salt: str,
                 rows = [(sid, moderated[sid], False) if sid in moderated else (sid, rating, na)
                         for sid, rating, na in rows]
         for statement_id, rating, not_applicable in sorted(rows, key=lambda r: position.get(r[0], len(position))):
-            if statement_id in position:
+            if statement_id in position and results.visible("statement", statement_id) is not None:
                 yield labels[return_id], statement_id, rating, bool(not_applicable)
         if progress is not None:
             progress(done, len(returns))

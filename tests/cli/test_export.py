@@ -189,3 +189,26 @@ def test_a_draft_round_is_refused(env: dict[str, str], runner: CliRunner, db_url
     rid = round_id(db_url, RoundState.DRAFT)
     result = runner.invoke(main, ["export", str(rid), "--out", str(tmp_path / "d.xlsx")], env=env)
     assert result.exit_code == 1 and f"round {rid} is a draft" in result.output
+
+
+def test_responses_leave_out_every_statement_the_threshold_hides(env: dict[str, str], runner: CliRunner,
+                                                                  db_url: str, tmp_path: Path) -> None:
+    """Two returns rate a statement and the rest choose N/A: with k = 3 the Summary hides it, and so must every
+    row of the Responses sheet (ratings and N/A choices alike)."""
+    rid = round_id(db_url, RoundState.CLOSED)
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        answers = session.scalars(select(Answer).join(Return).where(
+            Return.round_id == rid, Answer.statement_id == "strategic-plan-1").order_by(Answer.id)).all()
+        assert len(answers) >= 4
+        for answer in answers[2:]:
+            answer.rating, answer.not_applicable = None, True
+        session.commit()
+    engine.dispose()
+    book = export(runner, env, rid, tmp_path / "board.xlsx")
+    summary = {row[3]: row for row in book["Summary"].iter_rows(min_row=2, values_only=True) if row[3]}
+    hidden = {ident for ident, row in summary.items() if row[5] is None}
+    assert "strategic-plan-1" in hidden
+    listed = {row[3] for row in book["Responses"].iter_rows(min_row=2, values_only=True)}
+    assert "strategic-plan-1" not in listed
+    assert listed and not listed & hidden, "every statement on the Responses sheet has its figures shown"
