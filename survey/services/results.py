@@ -169,8 +169,10 @@ def _redactor(session: Session, round_: Round) -> re.Pattern[str] | None:
     names = {n.strip() for n in names if len(n.strip()) >= 3}
     if not names:
         return None
-    # Longest first, so "Essex Police Authority" goes before "Essex Police".
-    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)), re.IGNORECASE)
+    # Longest first, so "Essex Police Authority" goes before "Essex Police"; whole words only, so that someone
+    # called Ali leaves "Quality" alone.
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def comments_by_duty(session: Session, round_: Round, questionnaire: Questionnaire) -> dict[str, list[Comment]]:

@@ -104,6 +104,22 @@ def test_names_in_commentary_are_removed(app: Flask, demo: Demo) -> None:
     assert "[name removed] led this" in page and "ESSEX POLICE" not in page
 
 
+def test_only_whole_names_are_removed(app: Flask, demo: Demo) -> None:
+    from survey.models import Person
+
+    rid = closed_round(app)
+    with app.app_context():
+        lead = db.session.scalar(select(Person).where(Person.email == "lead.police@demo.example"))
+        lead.name = "Ali"
+        answer = db.session.scalar(select(Answer).join(Return).where(Return.round_id == rid,
+                                                                     Answer.statement_id == "strategic-plan-1"))
+        answer.commentary = "Quality assurance was led by Ali, with Alison's team (ali@x.example)"
+        db.session.commit()
+    page = client_for(app, "chair@demo.example").get(f"/chair/rounds/{rid}/results").get_data(as_text=True)
+    assert "Quality assurance was led by [name removed], with Alison&#39;s team" in page
+    assert "Qu[name removed]ty" not in page
+
+
 def test_below_k_nothing_collated_then_publish_for_the_chair(app: Flask, demo: Demo) -> None:
     rid = open_round(app)
     with app.app_context():
