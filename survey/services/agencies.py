@@ -244,7 +244,7 @@ def add_person(session: Session, agency: Agency, partnership_id: int, name: str,
     return Added(person, existing)
 
 
-def manager_may_edit_account(session: Session, person: Person, partnership_ids: frozenset[int]) -> bool:
+def manager_may_edit_account(person: Person, partnership_ids: frozenset[int]) -> bool:
     """Whether a manager of these partnerships may correct the person's name or email: only for an account never
     used (no password, never signed in) that holds nothing but memberships of these partnerships.
 
@@ -262,17 +262,10 @@ def change_person(session: Session, person: Person, agency: Agency, partnership_
         raise DirectoryError("Choose lead or contributor", "role")
     name, email = clean_name(name, "person's name"), clean_email(email)
     if (name, email) != (person.name, person.email.lower()):
-        if not manager_may_edit_account(session, person, partnership_ids):
+        if not manager_may_edit_account(person, partnership_ids):
             raise DirectoryError(f"Only {person.name} or the administrator can change their name or email address: "
                                  "the account is theirs", "email" if email != person.email.lower() else "name")
-        clash = session.scalar(select(Person).where(func.lower(Person.email) == email, Person.id != person.id))
-        if clash is not None:
-            raise DirectoryError(f"{email} is already the email address of someone else", "email")
-        audit(session, by, "person.changed", "person", person.id, {"name": person.name, "email": person.email},
-              {"name": name, "email": email})
-        person.name, person.email = name, email
-        # Any invitation already sent went to the old address: it no longer works.
-        person.token_nonce = ""
+        _set_account(session, person, name, email, by)
     _set_role(person, agency, partnership_id, role)
     audit(session, by, "membership.changed", "person", person.id,
           new={"agency": agency.name, "partnership_id": partnership_id, "role": role.value})
@@ -311,15 +304,23 @@ def change_account(session: Session, person: Person, name: str, email: str, by: 
     name, email = clean_name(name, "person's name"), clean_email(email)
     if (name, email) == (person.name, person.email.lower()):
         return
-    clash = session.scalar(select(Person).where(func.lower(Person.email) == email, Person.id != person.id))
-    if clash is not None:
-        raise DirectoryError(f"{email} is already the email address of someone else", "email")
+    _set_account(session, person, name, email, by)
+    session.commit()
+
+
+def _set_account(session: Session, person: Person, name: str, email: str, by: int | None) -> None:
+    # Cleaned name and email, which differ from the account's: the one way every caller changes an account.
+    _refuse_taken(session, person, email)
     audit(session, by, "person.changed", "person", person.id, {"name": person.name, "email": person.email},
           {"name": name, "email": email})
     if email != person.email.lower():
         person.token_nonce = ""  # a link already sent to the old address stops working
     person.name, person.email = name, email
-    session.commit()
+
+
+def _refuse_taken(session: Session, person: Person, email: str) -> None:
+    if session.scalar(select(Person.id).where(func.lower(Person.email) == email, Person.id != person.id)):
+        raise DirectoryError(f"{email} is already the email address of someone else", "email")
 
 
 def check_new_email(session: Session, person: Person, email: str) -> str:
@@ -327,8 +328,7 @@ def check_new_email(session: Session, person: Person, email: str) -> str:
     email = clean_email(email)
     if email == person.email.lower():
         raise DirectoryError("That is your email address already", "email")
-    if session.scalar(select(Person.id).where(func.lower(Person.email) == email, Person.id != person.id)):
-        raise DirectoryError(f"{email} is already the email address of someone else", "email")
+    _refuse_taken(session, person, email)
     return email
 
 

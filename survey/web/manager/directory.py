@@ -195,7 +195,7 @@ def change_person(agency_id: int, person_id: int) -> Any:
     person = member.person
     form = {"name": request.form.get("name", person.name), "email": request.form.get("email", person.email),
             "role": request.form.get("role", member.role.value)}
-    may_edit = agencies.manager_may_edit_account(db.session(), person, _partnerships())
+    may_edit = agencies.manager_may_edit_account(person, _partnerships())
     error = None
     if request.method == "POST":
         try:
