@@ -33,6 +33,14 @@ control_socket_disable = True
 forwarded_allow_ips = _env("forwarded_allow_ips", "127.0.0.1")
 
 
+def on_starting(server: object) -> None:
+    """Before any worker starts: finish or drop the evidence uploads a crash interrupted."""
+    from survey import create_app
+    from survey.factory import settle_after_crash
+
+    settle_after_crash(create_app())
+
+
 def post_worker_init(worker: object) -> None:
     """Leave everything the app built at start-up out of the garbage collector's full passes."""
     # A full collection walks every object, and the app's own (modules, mappers, templates) never become

@@ -331,8 +331,11 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the web app with gunicorn (use a reverse proxy in front of it in production)."""
     from gunicorn.app.base import BaseApplication
 
+    from survey.factory import settle_after_crash
+
     with app_context() as app:
         require_schema()
+    settle_after_crash(app)
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

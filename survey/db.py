@@ -33,7 +33,7 @@ READ_FIRST = "_survey_read_first"
 
 
 def read_first(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a view whose POSTs read in a deferred transaction and write only inside `writing()`.
+    """Mark a view whose POSTs read in a deferred transaction and write only inside `unit_of_work()`.
 
     On SQLite the write lock is then held for the write alone, not for the whole request (signing in, loading
     the return, checking the form), which is what serialises concurrent saves."""
@@ -41,24 +41,76 @@ def read_first(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
-@contextmanager
-def writing(session: Session) -> Iterator[None]:
-    """Run writes in transactions that take the write lock when they begin (a no-op where that is the default).
+_DEPTH = "survey_unit_of_work_depth"
+_ON_COMMIT = "survey_after_commit"
+_ON_ROLLBACK = "survey_after_rollback"
 
-    The read transaction is ended first; whatever it read may be stale by the time the write begins, which the
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """One use case's changes: committed together at the end, or rolled back together on any error.
+
+    Services own their transactions with this; views and commands never commit. Inside another unit of work it
+    joins the outer one. A read transaction begun without the intent to write (GET requests, `read_first`
+    POSTs) is ended first and the writes run with the intent: whatever was read may be stale by then, which the
     optimistic locking on answers (a revision checked by every UPDATE) and unique constraints turn into retries
-    or conflicts, never into lost updates."""
-    if write_intent.get():
-        yield
+    or conflicts, never into lost updates. Effects outside the database (files) follow the outcome through
+    `after_commit` and `after_rollback`."""
+    depth = session.info.get(_DEPTH, 0)
+    if depth:
+        session.info[_DEPTH] = depth + 1
+        try:
+            yield session
+        finally:
+            session.info[_DEPTH] = depth
         return
-    session.commit()
-    token = write_intent.set(True)
-    try:
-        yield
+    token = None
+    if not write_intent.get():
         if session.in_transaction():
-            session.commit()
+            session.commit()  # the read so far; nothing was written in it
+        token = write_intent.set(True)
+    session.info[_DEPTH] = 1
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     finally:
-        write_intent.reset(token)
+        session.info.pop(_DEPTH, None)
+        if token is not None:
+            write_intent.reset(token)
+
+
+def in_unit_of_work(session: Session) -> bool:
+    """Whether a unit of work is open on the session (then it, not the caller, commits)."""
+    return bool(session.info.get(_DEPTH))
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's current transaction has committed (dropped if it rolls back)."""
+    session.info.setdefault(_ON_COMMIT, []).append(action)
+
+
+def after_rollback(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` if the session's current transaction ends without committing (dropped if it commits)."""
+    session.info.setdefault(_ON_ROLLBACK, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    session.info.pop(_ON_ROLLBACK, None)
+    for action in session.info.pop(_ON_COMMIT, []):
+        action()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_after_rollback(session: Session, transaction: Any) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint: the outer transaction decides
+    session.info.pop(_ON_COMMIT, None)  # a commit ran (and cleared) them already; otherwise they never run
+    for action in session.info.pop(_ON_ROLLBACK, []):
+        action()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -141,7 +193,7 @@ def _postgresql_engine(url: str, **kwargs: Any) -> Engine:
     At READ COMMITTED, PostgreSQL's default, every statement sees its own snapshot inside a transaction as
     well as outside, so a read-only transaction adds nothing but two round trips (BEGIN and ROLLBACK). Worse,
     psycopg forgets its prepared statements on every ROLLBACK, so the queries of a page that ends with one are
-    planned afresh on every request. Writes still begin a transaction: `writing()` and write requests set the
+    planned afresh on every request. Writes still begin a transaction: `unit_of_work()` and write requests set the
     intent before they begin.
 
     A connection taken from the pool is pinged only when its socket has something to read: a server that shut

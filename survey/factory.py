@@ -94,3 +94,27 @@ def _check_production(app: Flask) -> None:
     if isinstance(trusted, str):
         trusted = [host.strip() for host in trusted.split(",") if host.strip()]
     app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname, *trusted]
+
+
+def settle_after_crash(app: Flask) -> None:
+    """Finish the uploads a crash left between commit and rename and delete those that never committed.
+
+    Run once as the server starts, before any worker can be storing a file (`survey serve` and
+    deploy/gunicorn.conf.py do)."""
+    import logging
+    import time
+
+    from survey.services import evidence
+
+    with app.app_context():
+        try:
+            settled = evidence.settle(db.session(), app.config["EVIDENCE_DIR"], before=time.time())
+        finally:
+            db.session.remove()
+    log = logging.getLogger("survey.evidence")
+    if settled.published or settled.discarded:
+        log.warning("evidence folder settled after a crash: %d committed files renamed, %d uncommitted deleted",
+                    settled.published, settled.discarded)
+    if settled.unreferenced:
+        log.warning("%d files in the evidence folder belong to no evidence row (see docs/operations.md)",
+                    len(settled.unreferenced))

@@ -84,6 +84,9 @@ class Answer(Base):
     revision: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # The open page (a random id its script makes) whose save this revision is: a later save from the same page
+    # builds on it even when the page never heard it was saved (a lost response), so it is no conflict.
+    saved_from: Mapped[str | None] = mapped_column(String(40))
 
     return_: Mapped[Return] = relationship(back_populates="answers")
     updated_by: Mapped[Person | None] = relationship()

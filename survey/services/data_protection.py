@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from survey.db import after_commit
 from survey.models import (
     AgencyAction,
     Answer,
@@ -29,6 +30,7 @@ from survey.models import (
     as_utc,
     utcnow,
 )
+from survey.services import unsaved
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +80,10 @@ def apply_retention(session: Session, default_days: int, evidence_dir: str | Pat
         session.execute(update(AgencyAction).where(AgencyAction.return_id.in_(return_ids)).values(
             who="", evidence="", updated_by_id=None))
         for row in rows:
-            (Path(evidence_dir) / row.storage_key).unlink(missing_ok=True)
+            # The bytes go only once the rows saying they are gone have committed.
+            after_commit(session, lambda path=Path(evidence_dir) / row.storage_key: path.unlink(missing_ok=True))
             row.filename, row.storage_key, row.deleted_at = "removed", f"removed-{row.id}", utcnow()
+        unsaved.forget_returns(session, return_ids)  # versions kept from edit conflicts hold answers' text
         session.execute(update(AuditEvent).where(AuditEvent.return_id.in_(return_ids)).values(old=None, new=None))
         round_.anonymised_at = utcnow()
         session.add(AuditEvent(action="round.anonymised", round_id=round_.id, object_type="round",

@@ -11,10 +11,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.db import after_commit, after_rollback
 from survey.models import AuditEvent, EvidenceFile, Return, utcnow
 
+PENDING = ".part"  # a file's temporary name is ".<key>.part" until its row has committed
 ALLOWED = "PDF, Word (.docx, .doc), Excel (.xlsx, .xls), PNG, JPEG or GIF"
 
 
@@ -84,23 +87,19 @@ def check(filename: str, data: bytes, max_bytes: int) -> Sniffed:
 
 def store(session: Session, ret: Return, statement_id: str, filename: str, data: bytes, person_id: int,
           folder: str | Path, max_bytes: int) -> EvidenceFile:
-    """Check and store one upload (bytes written and synced before the row is added)."""
+    """Check and store one upload as part of the session's transaction.
+
+    The bytes are written and synced under a temporary name first; they take their real name only once the
+    transaction has committed, and are deleted if it rolls back, so a file and its row are kept or dropped
+    together. A crash between the commit and the rename is put right by `settle` when the server starts."""
     found = check(filename, data, max_bytes)
     display = clean_filename(filename)
     extension = os.path.splitext(display)[1].lower()
     key = secrets.token_hex(20)
-    folder = Path(folder)
-    # Safeguarding evidence: readable by the app's own user only, whatever the process's umask.
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder.chmod(0o700)
-    target = folder / key
-    temporary = folder / f".{key}.part"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
+    target = Path(folder) / key
+    temporary = _write_pending(Path(folder), key, data)
+    after_commit(session, lambda: _publish(temporary, target))
+    after_rollback(session, lambda: temporary.unlink(missing_ok=True))
     content_type = found.content_type
     if found.kind == "ole":
         content_type = "application/msword" if extension == ".doc" else "application/vnd.ms-excel"
@@ -114,6 +113,66 @@ def store(session: Session, ret: Return, statement_id: str, filename: str, data:
     return row
 
 
+def _pending_path(folder: Path, key: str) -> Path:
+    return folder / f".{key}{PENDING}"
+
+
+def _write_pending(folder: Path, key: str, data: bytes) -> Path:
+    # Safeguarding evidence: readable by the app's own user only, whatever the process's umask.
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    temporary = _pending_path(folder, key)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return temporary
+
+
+def _publish(temporary: Path, target: Path) -> None:
+    os.replace(temporary, target)
+    # The rename itself must reach the disk before the save is acknowledged.
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What `settle` found in the evidence folder."""
+
+    published: int  # committed files a crash left under their temporary name, now renamed
+    discarded: int  # temporary files of uploads that never committed, now deleted
+    unreferenced: tuple[str, ...]  # files no row refers to (left alone; see docs/operations.md)
+
+
+def settle(session: Session, folder: str | Path, before: float) -> Settled:
+    """After a crash: finish committed uploads and delete uncommitted ones last changed before `before`."""
+    folder = Path(folder)
+    paths = sorted(folder.iterdir()) if folder.is_dir() else []
+    if not paths:
+        return Settled(0, 0, ())  # nothing to read the database for (which may not even exist yet)
+    keys = set(session.scalars(select(EvidenceFile.storage_key)))
+    published = discarded = 0
+    unreferenced = []
+    for path in paths:
+        name = path.name
+        if name.startswith(".") and name.endswith(PENDING):
+            key = name[1:-len(PENDING)]
+            if key in keys:
+                _publish(path, folder / key)
+                published += 1
+            elif path.stat().st_mtime < before:
+                path.unlink(missing_ok=True)
+                discarded += 1
+        elif path.is_file() and name not in keys:
+            unreferenced.append(name)
+    return Settled(published, discarded, tuple(unreferenced))
+
+
 def remove(session: Session, row: EvidenceFile, person_id: int, round_id: int) -> None:
     """Mark a file removed from the return (the bytes stay until retention clears them)."""
     row.deleted_at = utcnow()
@@ -123,5 +182,8 @@ def remove(session: Session, row: EvidenceFile, person_id: int, round_id: int) -
 
 
 def path_of(row: EvidenceFile, folder: str | Path) -> Path:
-    """Where a stored file's bytes are."""
-    return Path(folder) / row.storage_key
+    """Where a stored file's bytes are (still under the temporary name if a crash came just after the commit)."""
+    path = Path(folder) / row.storage_key
+    if not path.exists() and _pending_path(Path(folder), row.storage_key).exists():
+        return _pending_path(Path(folder), row.storage_key)
+    return path

@@ -15,8 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from survey.db import in_unit_of_work, unit_of_work
 from survey.definitions import Duty, Questionnaire, Statement
 from survey.models import Answer, AuditEvent, Person, Return, ReturnState, Round, RoundState, as_utc, utcnow
+from survey.services import evidence, unsaved
 from survey.services.access import Forbidden, Principal, agency_people
 from survey.services.definitions import questionnaire_of
 
@@ -93,6 +95,7 @@ class StatementInput:
     values: AnswerValues
     base_revision: int
     base_digest: str
+    page: str = ""  # the id the duty page's script gave itself ("" without script)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,8 @@ class SaveResult:
 
     saved: tuple[str, ...]
     conflicts: tuple[Conflict, ...]
-    revisions: dict[str, int] = field(default_factory=dict)  # each saved statement's revision now
+    # Each statement's revision now, where the stored version is what was posted (saved now, or already so).
+    revisions: dict[str, int] = field(default_factory=dict)
 
 
 DutyStatus = Literal["not started", "in progress", "completed"]
@@ -208,29 +212,150 @@ def _check_editable(ret: Return) -> None:
                        "reopen it if something needs correcting.")
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """An evidence file posted with a duty page, already checked by `evidence.check`."""
+
+    statement_id: str
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFolder:
+    """Where evidence files are kept, and how large one may be."""
+
+    path: str
+    max_bytes: int
+
+
 def save_statements(session: Session, ret: Return, principal: Principal, duty_id: str,
-                    inputs: Iterable[StatementInput]) -> SaveResult:
-    """Save what this person changed on a duty page in one transaction; report conflicting statements."""
-    inputs = list(inputs)
+                    inputs: Iterable[StatementInput], uploads: Iterable[Upload] = (),
+                    folder: EvidenceFolder | None = None, then: str = "continue") -> SaveResult:
+    """Save what this person changed on a duty page, and its uploads, in one unit of work.
+
+    Statements someone else changed meanwhile are not saved: they come back as conflicts, and this person's
+    versions are kept (`survey.services.unsaved`) until they choose. A save that meets a concurrent one is run
+    again from the start, uploads included, so answers and files are kept or dropped together."""
+    inputs, uploads = list(inputs), list(uploads)
+    if uploads and folder is None:
+        raise ValueError("uploads need an evidence folder")
     for attempt in range(3):
         try:
-            result = _save_once(session, ret, principal, duty_id, inputs)
-            session.commit()
+            with unit_of_work(session):
+                for upload in uploads:
+                    assert folder is not None  # noqa: S101 - checked above; for the type checker
+                    evidence.store(session, ret, upload.statement_id, upload.filename, upload.data,
+                                   principal.person_id, folder.path, folder.max_bytes)
+                result = _save_once(session, ret, principal, duty_id, inputs)
+                if result.conflicts:
+                    _keep_conflicts(session, principal.person_id, ret.id, duty_id, result.conflicts, then)
             return result
         except (StaleDataError, IntegrityError):
             # Someone saved the same statement between our read and our write: reload and decide again,
             # which turns their save into a conflict for this person (or a no-op if it was identical).
-            session.rollback()
+            if in_unit_of_work(session) or attempt == 2:
+                raise
             session.refresh(ret)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _conflict_json(conflict: Conflict, mine: AnswerValues | None = None) -> dict[str, Any]:
+    return {"mine": (mine or conflict.mine).to_json(), "theirs": conflict.theirs.to_json(),
+            "their_revision": conflict.their_revision, "their_name": conflict.their_name,
+            "their_time": conflict.their_time.isoformat() if conflict.their_time else None}
+
+
+def _keep_conflicts(session: Session, person_id: int, return_id: int, duty_id: str,
+                    conflicts: Iterable[Conflict], then: str) -> None:
+    kept = unsaved.entries(session, person_id, return_id, duty_id)
+    for conflict in conflicts:
+        kept[conflict.statement_id] = _conflict_json(conflict)  # the person's newest version of it
+    unsaved.put(session, person_id, return_id, duty_id, kept, then)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptVersion:
+    """One statement waiting for this person's choice: their own version and the one saved meanwhile."""
+
+    statement_id: str
+    mine: AnswerValues
+    theirs: AnswerValues
+    their_revision: int
+    their_name: str
+    their_time: dt.datetime | None
+
+
+def kept_versions(session: Session, person_id: int, return_id: int, duty_id: str) -> list[KeptVersion]:
+    """This person's versions of a duty's statements that lost a conflict and wait for a choice."""
+    return [KeptVersion(sid, AnswerValues.from_json(e["mine"]), AnswerValues.from_json(e["theirs"]),
+                        int(e["their_revision"]), str(e["their_name"]),
+                        dt.datetime.fromisoformat(e["their_time"]) if e.get("their_time") else None)
+            for sid, e in unsaved.entries(session, person_id, return_id, duty_id).items()]
+
+
+Choice = Literal["theirs", "mine", "both"]
+
+
+def combined(mine: AnswerValues, theirs: AnswerValues) -> AnswerValues:
+    """Their version with this person's texts added below theirs (their rating and dates stand)."""
+    def both(a: str, b: str) -> str:
+        return a if not b or b == a or b in a else (f"{a}\n\n{b}" if a else b)
+
+    return AnswerValues(
+        rating=theirs.rating, not_applicable=theirs.not_applicable,
+        commentary=both(theirs.commentary, mine.commentary),
+        evidence_notes=both(theirs.evidence_notes, mine.evidence_notes),
+        evidence_links=both(theirs.evidence_links, mine.evidence_links),
+        action_what=both(theirs.action_what, mine.action_what),
+        action_who=theirs.action_who or mine.action_who,
+        action_by=theirs.action_by or mine.action_by,
+    )
+
+
+def resolve_conflicts(session: Session, ret: Return, principal: Principal, duty_id: str,
+                      choices: dict[str, Choice]) -> SaveResult:
+    """Save this person's choice for each kept statement in one unit of work.
+
+    A statement someone changed yet again while they chose stays waiting, with their version still kept and
+    the newest other version beside it; every other statement is saved or let go, and no longer waits."""
+    for attempt in range(3):
+        try:
+            with unit_of_work(session):
+                kept = unsaved.entries(session, principal.person_id, ret.id, duty_id)
+                inputs = []
+                for sid, choice in choices.items():
+                    entry = kept.get(sid)
+                    if entry is None:
+                        continue
+                    mine, theirs = AnswerValues.from_json(entry["mine"]), AnswerValues.from_json(entry["theirs"])
+                    if choice == "theirs":
+                        kept.pop(sid)
+                        continue
+                    chosen = mine if choice == "mine" else combined(mine, theirs)
+                    inputs.append(StatementInput(sid, chosen, int(entry["their_revision"]), theirs.digest()))
+                result = _save_once(session, ret, principal, duty_id, inputs)
+                again = {c.statement_id: c for c in result.conflicts}
+                for item in inputs:
+                    if item.statement_id in again:
+                        # Keep what the person typed (not the combination), now against the newest version.
+                        mine = AnswerValues.from_json(kept[item.statement_id]["mine"])
+                        kept[item.statement_id] = _conflict_json(again[item.statement_id], mine)
+                    else:
+                        kept.pop(item.statement_id, None)
+                unsaved.put(session, principal.person_id, ret.id, duty_id, kept)
+            return result
+        except (StaleDataError, IntegrityError):
             if attempt == 2:
                 raise
+            session.refresh(ret)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str,
                inputs: list[StatementInput]) -> SaveResult:
-    # The return was read before this transaction began (see survey.db.writing): check its state again now that
-    # this transaction holds the write lock, so a save never lands in a return submitted or closed meanwhile.
+    # The return was read before this transaction began (see survey.db.unit_of_work): check its state again now
+    # that this transaction holds the write lock, so a save never lands in a return submitted or closed meanwhile.
     states = session.execute(select(Return.state, Round.state).join(Round, Round.id == Return.round_id)
                              .where(Return.id == ret.id)).one()
     if (ret.state, ret.round.state) != tuple(states):
@@ -246,23 +371,30 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
         .options(joinedload(Answer.updated_by)))}
     person = session.get(Person, principal.person_id)
     saved: list[str] = []
+    revisions: dict[str, int] = {}
     written: list[Answer] = []
     conflicts: list[Conflict] = []
     for item in inputs:
         current = answers.get(item.statement_id)
         theirs = AnswerValues.of(current)
         their_revision = current.revision if current is not None else 0
-        mine_changed = item.values.digest() != item.base_digest
-        if not mine_changed or item.values == theirs:
+        if item.values == theirs:
+            # Already so: a retried save, or two people typing the same thing. Acknowledged, not a conflict.
+            if current is not None:
+                revisions[item.statement_id] = their_revision
             continue
-        if their_revision != item.base_revision:
+        if item.values.digest() == item.base_digest:
+            continue  # this person changed nothing here
+        own_page = (current is not None and bool(item.page) and current.saved_from == item.page
+                    and current.updated_by_id == principal.person_id)
+        if their_revision != item.base_revision and not own_page:
             conflicts.append(Conflict(
                 item.statement_id, item.values, theirs, their_revision,
                 current.updated_by.name if current is not None and current.updated_by is not None else "someone",
                 as_utc(current.updated_at) if current is not None else None,
             ))
             continue
-        written.append(_apply(session, ret, current, item.statement_id, item.values, person))
+        written.append(_apply(session, ret, current, item.statement_id, item.values, person, item.page))
         saved.append(item.statement_id)
     if saved:
         if ret.state is ReturnState.NOT_STARTED:
@@ -270,11 +402,12 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
         ret.updated_at = utcnow()
     ret.resume_duty_id = duty_id
     session.flush()
-    return SaveResult(tuple(saved), tuple(conflicts), {a.statement_id: a.revision for a in written})
+    revisions.update({a.statement_id: a.revision for a in written})
+    return SaveResult(tuple(saved), tuple(conflicts), revisions)
 
 
 def _apply(session: Session, ret: Return, current: Answer | None, statement_id: str, values: AnswerValues,
-           person: Person | None) -> Answer:
+           person: Person | None, page: str = "") -> Answer:
     old = AnswerValues.of(current)
     if current is None:
         current = Answer(return_=ret, statement_id=statement_id)
@@ -283,6 +416,7 @@ def _apply(session: Session, ret: Return, current: Answer | None, statement_id: 
         setattr(current, name, value)
     current.updated_by = person
     current.updated_at = utcnow()
+    current.saved_from = page or None
     before = old.to_json()
     changed = {k: v for k, v in values.to_json().items() if before[k] != v}
     session.add(AuditEvent(
@@ -304,23 +438,22 @@ def submit(session: Session, ret: Return, principal: Principal, name: str, role:
     if missing(ret, questionnaire):
         raise ReadOnly("The return is not complete yet.")
     now = utcnow()
-    # A conditional update: of many identical submits at once, exactly one changes the row.
-    result = session.execute(
-        update(Return).where(Return.id == ret.id, Return.state.in_(EDITABLE))
-        .values(state=ReturnState.SUBMITTED, submitted_at=now, submitted_by_id=principal.person_id,
-                declaration_name=name, declaration_role=role, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        return False
-    session.add(AuditEvent(person_id=principal.person_id, action="return.submitted", round_id=ret.round_id,
-                           return_id=ret.id, object_type="return", object_id=str(ret.id),
-                           new={"declaration_name": name, "declaration_role": role}))
-    from survey.services.action_plans import record_rating_actions
+    with unit_of_work(session):
+        # A conditional update: of many identical submits at once, exactly one changes the row.
+        result = session.execute(
+            update(Return).where(Return.id == ret.id, Return.state.in_(EDITABLE))
+            .values(state=ReturnState.SUBMITTED, submitted_at=now, submitted_by_id=principal.person_id,
+                    declaration_name=name, declaration_role=role, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        session.add(AuditEvent(person_id=principal.person_id, action="return.submitted", round_id=ret.round_id,
+                               return_id=ret.id, object_type="return", object_id=str(ret.id),
+                               new={"declaration_name": name, "declaration_role": role}))
+        from survey.services.action_plans import record_rating_actions
 
-    record_rating_actions(session, ret)  # in the same transaction as the submission
-    session.commit()
+        record_rating_actions(session, ret)  # in the same transaction as the submission
     session.refresh(ret)
     return True
 

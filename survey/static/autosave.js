@@ -2,6 +2,10 @@
 // answers are also saved in the background a few seconds after the last change. Files are never autosaved.
 const form = document.querySelector("form[data-autosave]");
 const status = document.querySelector("[data-autosave-status]");
+// The page's own id, sent with every save: a save from this page builds on this page's earlier saves even when
+// the answer to one of them never arrived, so the server does not take them for someone else's.
+const pageId = document.querySelector("[data-page-id]");
+if (pageId && !pageId.value && window.crypto && crypto.randomUUID) pageId.value = crypto.randomUUID();
 let timer = null;
 let busy = false;
 let pending = false;
@@ -34,7 +38,12 @@ async function save() {
     if (result.status === "saved") {
       status.textContent = `Draft saved at ${result.at}.`;
     } else if (result.status === "conflict") {
-      status.textContent = "Someone else has changed a statement on this page. Use a save button to choose which version to keep.";
+      status.textContent = "Someone else has changed a statement on this page. Your version is kept: ";
+      const link = document.createElement("a");
+      link.className = "govuk-link";
+      link.href = result.review;
+      link.textContent = "compare the versions and choose";
+      status.append(link, ".");
     } else if (result.status === "invalid") {
       status.textContent = "Some answers need correcting before they can be saved. Use a save button to see what.";
     } else if (result.status === "read-only") {

@@ -1,4 +1,4 @@
-"""Reads and writes in one session: reads never hold a write transaction, and what `writing()` writes is atomic.
+"""Reads and writes in one session: reads never hold a write transaction, and what `unit_of_work()` writes is atomic.
 
 On PostgreSQL reads run outside any transaction (at READ COMMITTED a transaction gives a read nothing), which
 saves the BEGIN and ROLLBACK round trips and keeps the driver's prepared statements, which psycopg throws away
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey import create_app
-from survey.db import make_engine, write_intent, writing
+from survey.db import make_engine, unit_of_work, write_intent
 from survey.models import Agency
 from tests.fixtures_demo import client_for
 
@@ -37,14 +37,14 @@ def test_a_write_after_reads_is_all_or_nothing(db_url: str, reading: None) -> No
     try:
         with Session(engine) as session:
             before = session.scalar(select(func.count()).select_from(Agency))
-            with pytest.raises(IntegrityError), writing(session):
+            with pytest.raises(IntegrityError), unit_of_work(session):
                 session.add(Agency(name="Written first", kind="council"))
                 session.flush()
                 session.add(Agency(name="Written first", kind="council"))  # the name is unique
                 session.flush()
             session.rollback()
             assert session.scalar(select(func.count()).select_from(Agency)) == before, "half a write was kept"
-            with writing(session):
+            with unit_of_work(session):
                 session.add(Agency(name="Written whole", kind="council"))
             assert session.scalar(select(func.count()).select_from(Agency)) == before + 1
     finally:
@@ -62,7 +62,7 @@ def test_postgresql_reads_begin_no_transaction_and_writes_do(postgres_url: str, 
         with Session(engine) as session:
             session.execute(select(Agency.id)).all()
             assert _status(session) is IDLE, "a read began a transaction on the server"
-            with writing(session):
+            with unit_of_work(session):
                 session.execute(select(Agency.id)).all()
                 assert _status(session) is INTRANS, "a write ran outside a transaction"
             session.execute(select(Agency.id)).all()

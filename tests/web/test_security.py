@@ -46,7 +46,7 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
     "agency.print_view": AGENCY_PAGE, "agency.evidence_file": AGENCY_PAGE,
     "agency.submit": {**AGENCY_PAGE, "contributor A": 403, "lead A": 302},  # incomplete: back to check answers
     "agency.submitted": {**AGENCY_PAGE, "contributor A": 302, "lead A": 302},  # not submitted yet
-    "agency.conflict": {**AGENCY_PAGE, "contributor A": 404, "lead A": 404},  # no such conflict token
+    "agency.conflict": {**AGENCY_PAGE, "contributor A": 302, "lead A": 302},  # nothing waits: back to the duty
     "agency.challenge": AGENCY_PAGE, "agency.action_progress": AGENCY_PAGE, "agency.report": AGENCY_PAGE,
     "agency.report_pdf": AGENCY_PAGE, "agency.return_workbook": AGENCY_PAGE, "agency.import_workbook": AGENCY_PAGE,
     "agency.action_plan": {**AGENCY_PAGE, "contributor B": 200},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -150,8 +151,14 @@ def values_of(form: FlaskForm, statement: Statement) -> AnswerValues:
     )
 
 
-def inputs_of(form: FlaskForm, duty: Duty) -> list[StatementInput]:
+def page_id(raw: str) -> str:
+    """The id a duty page's script gave itself, or "" when it is missing or not one."""
+    return raw if re.fullmatch(r"[A-Za-z0-9-]{8,40}", raw or "") else ""
+
+
+def inputs_of(form: FlaskForm, duty: Duty, page: str = "") -> list[StatementInput]:
     """Every statement's posted values with the revision and fingerprint the page was loaded with."""
+    page = page_id(page)
     out = []
     for statement in duty.statements:
         n = names(statement.id)
@@ -159,7 +166,8 @@ def inputs_of(form: FlaskForm, duty: Duty) -> list[StatementInput]:
             revision = int(form[n["rev"]].data or 0)
         except ValueError:
             revision = -1  # a tampered revision can only ever cause a conflict, never an overwrite
-        out.append(StatementInput(statement.id, values_of(form, statement), revision, form[n["base"]].data or ""))
+        out.append(StatementInput(statement.id, values_of(form, statement), revision, form[n["base"]].data or "",
+                                  page))
     return out
 
 
@@ -189,6 +197,18 @@ def check_actions(form: FlaskForm, questionnaire: Questionnaire, duty: Duty, tod
 
 class ConflictForm(FlaskForm):  # type: ignore[misc]
     """Choose, per conflicting statement, whose version to keep (fields added per conflict)."""
+
+
+CONFLICT_CHOICES = (SelectChoice("theirs", "Keep their version"), SelectChoice("mine", "Use my version"),
+                    SelectChoice("both", "Keep both: their rating, with my text added below theirs"))
+
+
+def conflict_form_class(statements: tuple[tuple[str, str], ...]) -> type[FlaskForm]:
+    """The choice form for these (statement id, statement text) pairs."""
+    return type("ConflictChoices", (ConflictForm,), {
+        f"keep-{sid}": RadioField(text, choices=list(CONFLICT_CHOICES), default="theirs",
+                                  validators=[InputRequired("Choose which version to keep")])
+        for sid, text in statements})
 
 
 class DeclarationForm(FlaskForm):  # type: ignore[misc]

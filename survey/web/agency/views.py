@@ -19,17 +19,14 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
-from wtforms import RadioField
-from wtforms.fields.choices import SelectChoice
 
-from survey.db import read_first, writing
+from survey.db import read_first
 from survey.definitions import Duty, Questionnaire
 from survey.extensions import db, login_manager
 from survey.links import external_url
 from survey.models import Return
-from survey.services import agency_returns, evidence, return_snapshots, returns, stash
+from survey.services import agency_returns, evidence, return_snapshots, returns, stash, unsaved
 from survey.services.access import Forbidden, NotFound, return_for_agency_user
-from survey.services.returns import AnswerValues, StatementInput
 from survey.web import page_cache
 from survey.web.agency import forms
 
@@ -89,7 +86,8 @@ def task_list(return_id: int) -> str:
     return render_template("agency/task_list.html", ret=ret, q=questionnaire, rows=rows, resume=resume,
                            editable=returns.is_editable(ret), deadline=agency_returns.deadline_of(ret),
                            completed=sum(r.status == "completed" for r in rows), board=board, carried=carried,
-                           today=dt.date.today())
+                           today=dt.date.today(),
+                           waiting=unsaved.duties_waiting(db.session(), current_user.principal.person_id, ret.id))
 
 
 def _head(return_id: int) -> tuple[return_snapshots.ReturnHead, Questionnaire]:
@@ -107,11 +105,12 @@ def _content(ret: return_snapshots.ReturnHead, duty: Duty) -> return_snapshots.S
 
 def _render_duty(ret: return_snapshots.ReturnHead, stored: return_snapshots.StoredContent,
                  questionnaire: Questionnaire, duty: Duty, index: int, form: Any, restored: bool = False,
-                 **placeholders: Any) -> str:
+                 waiting: int = 0, **placeholders: Any) -> str:
     total = sum(1 for _ in questionnaire.duties())
     return render_template("agency/duty.html", ret=ret, q=questionnaire, duty=duty, form=form,
                            names=forms.names, files=stored.files_by_statement(), index=index, total=total,
-                           restored=restored, section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
+                           restored=restored, waiting=waiting,
+                           section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
                            max_mb=current_app.config["EVIDENCE_MAX_MB"], **placeholders)
 
 
@@ -142,36 +141,26 @@ def duty_page(return_id: int, duty_id: str) -> Any:
             field.errors = [*field.errors, str(exc)]
             valid = False
         else:
-            uploads.append((statement.id, upload.filename, data))
+            uploads.append(returns.Upload(statement.id, upload.filename, data))
     if not valid:
         head, _ = _head(ret.id)
         return _render_duty(head, _content(head, duty), questionnaire, duty, index, form), 400
 
-    principal = current_user.principal
-    session = db.session()
-    inputs = forms.inputs_of(form, duty)
-    with writing(session):
-        for statement_id, filename, data in uploads:
-            evidence.store(session, ret, statement_id, filename, data, principal.person_id,
-                           current_app.config["EVIDENCE_DIR"], current_app.config["EVIDENCE_MAX_MB"] * 1024 * 1024)
-        try:
-            result = returns.save_statements(session, ret, principal, duty.id, inputs)
-        except returns.ReadOnly as exc:
-            session.rollback()
-            flash(str(exc), "info")
-            return redirect(url_for("agency.check_answers", return_id=ret.id))
-        if result.conflicts:
-            token = stash.put(session, principal.person_id, "conflict", request.path, {
-                "duty_id": duty.id, "action": request.form.get("action", "continue"),
-                "conflicts": [{"statement_id": c.statement_id, "mine": c.mine.to_json(),
-                               "theirs": c.theirs.to_json(), "their_revision": c.their_revision,
-                               "their_name": c.their_name,
-                               "their_time": c.their_time.isoformat() if c.their_time else None}
-                              for c in result.conflicts],
-            })
-            session.commit()
-            return redirect(url_for("agency.conflict", return_id=ret.id, duty_id=duty.id, token=token))
+    try:
+        result = returns.save_statements(db.session(), ret, current_user.principal, duty.id,
+                                         forms.inputs_of(form, duty, request.form.get("page", "")), uploads,
+                                         _evidence_folder(), then=request.form.get("action", "continue"))
+    except returns.ReadOnly as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("agency.check_answers", return_id=ret.id))
+    if result.conflicts:
+        return redirect(url_for("agency.conflict", return_id=ret.id, duty_id=duty.id))
     return _after_save(ret, questionnaire, index, request.form.get("action", "continue"))
+
+
+def _evidence_folder() -> returns.EvidenceFolder:
+    return returns.EvidenceFolder(current_app.config["EVIDENCE_DIR"],
+                                  current_app.config["EVIDENCE_MAX_MB"] * 1024 * 1024)
 
 
 def _show_duty(return_id: int, duty_id: str) -> Any:
@@ -191,6 +180,7 @@ def _show_duty(return_id: int, duty_id: str) -> Any:
         flash("This return can no longer be changed.", "info")
         return redirect(url_for("agency.check_answers", return_id=ret.id))
     form_class = forms.duty_form_class(questionnaire, duty.id)
+    waiting = len(unsaved.entries(db.session(), current_user.principal.person_id, ret.id, duty.id))
     token = request.args.get("restore")
     if token:
         form = form_class(formdata=None)
@@ -202,16 +192,15 @@ def _show_duty(return_id: int, duty_id: str) -> Any:
                               meta={"csrf": False})
             form.validate()
             restored = True
-        db.session.commit()
-        return _render_duty(ret, stored, questionnaire, duty, index, form, restored=restored)
+        return _render_duty(ret, stored, questionnaire, duty, index, form, restored=restored, waiting=waiting)
 
     def render(placeholders: dict[str, Any]) -> str:
         form = form_class(formdata=None)
         forms.fill(form, duty, stored.stored())
-        return _render_duty(ret, stored, questionnaire, duty, index, form, **placeholders)
+        return _render_duty(ret, stored, questionnaire, duty, index, form, waiting=waiting, **placeholders)
 
     # The key holds every stored value the page shows, and the person and roles its header shows.
-    return page_cache.cached_page((ret, stored, duty.id, current_user.principal), render)
+    return page_cache.cached_page((ret, stored, duty.id, current_user.principal, waiting), render)
 
 
 def _after_save(ret: Return, questionnaire: Questionnaire, index: int, action: str) -> Any:
@@ -238,58 +227,54 @@ def autosave(return_id: int, duty_id: str) -> Any:
         errors = {name: errs for name, errs in form.errors.items() if not name.startswith("evidence-")}
         if errors:
             return jsonify(status="invalid", errors=errors), 400
-    inputs = forms.inputs_of(form, duty)
-    with writing(db.session()):
+    inputs = forms.inputs_of(form, duty, request.form.get("page", ""))
+    try:
         result = returns.save_statements(db.session(), ret, current_user.principal, duty.id, inputs)
+    except returns.ReadOnly:
+        return jsonify(status="read-only"), 409
     sent = {item.statement_id: item.values for item in inputs}
     return jsonify(
         status="conflict" if result.conflicts else "saved",
-        saved={sid: {"rev": result.revisions[sid], "base": sent[sid].digest()} for sid in result.saved},
+        saved={sid: {"rev": rev, "base": sent[sid].digest()} for sid, rev in result.revisions.items()},
         conflicts=[c.statement_id for c in result.conflicts],
+        review=url_for("agency.conflict", return_id=ret.id, duty_id=duty.id) if result.conflicts else None,
         at=dt.datetime.now().strftime("%H:%M"),
     )
 
 
 @bp.route("/returns/<int:return_id>/duties/<duty_id>/conflict", methods=["GET", "POST"])
+@read_first
 def conflict(return_id: int, duty_id: str) -> Any:
-    """Two people changed the same statement: show both versions and let this person choose."""
+    """Two people changed the same statement: show both versions and let this person choose what to keep."""
     ret, questionnaire = _load(return_id)
     index, duty = _duty(questionnaire, duty_id)
-    token = request.args.get("token", "")
-    kept = stash.peek(db.session(), token, current_user.principal.person_id, "conflict")
-    if kept is None or kept.data.get("duty_id") != duty.id:
-        abort(404)
+    principal = current_user.principal
     texts = {st.id: st for st in duty.statements}
-    items = [c for c in kept.data["conflicts"] if c["statement_id"] in texts]
-    form_class = type("ConflictChoices", (forms.ConflictForm,), {
-        f"keep-{c['statement_id']}": RadioField(texts[c["statement_id"]].text,
-                                                choices=[SelectChoice("theirs", "Keep their version"),
-                                                         SelectChoice("mine", "Use my version")],
-                                                default="theirs")
-        for c in items})
-    form = form_class()
+    kept = [k for k in returns.kept_versions(db.session(), principal.person_id, ret.id, duty.id)
+            if k.statement_id in texts]
+    if not kept:
+        flash("Nothing on this page is waiting for your choice: your versions were saved or let go.", "info")
+        return redirect(url_for("agency.duty_page", return_id=ret.id, duty_id=duty.id))
+    form = forms.conflict_form_class(tuple((k.statement_id, texts[k.statement_id].text) for k in kept))()
+    again = False
     if request.method == "POST" and form.validate():
-        chosen = [StatementInput(c["statement_id"], AnswerValues.from_json(c["mine"]), c["their_revision"],
-                                 AnswerValues.from_json(c["theirs"]).digest())
-                  for c in items if form[f"keep-{c['statement_id']}"].data == "mine"]
+        choices = {k.statement_id: form[f"keep-{k.statement_id}"].data for k in kept}
+        then = unsaved.then_of(db.session(), principal.person_id, ret.id, duty.id)
         try:
-            result = returns.save_statements(db.session(), ret, current_user.principal, duty.id, chosen)
+            result = returns.resolve_conflicts(db.session(), ret, principal, duty.id, choices)
         except returns.ReadOnly as exc:
             flash(str(exc), "info")
             return redirect(url_for("agency.check_answers", return_id=ret.id))
-        stash.take(db.session(), token, current_user.principal.person_id, "conflict")
-        db.session.commit()
-        if result.conflicts:
-            flash("Someone changed one of these statements again while you were choosing. Check it and save again.",
-                  "info")
-            return redirect(url_for("agency.duty_page", return_id=ret.id, duty_id=duty.id))
-        flash("Your choices have been saved.", "success")
-        return _after_save(ret, questionnaire, index, kept.data.get("action", "continue"))
-    return render_template("agency/conflict.html", ret=ret, q=questionnaire, duty=duty, form=form,
-                           items=[(c, texts[c["statement_id"]], AnswerValues.from_json(c["mine"]),
-                                   AnswerValues.from_json(c["theirs"])) for c in items],
-                           their_time=lambda c: dt.datetime.fromisoformat(c["their_time"]) if c["their_time"] else None
-                           ), (400 if form.errors else 200)
+        if not result.conflicts:
+            flash("Your choices have been saved.", "success")
+            return _after_save(ret, questionnaire, index, then)
+        again = True
+        kept = [k for k in returns.kept_versions(db.session(), principal.person_id, ret.id, duty.id)
+                if k.statement_id in texts]
+        form = forms.conflict_form_class(tuple((k.statement_id, texts[k.statement_id].text) for k in kept))(
+            formdata=None)
+    return render_template("agency/conflict.html", ret=ret, q=questionnaire, duty=duty, form=form, again=again,
+                           items=[(k, texts[k.statement_id]) for k in kept]), (400 if form.errors else 200)
 
 
 @bp.route("/returns/<int:return_id>/check")

@@ -59,7 +59,6 @@ def init_login(app: Flask) -> None:
             if request.method == "POST":
                 data = {k: v for k, v in _lists(request.form).items() if k != "csrf_token"}
                 token = stash.put(db.session(), expired, "expired", request.path, data)
-                db.session.commit()
                 params["restore"] = token
                 if request.files and any(f.filename for f in request.files.values()):
                     flash("Files you chose were not uploaded: attach them again after signing in.", "info")
