@@ -44,7 +44,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_FROM": "safeguarding-partnership@localhost",
         "ENV": "development",
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+        # The whole request: files in it are kept only up to survey.web.hygiene.file_part_limit each, so a file
+        # too large for its page gets that page's message with everything typed kept, not a bare refusal.
+        "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
         "EVIDENCE_DIR": str(Path(instance_path) / "evidence"),
         "EVIDENCE_MAX_MB": 10,
         "SESSION_IDLE_MINUTES": 60,

@@ -134,7 +134,6 @@ def app(db_url: str, tmp_path: Path, smtp_server: tuple[str, int, object]) -> It
         "SMTP_HOST": smtp_server[0],
         "SMTP_PORT": smtp_server[1],
         "EVIDENCE_MAX_MB": 1,
-        "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
         # Every page served from the page cache is rendered again and compared (survey/web/page_cache.py).
         "PAGE_CACHE_VERIFY": True,
     })

@@ -140,7 +140,8 @@ def apply(session: Session, planned: Planned, principal: Principal, overwrite: f
                                   item.base_digest)
         inputs.append(item)
     duty = planned.ret.resume_duty_id or next(d.id for _, d in returns.questionnaire_for(planned.ret).duties())
-    return returns.save_statements(session, planned.ret, principal, duty, inputs)
+    # The workbook is the person's own copy of anything it loses to a change made online meanwhile.
+    return returns.save_statements(session, planned.ret, principal, duty, inputs, keep_losing=False)
 
 
 def system_principal(ret: Return) -> Principal:

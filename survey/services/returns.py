@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from survey.db import in_unit_of_work, unit_of_work
 from survey.definitions import Duty, Questionnaire, Statement
 from survey.models import Answer, AuditEvent, Person, Return, ReturnState, Round, RoundState, as_utc, utcnow
-from survey.services import evidence, unsaved
+from survey.services import evidence, pending_uploads, unsaved
 from survey.services.access import Forbidden, Principal, agency_people
 from survey.services.definitions import questionnaire_of
 
@@ -231,24 +231,29 @@ class EvidenceFolder:
 
 def save_statements(session: Session, ret: Return, principal: Principal, duty_id: str,
                     inputs: Iterable[StatementInput], uploads: Iterable[Upload] = (),
-                    folder: EvidenceFolder | None = None, then: str = "continue") -> SaveResult:
+                    folder: EvidenceFolder | None = None, then: str = "continue",
+                    pending: dict[str, str] | None = None, keep_losing: bool = True) -> SaveResult:
     """Save what this person changed on a duty page, and its uploads, in one unit of work.
+
+    `pending` claims files kept from an earlier post of the page that had another error (tokens by statement).
+    `keep_losing=False` where the person's version lives on elsewhere (an uploaded workbook is their copy).
 
     Statements someone else changed meanwhile are not saved: they come back as conflicts, and this person's
     versions are kept (`survey.services.unsaved`) until they choose. A save that meets a concurrent one is run
     again from the start, uploads included, so answers and files are kept or dropped together."""
     inputs, uploads = list(inputs), list(uploads)
-    if uploads and folder is None:
+    if (uploads or pending) and folder is None:
         raise ValueError("uploads need an evidence folder")
     for attempt in range(3):
         try:
             with unit_of_work(session):
-                for upload in uploads:
+                claimed = pending_uploads.take(session, principal.person_id, ret.id, pending or {})
+                for upload in [*(Upload(c.statement_id, c.filename, c.data) for c in claimed), *uploads]:
                     assert folder is not None  # noqa: S101 - checked above; for the type checker
                     evidence.store(session, ret, upload.statement_id, upload.filename, upload.data,
                                    principal.person_id, folder.path, folder.max_bytes)
                 result = _save_once(session, ret, principal, duty_id, inputs)
-                if result.conflicts:
+                if result.conflicts and keep_losing:
                     _keep_conflicts(session, principal.person_id, ret.id, duty_id, result.conflicts, then)
             return result
         except (StaleDataError, IntegrityError):

@@ -64,10 +64,9 @@ def duties_waiting(session: Session, person_id: int, return_id: int) -> dict[str
 
 
 def forget_returns(session: Session, return_ids: list[int]) -> int:
-    """Remove everyone's kept versions for these returns (retention); how many were removed."""
+    """Remove everything kept for these returns (versions from conflicts, files waiting to be attached)."""
     removed = 0
     for return_id in return_ids:
-        result = session.execute(delete(StashedPost).where(
-            StashedPost.kind == KIND, StashedPost.path.startswith(f"return:{return_id}:duty:")))
+        result = session.execute(delete(StashedPost).where(StashedPost.path.startswith(f"return:{return_id}:")))
         removed += result.rowcount  # type: ignore[attr-defined]
     return removed

@@ -422,8 +422,9 @@ def test_path_in_filename_is_cleaned(app: Flask, demo: Demo, police_staff: Flask
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_request_over_the_size_limit(demo: Demo, police_staff: FlaskClient) -> None:
+def test_request_over_the_whole_request_limit(app: Flask, demo: Demo, police_staff: FlaskClient) -> None:
     rid = demo.return_id(POLICE)
+    app.config["MAX_CONTENT_LENGTH"] = 3 * 1024 * 1024
     response = upload(police_staff, rid, "huge.pdf", PDF + b"0" * (4 * 1024 * 1024))
     assert response.status_code == 413 and "The file is too large" in response.get_data(as_text=True)
 

@@ -25,7 +25,7 @@ from survey.definitions import Duty, Questionnaire
 from survey.extensions import db, login_manager
 from survey.links import external_url
 from survey.models import Return
-from survey.services import agency_returns, evidence, return_snapshots, returns, stash, unsaved
+from survey.services import agency_returns, evidence, pending_uploads, return_snapshots, returns, stash, unsaved
 from survey.services.access import Forbidden, NotFound, return_for_agency_user
 from survey.web import page_cache
 from survey.web.agency import forms
@@ -105,11 +105,11 @@ def _content(ret: return_snapshots.ReturnHead, duty: Duty) -> return_snapshots.S
 
 def _render_duty(ret: return_snapshots.ReturnHead, stored: return_snapshots.StoredContent,
                  questionnaire: Questionnaire, duty: Duty, index: int, form: Any, restored: bool = False,
-                 waiting: int = 0, **placeholders: Any) -> str:
+                 waiting: int = 0, pending: dict[str, Any] | None = None, **placeholders: Any) -> str:
     total = sum(1 for _ in questionnaire.duties())
     return render_template("agency/duty.html", ret=ret, q=questionnaire, duty=duty, form=form,
                            names=forms.names, files=stored.files_by_statement(), index=index, total=total,
-                           restored=restored, waiting=waiting,
+                           restored=restored, waiting=waiting, pending=pending or {},
                            section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
                            max_mb=current_app.config["EVIDENCE_MAX_MB"], **placeholders)
 
@@ -142,14 +142,21 @@ def duty_page(return_id: int, duty_id: str) -> Any:
             valid = False
         else:
             uploads.append(returns.Upload(statement.id, upload.filename, data))
+    principal = current_user.principal
+    pending = {s.id: request.form.get(f"pending-{s.id}", "") for s in duty.statements}
     if not valid:
+        # Files that were fine wait for the next save of the page: nobody has to find and choose them again.
+        kept = pending_uploads.shown(db.session(), principal.person_id, ret.id, pending)
+        for upload in uploads:
+            kept[upload.statement_id] = pending_uploads.keep(db.session(), principal.person_id, ret.id,
+                                                             upload.statement_id, upload.filename, upload.data)
         head, _ = _head(ret.id)
-        return _render_duty(head, _content(head, duty), questionnaire, duty, index, form), 400
-
+        return _render_duty(head, _content(head, duty), questionnaire, duty, index, form, pending=kept), 400
     try:
-        result = returns.save_statements(db.session(), ret, current_user.principal, duty.id,
+        result = returns.save_statements(db.session(), ret, principal, duty.id,
                                          forms.inputs_of(form, duty, request.form.get("page", "")), uploads,
-                                         _evidence_folder(), then=request.form.get("action", "continue"))
+                                         _evidence_folder(), then=request.form.get("action", "continue"),
+                                         pending=pending)
     except returns.ReadOnly as exc:
         flash(str(exc), "info")
         return redirect(url_for("agency.check_answers", return_id=ret.id))
