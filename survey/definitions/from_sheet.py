@@ -7,12 +7,12 @@ duties are taken in the order they first appear, and their ids are made from the
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any
 
 import yaml
+
+from survey.spreadsheets import OLE_SIGNATURE, XLSX_SIGNATURE, Limits, UnreadableFile, csv_rows, csv_text, xlsx_rows
 
 from .errors import DefinitionError
 
@@ -37,33 +37,16 @@ def slug(text: str) -> str:
     return "-".join(words)[:60].strip("-") or "item"
 
 
+LIMITS = Limits("a questionnaire", max_bytes=5 * 1024 * 1024, max_expanded=60 * 1024 * 1024, max_rows=MAX_ROWS)
+
+
 def _rows(data: bytes, name: str) -> list[list[str]]:
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise SheetError([f"{name}: this is an old Excel (.xls) file; save it as .xlsx"])
-    if data.startswith(b"PK\x03\x04"):
-        from survey.exports.return_workbook import WorkbookError, check_archive
-
-        try:
-            check_archive(data, name)
-        except WorkbookError as exc:
-            raise SheetError(exc.problems) from None
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-            rows = [["" if c is None else str(c).strip() for c in r] for r in wb.worksheets[0].iter_rows(
-                values_only=True)]
-            wb.close()
-        except Exception:  # noqa: BLE001 - any damage means the same to the person
-            raise SheetError([f"{name}: the workbook is damaged and cannot be read"]) from None
-        return rows
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    if "\x00" in text[:4096]:
-        raise SheetError([f"{name}: this is not an .xlsx or CSV file"])
-    return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
+        if data.startswith((XLSX_SIGNATURE, OLE_SIGNATURE)):
+            return [["" if c is None else str(c).strip() for c in r] for r in xlsx_rows(data, name, LIMITS)]
+        return [[c.strip() for c in r] for r in csv_rows(csv_text(data, name), name, LIMITS)]
+    except UnreadableFile as exc:
+        raise SheetError([str(exc)]) from None
 
 
 def definition_from_sheet(data: bytes, name: str, questionnaire_id: str, title: str, version: str = "1") -> str:

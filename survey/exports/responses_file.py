@@ -8,9 +8,7 @@ statement ids, then one row per respondent. A blank rating or N/A is not counted
 from __future__ import annotations
 
 import csv
-import io
 import math
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,8 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+
+from survey.spreadsheets import OLE_SIGNATURE, XLSX_SIGNATURE, Limits, UnreadableFile, csv_rows, csv_text, xlsx_rows
 
 NOT_RATED = {"", "n/a", "na", "not applicable"}
 DEFAULT_VALUES = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
@@ -78,50 +78,26 @@ def read_responses(path: str | Path, rules: Rules | None = None) -> Responses:
     )
 
 
+# Practitioner surveys reach thousands of respondents, and a long-form file has a row per rating.
+LIMITS = Limits("a file of ratings", MAX_BYTES, 20 * MAX_BYTES, max_entries=10_000, max_rows=50_000_000,
+                max_field=128 * 1024)
+
+
 def _rows(data: bytes, name: str) -> Iterator[tuple[Any, ...]]:
-    if data[:4] == b"PK\x03\x04":
-        return _xlsx_rows(data, name)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ResponsesError(
-            f"{name}: this is an old-style .xls or a password-protected workbook; remove the password and "
-            "save it as .xlsx or CSV"
-        )
-    if b"\x00" in data[:8192]:
-        raise ResponsesError(f"{name}: this is not a CSV or XLSX file")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in Windows-1252; accept it rather than make people re-save.
-        text = data.decode("cp1252", errors="replace")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return (tuple(r) for r in csv.reader(io.StringIO(text, newline=""), dialect))
-
-
-def _xlsx_rows(data: bytes, name: str) -> Iterator[tuple[Any, ...]]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(i.file_size for i in archive.infolist())
-            if total > 20 * MAX_BYTES:
-                raise ResponsesError(f"{name}: the workbook expands to {total:,} bytes; it is too large to read")
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ResponsesError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
-        raise ResponsesError(f"{name}: this is not a readable XLSX workbook ({type(exc).__name__})") from None
-    sheet = workbook.worksheets[0]
-
-    def rows() -> Iterator[tuple[Any, ...]]:
-        try:
-            yield from sheet.iter_rows(values_only=True)
-        finally:
-            workbook.close()
-
-    return rows()
+        if data.startswith((XLSX_SIGNATURE, OLE_SIGNATURE)):
+            rows: Iterator[Any] = xlsx_rows(data, name, LIMITS)
+        else:
+            text = csv_text(data, name)
+            try:
+                dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            rows = csv_rows(text, name, LIMITS, dialect)
+        for row in rows:
+            yield tuple(row)
+    except UnreadableFile as exc:
+        raise ResponsesError(str(exc)) from None
 
 
 def _cell(value: Any) -> str:

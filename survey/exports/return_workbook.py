@@ -18,7 +18,6 @@ import hmac
 import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -29,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from survey.definitions import Questionnaire, format_value
+from survey.spreadsheets import Limits, UnreadableFile, check_xlsx
 from survey.text import clean_text, first_bad_link, link_problem
 
 IDENTITY_SHEET = "Identity"
@@ -213,35 +213,15 @@ def _instructions(ws: Any, questionnaire: Questionnaire, title: str) -> None:
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
 
 
+LIMITS = Limits("a return", MAX_BYTES, MAX_EXPANDED, MAX_ENTRIES)
+
+
 def check_archive(data: bytes, name: str) -> None:
-    """Refuse anything but a plain, reasonably sized .xlsx before it is parsed."""
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise WorkbookError([f"{name}: this is an old Excel (.xls) file; open it in Excel and save it as .xlsx"])
-    if not data.startswith(b"PK\x03\x04"):
-        raise WorkbookError([f"{name}: this is not an Excel .xlsx workbook (a CSV or another file renamed?)"])
-    if len(data) > MAX_BYTES:
-        raise WorkbookError([f"{name}: the file is larger than {MAX_BYTES // (1024 * 1024)} MB"])
+    """Refuse anything but a plain, reasonably sized .xlsx before it is parsed (survey.spreadsheets)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise WorkbookError([f"{name}: the workbook is damaged and cannot be read"]) from None
-    if len(entries) > MAX_ENTRIES or sum(e.file_size for e in entries) > MAX_EXPANDED:
-        raise WorkbookError([f"{name}: the workbook expands to far more than a return needs; it was not opened"])
-    names = {e.filename for e in entries}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise WorkbookError([f"{name}: this is not an Excel .xlsx workbook"])
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise WorkbookError([f"{name}: the workbook contains macros; save it as a plain .xlsx workbook"])
-    if any(n.startswith("xl/externalLinks/") for n in names):
-        raise WorkbookError([f"{name}: the workbook links to other files; remove the external links and save again"])
-    for entry in entries:
-        if entry.filename.endswith((".xml", ".rels")):
-            with archive.open(entry) as handle:
-                head = handle.read(MAX_EXPANDED)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise WorkbookError([f"{name}: the workbook contains XML declarations Excel never writes; "
-                                     "it was not opened"])
+        check_xlsx(data, name, LIMITS)
+    except UnreadableFile as exc:
+        raise WorkbookError([str(exc)]) from None
 
 
 @dataclass

@@ -7,8 +7,6 @@ new agency). Every row is checked before anything is saved; the whole file is re
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.models import Agency, AuditEvent, Partnership, PartnershipAgency, Person, Role, RoleAssignment
+from survey.spreadsheets import OLE_SIGNATURE, XLSX_SIGNATURE, Limits, UnreadableFile, csv_rows, csv_text, xlsx_rows
 from survey.text import clean_text, email_address
 
 COLUMNS = ("agency", "type", "name", "email", "role")
@@ -52,28 +51,19 @@ class ImportPlan:
                           count(len(self.new_roles), "role", "roles")])
 
 
+LIMITS = Limits("a list of agencies and people", max_bytes=5 * 1024 * 1024, max_expanded=60 * 1024 * 1024,
+                max_rows=MAX_ROWS)
+
+
 def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
     """Rows of a CSV or XLSX file as dicts keyed by the known columns; raise DirectoryImportError on a bad file."""
-    if data.startswith(b"PK\x03\x04"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-            raw = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-        except Exception:  # noqa: BLE001 - any damage means the same to the person
-            raise DirectoryImportError([f"{name}: this is not a readable XLSX workbook"]) from None
-    else:
-        if b"\x00" in data[:4096]:
-            raise DirectoryImportError([f"{name}: this is not a CSV or XLSX file"])
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-        try:
-            raw = list(csv.reader(io.StringIO(text)))
-        except csv.Error as exc:
-            raise DirectoryImportError([f"{name}: this is not a readable CSV file ({exc}); a cell may be far too "
-                                        "long, or a quote left open"]) from None
+    try:
+        if data.startswith((XLSX_SIGNATURE, OLE_SIGNATURE)):
+            raw = [["" if c is None else str(c) for c in row] for row in xlsx_rows(data, name, LIMITS)]
+        else:
+            raw = list(csv_rows(csv_text(data, name), name, LIMITS))
+    except UnreadableFile as exc:
+        raise DirectoryImportError([str(exc)]) from None
     raw = [r for r in raw if any(c.strip() for c in r)]
     if not raw:
         raise DirectoryImportError(
@@ -85,8 +75,6 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
         found = ", ".join(h for h in header if h) or "nothing"
         raise DirectoryImportError([f"{name}: row 1: the columns must be {', '.join(COLUMNS)} (agency is required); "
                             f"found: {found}"])
-    if len(raw) - 1 > MAX_ROWS:
-        raise DirectoryImportError([f"{name}: {len(raw) - 1} rows is more than the {MAX_ROWS} one file may hold"])
     rows = []
     for values in raw[1:]:
         values = values + [""] * (len(header) - len(values))

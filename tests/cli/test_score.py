@@ -212,7 +212,7 @@ def test_corrupt_xlsx(tmp_path: Path) -> None:
     good = xlsx(tmp_path, "good.xlsx", [["respondent", "statement", "rating"], ["a", "s1", 3]])
     path = write(tmp_path, "corrupt.xlsx", good.read_bytes()[:300])
     code, _, err = run("score", str(path))
-    assert code == 1 and f"{path}: this is not a readable XLSX workbook" in err
+    assert code == 1 and f"{path}: the workbook is damaged and cannot be read" in err
 
 
 def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
@@ -221,7 +221,7 @@ def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
         archive.writestr("hello.txt", "hi")
     path = write(tmp_path, "fake.xlsx", buffer.getvalue())
     code, _, err = run("score", str(path))
-    assert code == 1 and "not a readable XLSX workbook" in err
+    assert code == 1 and "this is not an Excel .xlsx workbook" in err
 
 
 def test_password_protected_or_xls(tmp_path: Path) -> None:

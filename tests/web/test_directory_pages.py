@@ -239,7 +239,7 @@ def test_import_with_problems_lists_every_row_and_saves_nothing(app: Flask, demo
         "found: organisation, person"]
     assert errors(upload(client, _csv("")).get_data(as_text=True)) == ["people.csv is empty"]
     assert errors(upload(client, (io.BytesIO(b"PK\x03\x04broken"), "x.xlsx")).get_data(as_text=True)) == [
-        "x.xlsx: this is not a readable XLSX workbook"]
+        "x.xlsx: the workbook is damaged and cannot be read"]
     assert counts(app) == before
 
 
@@ -255,3 +255,20 @@ def test_confirming_a_changed_file_checks_it_again(app: Flask, demo: Demo) -> No
         response.get_data(as_text=True))[0]
     data["data"] = "%%%not base64"
     assert client.post("/manager/agencies/import", data=data).status_code == 400
+
+
+def test_a_zip_bomb_or_an_over_long_cell_is_refused_in_one_line(app: Flask, demo: Demo) -> None:
+    from tests.cli.test_hostile_spreadsheets import _bomb, _xlsx
+
+    client = manager(app)
+    before = counts(app)
+    bomb = _bomb(_xlsx([["agency", "type"], ["Essex Police", "police"]]))
+    assert len(bomb) < 2 * 1024 * 1024, "small enough to pass the upload limit"
+    response = upload(client, (io.BytesIO(bomb), "people.xlsx"))
+    assert response.status_code == 400
+    assert errors(response.get_data(as_text=True)) == [
+        "people.xlsx: the workbook expands to far more than a list of agencies and people needs; it was not opened"]
+    long_cell = upload(client, _csv('agency,type\n"' + "x" * 140_000 + '",police\n'))
+    assert long_cell.status_code == 400
+    assert "people.csv: row 2: this is not a readable CSV file" in errors(long_cell.get_data(as_text=True))[0]
+    assert counts(app) == before
