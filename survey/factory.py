@@ -102,16 +102,21 @@ def settle_after_crash(app: Flask) -> None:
     Run once as the server starts, before any worker can be storing a file (`survey serve` and
     deploy/gunicorn.conf.py do)."""
     import logging
-    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     from survey.services import evidence
 
+    log = logging.getLogger("survey.evidence")
     with app.app_context():
         try:
-            settled = evidence.settle(db.session(), app.config["EVIDENCE_DIR"], before=time.time())
+            settled = evidence.settle(db.session(), app.config["EVIDENCE_DIR"])
+        except SQLAlchemyError as exc:
+            # The server still starts (and answers 503 until the database is back); the next start settles.
+            log.warning("evidence folder not settled: the database is unavailable (%s)", type(exc).__name__)
+            return
         finally:
             db.session.remove()
-    log = logging.getLogger("survey.evidence")
     if settled.published or settled.discarded:
         log.warning("evidence folder settled after a crash: %d committed files renamed, %d uncommitted deleted",
                     settled.published, settled.discarded)

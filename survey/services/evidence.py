@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import secrets
+import socket
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -17,7 +20,11 @@ from sqlalchemy.orm import Session
 from survey.db import after_commit, after_rollback
 from survey.models import AuditEvent, EvidenceFile, Return, utcnow
 
-PENDING = ".part"  # a file's temporary name is ".<key>.part" until its row has committed
+PENDING = ".part"  # a file's temporary name is ".<key>.<host>.part" until its row has committed
+# Which server wrote a temporary file: several may share one evidence folder (docs/operations.md), and each
+# clears up only its own uploads when it starts, never one another server is still storing.
+HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:60] or "host"
+OTHERS_AFTER = 3600  # seconds after which another server's temporary file cannot still be in progress
 ALLOWED = "PDF, Word (.docx, .doc), Excel (.xlsx, .xls), PNG, JPEG or GIF"
 
 
@@ -114,7 +121,7 @@ def store(session: Session, ret: Return, statement_id: str, filename: str, data:
 
 
 def _pending_path(folder: Path, key: str) -> Path:
-    return folder / f".{key}{PENDING}"
+    return folder / f".{key}.{HOST}{PENDING}"
 
 
 def _write_pending(folder: Path, key: str, data: bytes) -> Path:
@@ -149,9 +156,11 @@ class Settled:
     unreferenced: tuple[str, ...]  # files no row refers to (left alone; see docs/operations.md)
 
 
-def settle(session: Session, folder: str | Path, before: float) -> Settled:
-    """After a crash: finish committed uploads and delete uncommitted ones last changed before `before`."""
+def settle(session: Session, folder: str | Path, now: float | None = None) -> Settled:
+    """After a crash: finish committed uploads; delete this server's uncommitted ones, and other servers' that
+    are over an hour old. Run as the server starts, before any of its workers can be storing a file."""
     folder = Path(folder)
+    now = time.time() if now is None else now
     paths = sorted(folder.iterdir()) if folder.is_dir() else []
     if not paths:
         return Settled(0, 0, ())  # nothing to read the database for (which may not even exist yet)
@@ -161,11 +170,11 @@ def settle(session: Session, folder: str | Path, before: float) -> Settled:
     for path in paths:
         name = path.name
         if name.startswith(".") and name.endswith(PENDING):
-            key = name[1:-len(PENDING)]
+            key, _, host = name[1:-len(PENDING)].partition(".")
             if key in keys:
                 _publish(path, folder / key)
                 published += 1
-            elif path.stat().st_mtime < before:
+            elif host == HOST or path.stat().st_mtime < now - OTHERS_AFTER:
                 path.unlink(missing_ok=True)
                 discarded += 1
         elif path.is_file() and name not in keys:
@@ -184,6 +193,8 @@ def remove(session: Session, row: EvidenceFile, person_id: int, round_id: int) -
 def path_of(row: EvidenceFile, folder: str | Path) -> Path:
     """Where a stored file's bytes are (still under the temporary name if a crash came just after the commit)."""
     path = Path(folder) / row.storage_key
-    if not path.exists() and _pending_path(Path(folder), row.storage_key).exists():
-        return _pending_path(Path(folder), row.storage_key)
+    if not path.exists():
+        waiting = sorted(Path(folder).glob(f".{row.storage_key}.*{PENDING}"))
+        if waiting:
+            return waiting[0]
     return path

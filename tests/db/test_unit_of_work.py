@@ -137,14 +137,16 @@ def test_settle_finishes_committed_uploads_and_deletes_the_rest(app: Flask, demo
         ret, principal = _staff(app, demo)
         _save(app, ret, principal, "Committed")
         row = db.session.scalar(select(EvidenceFile))
-        # A crash between the commit and the rename, and another before the commit.
-        os.replace(folder / row.storage_key, folder / f".{row.storage_key}.part")
-        (folder / ".0123456789abcdef.part").write_bytes(PDF)
+        # A crash on this server between the commit and the rename, and another before the commit.
+        os.replace(folder / row.storage_key, folder / f".{row.storage_key}.{evidence.HOST}.part")
+        (folder / f".0123456789abcdef.{evidence.HOST}.part").write_bytes(PDF)
+        # Another server sharing the folder is storing a file right now; a third crashed long ago.
+        (folder / ".fedcba9876543210.other-server.part").write_bytes(PDF)
+        (folder / ".00000000deadbeef.third-server.part").write_bytes(PDF)
+        os.utime(folder / ".00000000deadbeef.third-server.part", (time.time() - 7200, time.time() - 7200))
         (folder / "not-ours").write_bytes(b"left by hand")
-        settled = evidence.settle(db.session(), folder, before=time.time() + 1)
-        assert (settled.published, settled.discarded, settled.unreferenced) == (1, 1, ("not-ours",))
-        assert _files(folder) == sorted([row.storage_key, "not-ours"])
-        # A temporary file newer than the cut-off may belong to an upload still in progress: left alone.
-        (folder / ".fedcba9876543210.part").write_bytes(PDF)
-        assert evidence.settle(db.session(), folder, before=time.time() - 60).discarded == 0
-        assert ".fedcba9876543210.part" in _files(folder)
+        assert evidence.path_of(row, folder).exists(), "still downloadable before the settling"
+        settled = evidence.settle(db.session(), folder)
+        assert (settled.published, settled.discarded, settled.unreferenced) == (1, 2, ("not-ours",))
+        assert _files(folder) == sorted([".fedcba9876543210.other-server.part", row.storage_key, "not-ours"])
+        assert evidence.path_of(row, folder) == folder / row.storage_key

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -48,6 +49,7 @@ class Gunicorn:
 
     db_url: str
     smtp_port: int
+    evidence_dir: str
     workers: int = 4
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
@@ -55,6 +57,7 @@ class Gunicorn:
     def start(self) -> None:
         """Start and wait until /healthz answers."""
         env = {**os.environ, "SURVEY_DATABASE_URL": self.db_url, "SURVEY_SECRET_KEY": "reliability-test-key-000000",
+               "SURVEY_EVIDENCE_DIR": self.evidence_dir,
                "SURVEY_SMTP_HOST": "127.0.0.1", "SURVEY_SMTP_PORT": str(self.smtp_port),
                "SURVEY_SIGN_IN_LIMIT_PER_ADDRESS": "100000 per minute",
                "SURVEY_SIGN_IN_LIMIT_PER_ACCOUNT": "100000 per minute"}
@@ -93,6 +96,19 @@ class Gunicorn:
                 self.kill()
 
 
+def multipart(data: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body and its content type, as a browser sends a form with files."""
+    boundary = secrets.token_hex(16)
+    parts = []
+    for name, value in data.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+                     + value.encode() + b"\r\n")
+    for name, (filename, content) in files.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     "Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
 class Client:
     """One person's browser: keeps cookies, posts forms, never follows redirects."""
 
@@ -101,12 +117,15 @@ class Client:
         self.timeout = timeout
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, data: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-        """Send one request; returns status, headers and body text."""
+    def request(self, method: str, path: str, data: dict[str, str] | None = None,
+                files: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, dict[str, str], str]:
+        """Send one request (a form, or a multipart form when there are files); returns status, headers, text."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
-        body = None
-        if data is not None:
+        body: str | bytes | None = None
+        if files:
+            body, headers["Content-Type"] = multipart(data or {}, files)
+        elif data is not None:
             body = urllib.parse.urlencode(data)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
@@ -181,9 +200,10 @@ def big_round(db_url: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def server(db_url: str, big_round: dict[str, object], smtp_server: tuple[str, int, object]) -> Iterator[Gunicorn]:
+def server(db_url: str, big_round: dict[str, object], smtp_server: tuple[str, int, object],
+           tmp_path: Path) -> Iterator[Gunicorn]:
     """gunicorn with four workers on the test database."""
-    instance = Gunicorn(db_url, smtp_server[1])
+    instance = Gunicorn(db_url, smtp_server[1], str(tmp_path / "evidence"))
     instance.start()
     yield instance
     instance.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -38,7 +39,7 @@ def cluster() -> Iterator[Cluster]:
         instance.remove()
 
 
-def test_postgresql_stopped_mid_request(cluster: Cluster, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_postgresql_stopped_mid_request(cluster: Cluster, smtp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine(cluster.url)
     upgrade(engine)
     with Session(engine) as session:
@@ -46,7 +47,7 @@ def test_postgresql_stopped_mid_request(cluster: Cluster, smtp_server) -> None: 
         rid = session.scalar(select(Return.id).join(Return.agency).where(
             Return.agency.has(name="Essex Police"), Return.round.has(state="open")))
     engine.dispose()
-    server = Gunicorn(cluster.url, smtp_server[1], workers=2)
+    server = Gunicorn(cluster.url, smtp_server[1], str(tmp_path / "evidence"), workers=2)
     server.start()
     try:
         client = Client(server.port, timeout=30)

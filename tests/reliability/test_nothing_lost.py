@@ -5,6 +5,7 @@ Every loop is bounded in count and time, and all traffic stays on loopback.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,10 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.db import make_engine
-from survey.models import Answer, AuditEvent, EmailMessage, Return, ReturnState
+from survey.models import Answer, AuditEvent, EmailMessage, EvidenceFile, Return, ReturnState
 from tests.reliability.conftest import Client, Gunicorn, duty_of
 from tests.web.forms import form_data
 
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 CLIENTS = 100
 SAVES_PER_CLIENT = 4
 
@@ -122,6 +124,7 @@ def test_sigkill_during_a_storm_loses_nothing_acknowledged(server: Gunicorn, big
                                                            db_url: str) -> None:
     cycles = 3
     acknowledged: list[tuple[int, str, str]] = []
+    acknowledged_files: list[tuple[int, str, str]] = []  # return, file name, sha256
     submitted: list[int] = []
     returns = big_round["returns"]
     for rid in returns[10:16]:  # type: ignore[index]
@@ -143,9 +146,15 @@ def test_sigkill_during_a_storm_loses_nothing_acknowledged(server: Gunicorn, big
                     # Zero-padded so that text order is time order: "cycle 01 save 0007".
                     text = f"cycle {cycle:02d} save {n:04d}"
                     data.update({f"commentary-{statement}": text, "action": "later"})
-                    status, _, _ = client.request("POST", path, data)
+                    files = {}
+                    if n % 3 == 0:  # every third save carries an evidence file
+                        name = f"c{cycle:02d}-r{rid}-n{n:04d}.pdf"
+                        files[f"evidence-{statement}"] = (name, PDF + name.encode())
+                    status, _, _ = client.request("POST", path, data, files)
                     if status == 302:
                         acknowledged.append((rid, statement, text))
+                        for name, content in files.values():
+                            acknowledged_files.append((rid, name, hashlib.sha256(content).hexdigest()))
                     n += 1
             except (OSError, AssertionError, http_errors()):
                 return  # the server died under us: whatever was not acknowledged may be lost
@@ -196,10 +205,22 @@ def test_sigkill_during_a_storm_loses_nothing_acknowledged(server: Gunicorn, big
                 assert ret.submitted_at is None and not ret.declaration_name
         for rid in submitted:
             assert session.get(Return, rid).state is ReturnState.SUBMITTED, "an acknowledged submission survived"
+        rows = session.scalars(select(EvidenceFile)).all()
     engine.dispose()
-    assert len(acknowledged) >= 10 * cycles, "the storm really ran"
-    print(f"{cycles} SIGKILL cycles; {len(acknowledged)} saves and {len(submitted)} submissions acknowledged; "
-          "all found")
+    stored_files = {(r.return_id, r.filename): r for r in rows}
+    folder = Path(server.evidence_dir)
+    for rid, name, sha in acknowledged_files:
+        row = stored_files.get((rid, name))
+        assert row is not None and row.sha256 == sha, f"acknowledged upload {name} lost"
+    for row in rows:
+        path = folder / row.storage_key
+        assert path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256, \
+            f"the row of {row.filename} has no bytes (or the wrong ones)"
+    on_disk, keys = {p.name for p in folder.iterdir()}, {r.storage_key for r in rows}
+    assert on_disk == keys, f"orphaned files: {sorted(on_disk - keys)}"
+    assert len(acknowledged) >= 10 * cycles and acknowledged_files, "the storm really ran"
+    print(f"{cycles} SIGKILL cycles; {len(acknowledged)} saves, {len(acknowledged_files)} uploads and "
+          f"{len(submitted)} submissions acknowledged; all found, {len(rows)} files, none orphaned")
 
 
 def http_errors() -> type[Exception]:
