@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import select
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -80,6 +81,20 @@ def unit_of_work(session: Session) -> Iterator[Session]:
         session.info.pop(_DEPTH, None)
         if token is not None:
             write_intent.reset(token)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def use_case(function: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
+    """Run a service function (whose first argument is the session) as one unit of work."""
+    @functools.wraps(function)
+    def run(session: Session, *args: P.args, **kwargs: P.kwargs) -> R:
+        with unit_of_work(session):
+            return function(session, *args, **kwargs)
+
+    return run
 
 
 def in_unit_of_work(session: Session) -> bool:

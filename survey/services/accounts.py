@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from survey.db import use_case
 from survey.models import AuditEvent, Person, RoleAssignment, SignInSession, as_utc, utcnow
 from survey.prepared import PreparedSelect
 from survey.services.access import Principal, principal_from_roles
@@ -73,6 +74,22 @@ def check_password_rules(password: str, email: str = "") -> str | None:
     if len(set(password)) < 4:
         return "Password is too easy to guess: use a few unrelated words"
     return None
+
+
+@use_case
+def sign_in(session: Session, email: str, password: str) -> tuple[Person, str] | None:
+    """Check the email and password; on a match, start a sign-in session and return the person and its token."""
+    person = authenticate(session, email, password)
+    if person is None:
+        return None
+    return person, start_session(session, person)
+
+
+@use_case
+def set_password_from_link(session: Session, person: Person, password: str) -> None:
+    """Set the password chosen from an invitation or reset link, and use the link up."""
+    set_password(session, person, password)
+    use_link_token(person)
 
 
 def set_password(session: Session, person: Person, password: str) -> None:
@@ -141,6 +158,7 @@ def check_session(session: Session, token: str, idle: dt.timedelta, absolute: dt
     return SessionCheck(principal_from_roles(first.person_id, first.name, first.email, roles))
 
 
+@use_case
 def end_session(session: Session, token: str) -> None:
     """End a session for good (sign-out)."""
     row = session.scalar(select(SignInSession).where(SignInSession.token_hash == digest(token)))

@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from survey.db import use_case
 from survey.models import (
     ActionStatus,
     AgencyAction,
@@ -53,6 +54,7 @@ def record_rating_actions(session: Session, ret: Return) -> int:
     return count
 
 
+@use_case
 def add_challenge_action(session: Session, challenge: Challenge, what: str, who: str, due_on: dt.date | None,
                          by_person_id: int | None, today: dt.date) -> AgencyAction:
     """An action the board agrees with the agency after a challenge."""
@@ -80,10 +82,10 @@ def add_challenge_action(session: Session, challenge: Challenge, what: str, who:
     session.add(AuditEvent(person_id=by_person_id, action="agency_action.added", round_id=ret.round_id,
                            return_id=ret.id, object_type="agency_action", object_id=str(action.id),
                            new={"what": what, "who": who, "due": due_on.isoformat()}))
-    session.commit()
     return action
 
 
+@use_case
 def update_progress(session: Session, action: AgencyAction, status: str, evidence: str, by_person_id: int | None,
                     today: dt.date) -> None:
     """Record how far an action has got; done needs the evidence that it is."""
@@ -103,7 +105,6 @@ def update_progress(session: Session, action: AgencyAction, status: str, evidenc
     session.add(AuditEvent(person_id=by_person_id, action="agency_action.progress", round_id=action.round_id,
                            return_id=action.return_id, object_type="agency_action", object_id=str(action.id),
                            old=old, new={"status": state.value, "evidence": evidence}))
-    session.commit()
 
 
 def plan_of(session: Session, memberships: frozenset[Membership]) -> list[AgencyAction]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from survey.db import use_case
 from survey.models import Agency, AuditEvent, PartnershipAgency, Person, Return, Role, RoleAssignment, Round, RoundState
 from survey.text import clean_text, email_address
 
@@ -143,6 +144,7 @@ def audit(session: Session, by: int | None, action: str, object_type: str, objec
                            old=old, new=new))
 
 
+@use_case
 def create_agency(session: Session, partnership_id: int, name: str, kind: str, by: int | None = None) -> Agency:
     """Add an agency to a partnership; an agency already serving another partnership (the same organisation)
     joins this one too, with memberships, rounds and deactivation of this partnership's own."""
@@ -160,10 +162,10 @@ def create_agency(session: Session, partnership_id: int, name: str, kind: str, b
     session.add(PartnershipAgency(partnership_id=partnership_id, agency_id=agency.id))
     audit(session, by, "agency.created", "agency", agency.id,
           new={"name": agency.name, "type": agency.kind, "partnership_id": partnership_id})
-    session.commit()
     return agency
 
 
+@use_case
 def update_agency(session: Session, agency: Agency, name: str, kind: str, partnership_ids: frozenset[int],
                   by: int | None = None) -> None:
     """Rename an agency or change its type: only the administrator may, once it also serves another partnership."""
@@ -177,9 +179,9 @@ def update_agency(session: Session, agency: Agency, name: str, kind: str, partne
     old = {"name": agency.name, "type": agency.kind}
     agency.name, agency.kind = name, kind
     audit(session, by, "agency.changed", "agency", agency.id, old, {"name": name, "type": kind})
-    session.commit()
 
 
+@use_case
 def set_agency_active(session: Session, agency: Agency, partnership_ids: frozenset[int], active: bool,
                       by: int | None = None) -> None:
     """Deactivate an agency for these partnerships (not offered for their new rounds; returns stay) or bring it
@@ -189,7 +191,6 @@ def set_agency_active(session: Session, agency: Agency, partnership_ids: frozens
         link.active = active
         audit(session, by, "agency.reactivated" if active else "agency.deactivated", "agency", agency.id,
               new={"partnership_id": link.partnership_id})
-    session.commit()
 
 
 def clean_email(email: str) -> str:
@@ -220,6 +221,7 @@ class Added:
     existing_account: bool
 
 
+@use_case
 def add_person(session: Session, agency: Agency, partnership_id: int, name: str, email: str, role: Role,
                by: int | None = None) -> Added:
     """Give someone a membership of the agency for one partnership, creating their account if the email is new.
@@ -240,7 +242,6 @@ def add_person(session: Session, agency: Agency, partnership_id: int, name: str,
     session.flush()
     audit(session, by, "membership.added", "person", person.id,
           new={"agency": agency.name, "partnership_id": partnership_id, "role": role.value})
-    session.commit()
     return Added(person, existing)
 
 
@@ -255,6 +256,7 @@ def manager_may_edit_account(person: Person, partnership_ids: frozenset[int]) ->
     return all(r.agency_id is not None and r.partnership_id in partnership_ids for r in person.roles)
 
 
+@use_case
 def change_person(session: Session, person: Person, agency: Agency, partnership_id: int,
                   partnership_ids: frozenset[int], name: str, email: str, role: Role, by: int | None = None) -> None:
     """Change a person's role in the agency for a partnership, or correct the name or email of an unused account."""
@@ -269,9 +271,9 @@ def change_person(session: Session, person: Person, agency: Agency, partnership_
     _set_role(person, agency, partnership_id, role)
     audit(session, by, "membership.changed", "person", person.id,
           new={"agency": agency.name, "partnership_id": partnership_id, "role": role.value})
-    session.commit()
 
 
+@use_case
 def remove_from_agency(session: Session, person: Person, agency: Agency, partnership_ids: frozenset[int],
                        by: int | None = None) -> None:
     """End a person's memberships of the agency for these partnerships; their account and what they wrote stay."""
@@ -281,9 +283,9 @@ def remove_from_agency(session: Session, person: Person, agency: Agency, partner
     session.expire(person, ["roles"])
     audit(session, by, "membership.removed", "person", person.id,
           old={"agency": agency.name, "partnership_ids": _in(partnership_ids)})
-    session.commit()
 
 
+@use_case
 def set_membership_active(session: Session, person: Person, agency: Agency, partnership_ids: frozenset[int],
                           active: bool, by: int | None = None) -> None:
     """Deactivate a person's membership of the agency for these partnerships (no access to its returns; what they
@@ -296,16 +298,15 @@ def set_membership_active(session: Session, person: Person, agency: Agency, part
     if rows:
         audit(session, by, "membership.reactivated" if active else "membership.deactivated", "person", person.id,
               new={"agency": agency.name, "partnership_ids": _in(partnership_ids)})
-    session.commit()
 
 
+@use_case
 def change_account(session: Session, person: Person, name: str, email: str, by: int | None = None) -> None:
     """Change the name or email of an account (the administrator's to do, or the person's own)."""
     name, email = clean_name(name, "person's name"), clean_email(email)
     if (name, email) == (person.name, person.email.lower()):
         return
     _set_account(session, person, name, email, by)
-    session.commit()
 
 
 def _set_account(session: Session, person: Person, name: str, email: str, by: int | None) -> None:
@@ -332,13 +333,22 @@ def check_new_email(session: Session, person: Person, email: str) -> str:
     return email
 
 
+@use_case
+def confirm_new_email(session: Session, person: Person, new_email: str) -> None:
+    """The person followed the link sent to their new address: it becomes theirs, and the link is used up."""
+    from survey.services.accounts import use_link_token
+
+    change_account(session, person, person.name, new_email, person.id)
+    use_link_token(person)
+
+
+@use_case
 def set_person_active(session: Session, person: Person, active: bool, by: int | None = None) -> None:
     """Deactivate an account (they cannot sign in; signed-in sessions end) or bring it back: the administrator's."""
     if person.active == active:
         return
     person.active = active
     audit(session, by, "person.reactivated" if active else "person.deactivated", "person", person.id)
-    session.commit()
 
 
 def open_rounds_for(session: Session, agency: Agency, partnership_ids: frozenset[int]) -> list[Round]:

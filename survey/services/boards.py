@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from survey.db import use_case
 from survey.models import Partnership, PartnershipAgency, Person, Role, RoleAssignment
 from survey.services.agencies import DirectoryError, audit, clean_email, clean_name
 
@@ -65,6 +66,7 @@ def roles_in_words(person: Person) -> list[str]:
     return sorted(out)
 
 
+@use_case
 def create_partnership(session: Session, name: str, slug: str, by: int | None = None) -> Partnership:
     """Add a partnership (a board), named in full and by a short name used on the command line."""
     name = _free_name(session, name)
@@ -80,10 +82,10 @@ def create_partnership(session: Session, name: str, slug: str, by: int | None = 
     session.add(partnership)
     session.flush()
     audit(session, by, "partnership.created", "partnership", partnership.id, new={"name": name, "slug": slug})
-    session.commit()
     return partnership
 
 
+@use_case
 def rename_partnership(session: Session, partnership: Partnership, name: str, by: int | None = None) -> str | None:
     """Give a partnership a new name (a board that became a safeguarding children partnership, or merged); its
     short name stays, because scripts use it. Returns the old name, or None if the name is the same."""
@@ -93,7 +95,6 @@ def rename_partnership(session: Session, partnership: Partnership, name: str, by
         return None
     audit(session, by, "partnership.renamed", "partnership", partnership.id, old={"name": old}, new={"name": name})
     partnership.name = name
-    session.commit()
     return old
 
 
@@ -129,6 +130,7 @@ def list_partnerships(session: Session, only: Partnership | None = None) -> list
                            people.get((p.id, Role.CHAIR), [])) for p in partnerships]
 
 
+@use_case
 def add_board_person(session: Session, name: str, email: str, role: Role, partnership: Partnership | None,
                      by: int | None = None) -> Person:
     """Make someone a manager or chair of a partnership, or an administrator, creating their account if the
@@ -154,7 +156,6 @@ def add_board_person(session: Session, name: str, email: str, role: Role, partne
                                partnership_id=partnership.id if partnership is not None else None))
     audit(session, by, "role.granted", "person", person.id,
           new={"role": role.value, "partnership": partnership.name if partnership is not None else None})
-    session.commit()
     return person
 
 
@@ -165,6 +166,7 @@ def _holding(person: Person, role: Role, partnership: Partnership | None) -> tup
     return RoleAssignment.person_id == person.id, RoleAssignment.role == role, where
 
 
+@use_case
 def remove_board_role(session: Session, person: Person, role: Role, partnership: Partnership | None,
                       by: int | None = None) -> bool:
     """Take a board role (or administration) away; their account and what they did stay. False if not held."""
@@ -175,5 +177,4 @@ def remove_board_role(session: Session, person: Person, role: Role, partnership:
     if removed:
         audit(session, by, "role.removed", "person", person.id,
               old={"role": role.value, "partnership": partnership.name if partnership is not None else None})
-    session.commit()
     return bool(removed)

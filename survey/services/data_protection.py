@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from survey.db import after_commit
+from survey.db import after_commit, use_case
 from survey.models import (
     AgencyAction,
     Answer,
@@ -52,6 +52,7 @@ def due_rounds(session: Session, default_days: int, now: dt.datetime | None = No
             and as_utc(r.closed_at) + dt.timedelta(days=r.retention_days or default_days) <= now]
 
 
+@use_case
 def apply_retention(session: Session, default_days: int, evidence_dir: str | Path, dry_run: bool = False,
                     now: dt.datetime | None = None) -> RetentionResult:
     """Anonymise due rounds: free text, names and files go; ratings stay for year-on-year figures."""
@@ -88,8 +89,6 @@ def apply_retention(session: Session, default_days: int, evidence_dir: str | Pat
         round_.anonymised_at = utcnow()
         session.add(AuditEvent(action="round.anonymised", round_id=round_.id, object_type="round",
                                object_id=str(round_.id)))
-    if not dry_run:
-        session.commit()
     return RetentionResult(tuple(r.title for r in rounds), answers, files)
 
 
@@ -127,6 +126,7 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
     }
 
 
+@use_case
 def erase_person(session: Session, person: Person, by_person_id: int | None = None) -> None:
     """Erase a person: identity gone, sign-in impossible, roles removed; records stay under a pseudonym."""
     pseudonym = f"Erased person {person.id}"
@@ -145,7 +145,6 @@ def erase_person(session: Session, person: Person, by_person_id: int | None = No
     person.password_hash, person.active, person.erased_at = None, False, utcnow()
     session.add(AuditEvent(person_id=by_person_id, action="person.erased", object_type="person",
                            object_id=str(person.id)))
-    session.commit()
 
 
 def find(session: Session, email: str) -> Person | None:

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from survey.db import use_case
 from survey.models import (
     ActionStatus,
     Agency,
@@ -140,6 +141,7 @@ def _person(session: Session, hasher_hash: str, email: str, name: str, title: st
     return person
 
 
+@use_case
 def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -> DemoResult:
     """Load the demo partnership in one transaction; refuse if real (non-demo) data exists."""
     today = today or dt.date.today()
@@ -244,7 +246,6 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
             ))
     session.add(AuditEvent(person_id=admin.id, action="demo.loaded", object_type="partnership",
                            object_id=str(partnership.id)))
-    session.commit()
     return DemoResult(True, "demo data loaded: Southend Safeguarding Children Partnership, "
                             f"{len(AGENCIES)} agencies, 1 closed and 1 open round.\n" + _sign_in_text())
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from survey.db import use_case
 from survey.models import (
     ActionStatus,
     Agency,
@@ -91,6 +92,7 @@ def carried_from_previous(session: Session, round_: Round) -> tuple[Round | None
     return before, linked
 
 
+@use_case
 def save_area(session: Session, round_: Round, title: str, rationale: str, statement_ids: list[str],
               by_person_id: int | None, area: DevelopmentArea | None = None) -> DevelopmentArea:
     """Agree a new area for development, or change one."""
@@ -120,10 +122,10 @@ def save_area(session: Session, round_: Round, title: str, rationale: str, state
     session.add(AuditEvent(person_id=by_person_id, action="area.changed" if old else "area.agreed",
                            round_id=round_.id, object_type="area", object_id=str(area.id), old=old,
                            new={"title": title, "rationale": rationale, "statements": ordered}))
-    session.commit()
     return area
 
 
+@use_case
 def save_action(session: Session, area: DevelopmentArea, what: str, owner_agency_id: int | None, owner_name: str,
                 due_on: dt.date | None, status: str, by_person_id: int | None, today: dt.date,
                 action: AreaAction | None = None) -> AreaAction:
@@ -162,7 +164,6 @@ def save_action(session: Session, area: DevelopmentArea, what: str, owner_agency
     session.add(AuditEvent(person_id=by_person_id, action="action.changed" if old else "action.added",
                            round_id=area.round_id, object_type="area_action", object_id=str(action.id), old=old,
                            new={"what": what, "due": due_on.isoformat(), "status": state.value}))
-    session.commit()
     return action
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from survey.db import use_case
 from survey.models import Agency, AuditEvent, Partnership, PartnershipAgency, Person, Role, RoleAssignment
 from survey.spreadsheets import OLE_SIGNATURE, XLSX_SIGNATURE, Limits, UnreadableFile, csv_rows, csv_text, xlsx_rows
 from survey.text import clean_text, email_address
@@ -157,6 +158,7 @@ def plan_import(session: Session, partnership: Partnership, name: str, data: byt
     return plan, rows
 
 
+@use_case
 def apply_import(session: Session, partnership: Partnership, plan: ImportPlan,
                  by_person_id: int | None = None) -> None:
     """Carry out a checked plan in one transaction."""
@@ -192,7 +194,6 @@ def apply_import(session: Session, partnership: Partnership, plan: ImportPlan,
             session.flush()
     session.add(AuditEvent(person_id=by_person_id, action="directory.imported", object_type="partnership",
                            object_id=str(partnership.id), new={"summary": plan.summary()}))
-    session.commit()
 
 
 def import_file(session: Session, partnership: Partnership, path: Path, dry_run: bool = False,

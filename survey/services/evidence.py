@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.db import after_commit, after_rollback
+from survey.db import after_commit, after_rollback, use_case
 from survey.models import AuditEvent, EvidenceFile, Return, utcnow
 
 PENDING = ".part"  # a file's temporary name is ".<key>.<host>.part" until its row has committed
@@ -182,6 +182,7 @@ def settle(session: Session, folder: str | Path, now: float | None = None) -> Se
     return Settled(published, discarded, tuple(unreferenced))
 
 
+@use_case
 def remove(session: Session, row: EvidenceFile, person_id: int, round_id: int) -> None:
     """Mark a file removed from the return (the bytes stay until retention clears them)."""
     row.deleted_at = utcnow()

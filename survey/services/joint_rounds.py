@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from survey.db import use_case
 from survey.models import (
     Agency,
     AuditEvent,
@@ -92,6 +93,7 @@ def accept(session: Session, joint: RoundPartnership, agency_ids: Sequence[int],
     return len(messages)
 
 
+@use_case
 def decline(session: Session, joint: RoundPartnership, by_person_id: int | None) -> None:
     """Decline a proposal: the round goes on without this partnership."""
     if joint.state is not JointState.PROPOSED:
@@ -100,7 +102,6 @@ def decline(session: Session, joint: RoundPartnership, by_person_id: int | None)
     session.add(AuditEvent(person_id=by_person_id, action="round.joint_declined", round_id=joint.round_id,
                            object_type="round", object_id=str(joint.round_id),
                            new={"partnership": joint.partnership.name}))
-    session.commit()
 
 
 __all__ = ["accept", "agencies_to_offer", "decline", "proposal_for", "proposals_for"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from survey.db import use_case
 from survey.definitions import Questionnaire, format_value
 from survey.models import (
     Answer,
@@ -81,6 +82,7 @@ def statements_of(session: Session, ret: Return) -> list[StatementView]:
                           tuple(challenges.get(st.id, ()))) for _, duty, st in questionnaire.statements()]
 
 
+@use_case
 def set_moderation(session: Session, ret: Return, statement_id: str, rating_text: str, note: str,
                    by_person_id: int | None) -> Moderation | None:
     """Set (or, with a blank rating, remove) the moderated rating of one statement; the agency's rating stays."""
@@ -98,7 +100,6 @@ def set_moderation(session: Session, ret: Return, statement_id: str, rating_text
             session.add(AuditEvent(person_id=by_person_id, action="moderation.removed", round_id=ret.round_id,
                                    return_id=ret.id, object_type="statement", object_id=statement_id,
                                    old={"rating": existing.rating, "note": existing.note}))
-            session.commit()
         return None
     try:
         rating = float(rating_text)
@@ -119,7 +120,6 @@ def set_moderation(session: Session, ret: Return, statement_id: str, rating_text
     session.add(AuditEvent(person_id=by_person_id, action="moderation.set", round_id=ret.round_id, return_id=ret.id,
                            object_type="statement", object_id=statement_id, old=old,
                            new={"rating": rating, "note": note}))
-    session.commit()
     return existing
 
 
@@ -166,6 +166,7 @@ def raise_challenge(session: Session, ret: Return, statement_id: str, question: 
     return challenge, warning
 
 
+@use_case
 def reply(session: Session, challenge: Challenge, body: str, person_id: int, from_board: bool,
           settings: mail.SmtpSettings | None = None,
           compose: Callable[[Person, Challenge], mail.Outgoing] | None = None) -> str:
@@ -183,10 +184,10 @@ def reply(session: Session, challenge: Challenge, body: str, person_id: int, fro
                            object_id=str(challenge.id)))
     if from_board and settings is not None and compose is not None:
         return _notify(session, settings, [compose(p, challenge) for p in _leads(session, ret)])
-    session.commit()
     return ""
 
 
+@use_case
 def close_challenge(session: Session, challenge: Challenge, by_person_id: int | None) -> None:
     """The board is satisfied: close the challenge (its thread is kept)."""
     if challenge.state is ChallengeState.CLOSED:
@@ -195,7 +196,6 @@ def close_challenge(session: Session, challenge: Challenge, by_person_id: int | 
     challenge.closed_at = utcnow()
     session.add(AuditEvent(person_id=by_person_id, action="challenge.closed", round_id=challenge.return_.round_id,
                            return_id=challenge.return_id, object_type="challenge", object_id=str(challenge.id)))
-    session.commit()
 
 
 def challenges_of_round(session: Session, round_id: int) -> list[Challenge]:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey import scoring
+from survey.db import use_case
 from survey.definitions import Questionnaire
 from survey.models import (
     Agency,
@@ -316,13 +317,13 @@ def can_see(round_: Round, viewer: str) -> bool:
     return round_.state is RoundState.CLOSED or round_.published_at is not None
 
 
+@use_case
 def publish(session: Session, round_: Round, by_person_id: int | None) -> None:
     """Let the chairs see a round's results before it closes."""
     if round_.published_at is None:
         round_.published_at = utcnow()
         session.add(AuditEvent(person_id=by_person_id, action="round.results_published", round_id=round_.id,
                                object_type="round", object_id=str(round_.id)))
-        session.commit()
 
 
 __all__ = ["AgencyGrade", "Change", "Comment", "RoundResults", "can_see", "comments_by_duty", "grading",

@@ -10,6 +10,7 @@ from typing import Literal
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
+from survey.db import use_case
 from survey.definitions import Questionnaire
 from survey.models import (
     Agency,
@@ -123,6 +124,7 @@ def get_round(session: Session, round_id: int) -> Round:
     return found
 
 
+@use_case
 def create_round(session: Session, partnership: Partnership, questionnaire: Questionnaire, title: str,
                  opens_on: dt.date, deadline: dt.date, agency_ids: Iterable[int], by_person_id: int | None = None,
                  joint_with: Sequence[Partnership] = ()) -> Round:
@@ -153,7 +155,6 @@ def create_round(session: Session, partnership: Partnership, questionnaire: Ques
     session.add(AuditEvent(person_id=by_person_id, action="round.created", round_id=round_.id, object_type="round",
                            object_id=str(round_.id), new={"title": title, "agencies": len(wanted),
                                                           "joint_proposed_to": [p.name for p in joint]}))
-    session.commit()
     return round_
 
 
@@ -216,6 +217,7 @@ def members_to_invite(session: Session, returns: Iterable[Return]) -> dict[int, 
     return seen
 
 
+@use_case
 def close_round(session: Session, round_: Round, by_person_id: int | None = None) -> None:
     """Close an open round: read-only for everyone, for good."""
     if round_.state is RoundState.CLOSED:
@@ -226,7 +228,6 @@ def close_round(session: Session, round_: Round, by_person_id: int | None = None
     round_.closed_at = utcnow()
     session.add(AuditEvent(person_id=by_person_id, action="round.closed", round_id=round_.id, object_type="round",
                            object_id=str(round_.id)))
-    session.commit()
 
 
 def status(session: Session, round_: Round, today: dt.date | None = None) -> RoundStatus:
@@ -305,6 +306,7 @@ def audit_log(session: Session, round_id: int, return_id: int | None = None) -> 
                       e.old, e.new) for e, name in session.execute(query.limit(2000))]
 
 
+@use_case
 def extend_deadline(session: Session, ret: Return, new_deadline: dt.date, by_person_id: int | None = None) -> None:
     """Give one agency a later deadline than the round's."""
     if ret.round.state is RoundState.CLOSED:
@@ -318,4 +320,3 @@ def extend_deadline(session: Session, ret: Return, new_deadline: dt.date, by_per
                            return_id=ret.id, object_type="return", object_id=str(ret.id),
                            old={"deadline": old.isoformat() if old else None},
                            new={"deadline": new_deadline.isoformat()}))
-    session.commit()

@@ -55,7 +55,6 @@ def area_form(round_: Round, area: DevelopmentArea | None, done_endpoint: str) -
             saved = development.save_area(db.session(), round_, form["title"], form["rationale"], chosen,
                                           current_user.principal.person_id, area)
         except development.DevelopmentError as exc:
-            db.session.rollback()
             error = exc
         else:
             flash(f"Area for development “{saved.title}” saved. Add its actions next." if area is None else
@@ -97,7 +96,6 @@ def action_form(area: DevelopmentArea, action: AreaAction | None, done_endpoint:
             development.save_action(db.session(), area, form["what"], owner_id, form["owner_name"], due_on,
                                     form["status"], current_user.principal.person_id, dt.date.today(), action)
         except development.DevelopmentError as exc:
-            db.session.rollback()
             error = exc
         else:
             flash("The action has been saved.", "success")

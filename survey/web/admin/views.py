@@ -101,7 +101,6 @@ def new_partnership() -> Any:
             created = boards.create_partnership(db.session(), form["name"], form["slug"],
                                                 current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            db.session.rollback()
             error = exc
         else:
             flash(f"{created.name} has been added. Now give it a board manager.", "success")
@@ -129,7 +128,6 @@ def partnership(partnership_id: int) -> Any:
             person = boards.add_board_person(session, form["name"], form["email"], role, found,
                                              current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            session.rollback()
             error = exc
         else:
             flash(f"{person.name} is now {boards.describe(role, found)}.{_tell(person, role, found)}", "success")
@@ -148,7 +146,6 @@ def rename_partnership(partnership_id: int) -> Any:
         try:
             old = boards.rename_partnership(db.session(), found, name, current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            db.session.rollback()
             error = exc
         else:
             if old is not None:
@@ -196,7 +193,6 @@ def account(person_id: int) -> Any:
             agencies.change_account(db.session(), found, form["name"], form["email"],
                                     current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            db.session.rollback()
             error = exc
         else:
             flash(f"{found.name}'s account has been changed.", "success")
@@ -227,14 +223,12 @@ def administrator(person_id: int) -> Any:
             boards.add_board_person(session, found.name, found.email, Role.ADMIN, None,
                                     current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            session.rollback()
             return _person_page(found, str(exc), admin_error=True)
         flash(f"{found.name} is now an administrator.{_tell(found, Role.ADMIN, None)}", "success")
     else:
         try:
             boards.remove_board_role(session, found, Role.ADMIN, None, current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            session.rollback()
             return _person_page(found, str(exc), admin_error=True)
         flash(f"{found.name} is no longer an administrator.", "success")
     return redirect(url_for("admin.person", person_id=found.id))

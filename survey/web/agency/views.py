@@ -374,7 +374,6 @@ def remove_evidence(return_id: int, file_id: int) -> Any:
     if not returns.is_editable(ret):
         abort(403, "This return can no longer be changed.")
     evidence.remove(db.session(), row, current_user.principal.person_id, ret.round_id)
-    db.session.commit()
     flash(f"{row.filename} has been removed.", "success")
     back = request.form.get("duty_id", "")
     if back:
@@ -407,7 +406,6 @@ def challenge(return_id: int, challenge_id: int) -> Any:
             moderation.reply(db.session(), found, request.form.get("body", ""), current_user.principal.person_id,
                              False)
         except moderation.ModerationError as exc:
-            db.session.rollback()
             error = str(exc)
         else:
             flash("Your answer has been sent to the board.", "success")
@@ -442,7 +440,6 @@ def action_progress(agency_action_id: int) -> Any:
             action_plans.update_progress(db.session(), action, form["status"], form["evidence"],
                                          current_user.principal.person_id, dt.date.today())
         except action_plans.ActionPlanError as exc:
-            db.session.rollback()
             error = exc
         else:
             flash("Progress saved.", "success")

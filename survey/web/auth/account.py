@@ -41,7 +41,6 @@ def account() -> Any:
             if new_email is not None:
                 _send_confirmation(me, new_email)
         except agencies.DirectoryError as exc:
-            session.rollback()
             error = exc
         else:
             flash(f"We have emailed a link to {new_email}. Your email address changes when you follow it; until "
@@ -83,13 +82,10 @@ def confirm_email(token: str) -> Any:
     error = None
     if request.method == "POST":
         try:
-            agencies.change_account(session, person, person.name, new_email, person.id)
+            agencies.confirm_new_email(session, person, new_email)
         except agencies.DirectoryError as exc:
-            session.rollback()
             error = exc
         else:
-            accounts.use_link_token(person)
-            session.commit()
             flash(f"Your email address is now {new_email}. Use it to sign in.", "success")
             return redirect(url_for("auth.account") if current_user.is_authenticated else url_for("auth.sign_in"))
     return render_template("auth/confirm_email.html", person=person, new_email=new_email, error=error), (

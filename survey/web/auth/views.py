@@ -54,13 +54,11 @@ def sign_in() -> Any:
     target = safe_next(request.args.get("next"))
     restore = request.args.get("restore", "")
     if form.validate_on_submit():
-        person = accounts.authenticate(db.session(), form.email.data, form.password.data)
-        if person is None:
+        signed_in = accounts.sign_in(db.session(), form.email.data, form.password.data)
+        if signed_in is None:
             form.email.errors = ["Enter a correct email address and password"]
-            db.session.commit()
         else:
-            token = accounts.start_session(db.session(), person)
-            db.session.commit()
+            person, token = signed_in
             session.clear()  # a fresh cookie: nothing from before sign-in carries over
             user = SignedIn(token, principal_for(db.session(), person))
             login_user(user)
@@ -79,7 +77,6 @@ def sign_out() -> Any:
     """End the session for good: the cookie it used no longer works, even if replayed."""
     if current_user.is_authenticated:
         accounts.end_session(db.session(), current_user.id)
-        db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -121,12 +118,10 @@ def set_password(purpose: str, token: str) -> Any:
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(db.session(), person, form.password.data)
+            accounts.set_password_from_link(db.session(), person, form.password.data)
         except accounts.AccountError as exc:
             form.password.errors = [str(exc)]
         else:
-            accounts.use_link_token(person)
-            db.session.commit()
             flash("Your password is set. Sign in with your email address and new password.", "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/set_password.html", form=form, title=PURPOSES[purpose], person=person), (

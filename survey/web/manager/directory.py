@@ -69,7 +69,6 @@ def new_agency() -> Any:
             created = agencies.create_agency(session, chosen.id, form["name"], form["kind"],
                                              current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            session.rollback()
             error = exc
         else:
             shared = (" It already works with another partnership: it is the same organisation, and its people, "
@@ -105,7 +104,6 @@ def change_agency(agency_id: int) -> Any:
             agencies.update_agency(db.session(), agency, form["name"], form["kind"], _partnerships(),
                                    current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            db.session.rollback()
             error = exc
         else:
             flash("The agency's details have been changed.", "success")
@@ -156,7 +154,6 @@ def add_person(agency_id: int) -> Any:
             added = agencies.add_person(db.session(), agency, partnership_id, form["name"], form["email"],
                                         agencies.role_named(form["role"]), current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            db.session.rollback()
             error = exc
         else:
             person = added.person
@@ -203,7 +200,6 @@ def change_person(agency_id: int, person_id: int) -> Any:
                                    form["name"], form["email"], agencies.role_named(form["role"]),
                                    current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            db.session.rollback()
             error = exc
         else:
             flash(f"{person.name}'s details have been changed.", "success")
@@ -258,7 +254,6 @@ def import_directory() -> Any:
         except directory.DirectoryImportError as exc:
             problems = exc.problems
     if problems:
-        session.rollback()
         return render_template("manager/import.html", problems=problems, plan=None, partnerships=partnerships,
                                chosen=chosen), 400
     assert plan is not None  # noqa: S101 - planned above
@@ -266,6 +261,5 @@ def import_directory() -> Any:
         directory.apply_import(session, chosen, plan, current_user.principal.person_id)
         flash(f"Imported {name}: {plan.summary()}.", "success")
         return redirect(url_for("manager.agency_list"))
-    session.rollback()
     return render_template("manager/import.html", problems=[], plan=plan, rows=rows, partnerships=partnerships,
                            chosen=chosen, filename=name, data=carried(data))

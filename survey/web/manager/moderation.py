@@ -34,7 +34,6 @@ def moderate_statement(return_id: int, statement_id: str) -> Any:
         moderation.set_moderation(db.session(), ret, statement_id, request.form.get("rating", ""),
                                   request.form.get("note", ""), current_user.principal.person_id)
     except moderation.ModerationError as exc:
-        db.session.rollback()
         return _page(ret, {statement_id: (exc.field or "rating", str(exc))}, 400)
     flash(f"Moderation of {statement_id} saved.", "success")
     return redirect(url_for("manager.moderate", return_id=return_id) + f"#statement-{statement_id}")
@@ -116,7 +115,6 @@ def challenge_action(challenge_id: int) -> Any:
                                           request.form.get("who", ""), due_on, current_user.principal.person_id,
                                           dt.date.today())
     except action_plans.ActionPlanError as exc:
-        db.session.rollback()
         return render_template("challenges/thread.html", challenge=found, ret=found.return_, viewer="manager",
                                error=None, action_error=exc, body="", action_form=request.form), 400
     flash(f"The action has been added to {found.return_.agency.name}'s action plan.", "success")

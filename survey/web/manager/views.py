@@ -254,7 +254,6 @@ def extend(return_id: int) -> Any:
         try:
             rounds.extend_deadline(db.session(), ret, form.deadline.data, current_user.principal.person_id)
         except rounds.RoundError as exc:
-            db.session.rollback()
             form.deadline.errors = [*form.deadline.errors, str(exc)]
         else:
             flash(f"{ret.agency.name} now has until {form.deadline.data.strftime('%-d %B %Y')}.", "success")
