@@ -126,6 +126,13 @@ class Questionnaire:
             for statement in duty.statements:
                 yield section, duty, statement
 
+    def statement_text(self, statement_id: str) -> str:
+        """What a statement says, for messages and lists people read (its id where there is no such statement)."""
+        for _, _, statement in self.statements():
+            if statement.id == statement_id:
+                return statement.text
+        return statement_id
+
     def statement_ids(self) -> tuple[str, ...]:
         """Statement ids in definition order."""
         return tuple(s.id for _, _, s in self.statements())

@@ -7,6 +7,7 @@ serve anything out of date. On PostgreSQL the three queries go to the server tog
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,19 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from survey.definitions import Questionnaire
-from survey.models import Agency, Answer, DefinitionVersion, EvidenceFile, Return, ReturnState, Round, RoundState
+from survey.models import (
+    Agency,
+    Answer,
+    DefinitionVersion,
+    EvidenceFile,
+    Person,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
+    as_utc,
+    utcnow,
+)
 from survey.prepared import PreparedSelect, rows_together
 from survey.services.access import NotFound, Principal
 from survey.services.definitions import questionnaire_with_hash
@@ -58,14 +71,23 @@ class ReturnHead:
 class StoredContent:
     """Some statements' saved answers and evidence files, as they are stored now."""
 
-    # (statement id, the AnswerValues fields in order, revision): plain rows, made into values only when
-    # the page is rendered, because most requests only compare them.
+    # (statement id, the AnswerValues fields in order, revision, who saved it, when): plain rows, made into
+    # values only when the page is rendered, because most requests only compare them.
     answers: tuple[tuple[Any, ...], ...]
     files: tuple[StoredFile, ...]
 
     def stored(self) -> dict[str, tuple[AnswerValues, int]]:
         """Saved values and revisions by statement id, as the duty form is filled from."""
-        return {row[0]: (AnswerValues(*row[1:-1]), row[-1]) for row in self.answers}
+        return {row[0]: (AnswerValues(*row[1:-3]), row[-3]) for row in self.answers}
+
+    def saved_since(self, moment: dt.datetime, person_id: int) -> list[tuple[int, dt.datetime]]:
+        """Who else saved any of these statements after `moment`, and when they last did (newest first)."""
+        latest: dict[int, dt.datetime] = {}
+        for row in self.answers:
+            by, at = row[-2], as_utc(row[-1])
+            if by is not None and by != person_id and at > moment and (by not in latest or at > latest[by]):
+                latest[by] = at
+        return sorted(latest.items(), key=lambda item: item[1], reverse=True)
 
     def files_by_statement(self) -> dict[str, list[StoredFile]]:
         """Evidence files by statement, oldest first."""
@@ -93,7 +115,7 @@ _VALUE_COLUMNS = tuple(getattr(Answer, name) for name in VALUE_FIELDS)
 def _content_queries(count: int) -> tuple[PreparedSelect, PreparedSelect]:
     ids = [bindparam(f"s{i}") for i in range(count)]
     answers = (
-        select(Answer.statement_id, *_VALUE_COLUMNS, Answer.revision)
+        select(Answer.statement_id, *_VALUE_COLUMNS, Answer.revision, Answer.updated_by_id, Answer.updated_at)
         .where(Answer.return_id == bindparam("return_id"), Answer.statement_id.in_(ids))
         .order_by(Answer.statement_id)
     )
@@ -178,3 +200,16 @@ def snapshot(session: Session, principal: Principal, return_id: int,
         _PINNED.clear()
     _PINNED[return_id] = (ret.content_hash, found)
     return ret, found, content(session, ret, statement_ids(found))
+
+
+RECENTLY = dt.timedelta(minutes=10)
+
+
+def colleagues_saving(session: Session, stored: StoredContent, person_id: int) -> tuple[tuple[str, int], ...]:
+    """Who else saved these statements in the last ten minutes, with how many minutes ago (newest first)."""
+    now = utcnow()
+    recent = stored.saved_since(now - RECENTLY, person_id)
+    if not recent:
+        return ()
+    names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_([p for p, _ in recent]))).all())
+    return tuple((names.get(p, "Someone"), int((now - at).total_seconds() // 60)) for p, at in recent)

@@ -3,12 +3,14 @@ the task list and the duty page, and a save retried after a lost answer is recog
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import StashedPost
+from survey.models import Answer, StashedPost, utcnow
 from tests.fixtures_demo import Demo
 
 from .forms import form_data
@@ -157,3 +159,21 @@ def test_a_forged_page_id_cannot_claim_a_colleagues_save(app: Flask, demo: Demo,
     staff_page.update({f"commentary-{S1}": "Overwrite attempt", "page": "page-aaaaaaaa"})
     result = police_staff.post(f"{duty_url(rid)}/autosave", data=staff_page).get_json()
     assert result["status"] == "conflict" and answer(app, rid, S1).commentary == "The lead's words"
+
+
+def test_the_duty_page_says_a_colleague_saved_it_minutes_ago(app: Flask, demo: Demo, police_lead: FlaskClient,
+                                                             police_staff: FlaskClient) -> None:
+    rid = demo.return_id(POLICE)
+    assert "saved answers on this page" not in police_staff.get(duty_url(rid)).get_data(as_text=True)
+    data = page_data(police_lead, duty_url(rid))
+    data.update({f"commentary-{S1}": "The lead was here", "action": "later"})
+    police_lead.post(duty_url(rid), data=data)
+    html = police_staff.get(duty_url(rid)).get_data(as_text=True)
+    assert "Police Lead" in html and "saved answers on this page just now" in html
+    assert "saved answers on this page" not in police_lead.get(duty_url(rid)).get_data(as_text=True), \
+        "not about one's own saves"
+    with app.app_context():  # a quarter of an hour later it is no longer news
+        db.session.execute(Answer.__table__.update().where(Answer.return_id == rid).values(
+            updated_at=utcnow() - dt.timedelta(minutes=15)))
+        db.session.commit()
+    assert "saved answers on this page" not in police_staff.get(duty_url(rid)).get_data(as_text=True)

@@ -105,11 +105,12 @@ def _content(ret: return_snapshots.ReturnHead, duty: Duty) -> return_snapshots.S
 
 def _render_duty(ret: return_snapshots.ReturnHead, stored: return_snapshots.StoredContent,
                  questionnaire: Questionnaire, duty: Duty, index: int, form: Any, restored: bool = False,
-                 waiting: int = 0, pending: dict[str, Any] | None = None, **placeholders: Any) -> str:
+                 waiting: int = 0, pending: dict[str, Any] | None = None,
+                 colleagues: tuple[tuple[str, int], ...] = (), **placeholders: Any) -> str:
     total = sum(1 for _ in questionnaire.duties())
     return render_template("agency/duty.html", ret=ret, q=questionnaire, duty=duty, form=form,
                            names=forms.names, files=stored.files_by_statement(), index=index, total=total,
-                           restored=restored, waiting=waiting, pending=pending or {},
+                           restored=restored, waiting=waiting, pending=pending or {}, colleagues=colleagues,
                            section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
                            max_mb=current_app.config["EVIDENCE_MAX_MB"], **placeholders)
 
@@ -188,6 +189,7 @@ def _show_duty(return_id: int, duty_id: str) -> Any:
         return redirect(url_for("agency.check_answers", return_id=ret.id))
     form_class = forms.duty_form_class(questionnaire, duty.id)
     waiting = len(unsaved.entries(db.session(), current_user.principal.person_id, ret.id, duty.id))
+    colleagues = return_snapshots.colleagues_saving(db.session(), stored, current_user.principal.person_id)
     token = request.args.get("restore")
     if token:
         form = form_class(formdata=None)
@@ -199,15 +201,17 @@ def _show_duty(return_id: int, duty_id: str) -> Any:
                               meta={"csrf": False})
             form.validate()
             restored = True
-        return _render_duty(ret, stored, questionnaire, duty, index, form, restored=restored, waiting=waiting)
+        return _render_duty(ret, stored, questionnaire, duty, index, form, restored=restored, waiting=waiting,
+                            colleagues=colleagues)
 
     def render(placeholders: dict[str, Any]) -> str:
         form = form_class(formdata=None)
         forms.fill(form, duty, stored.stored())
-        return _render_duty(ret, stored, questionnaire, duty, index, form, waiting=waiting, **placeholders)
+        return _render_duty(ret, stored, questionnaire, duty, index, form, waiting=waiting, colleagues=colleagues,
+                            **placeholders)
 
     # The key holds every stored value the page shows, and the person and roles its header shows.
-    return page_cache.cached_page((ret, stored, duty.id, current_user.principal, waiting), render)
+    return page_cache.cached_page((ret, stored, duty.id, current_user.principal, waiting, colleagues), render)
 
 
 def _after_save(ret: Return, questionnaire: Questionnaire, index: int, action: str) -> Any:
