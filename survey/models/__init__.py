@@ -9,7 +9,7 @@ from .mail import EmailMessage
 from .moderation import Challenge, ChallengeMessage, ChallengeState, Moderation
 from .people import Agency, Partnership, PartnershipAgency, Person, Role, RoleAssignment
 from .returns import Answer, Return, ReturnState
-from .rounds import JointState, Round, RoundPartnership, RoundState
+from .rounds import JointState, Publication, Round, RoundPartnership, RoundState
 from .sessions import SignInSession, StashedPost
 from .throttle import RateLimit
 
@@ -17,6 +17,6 @@ __all__ = [
     "ActionStatus", "AgencyAction", "AreaAction", "Challenge", "ChallengeMessage", "ChallengeState",
     "DevelopmentArea", "Moderation",
     "Agency", "Answer", "AuditEvent", "Base", "DefinitionVersion", "EmailMessage", "EvidenceFile", "Partnership",
-    "PartnershipAgency", "Person", "RateLimit", "Return", "ReturnState", "Role", "RoleAssignment", "Round",
-    "JointState", "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc", "utcnow",
+    "PartnershipAgency", "Person", "Publication", "RateLimit", "Return", "ReturnState", "Role", "RoleAssignment",
+    "Round", "JointState", "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc", "utcnow",
 ]

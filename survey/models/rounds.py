@@ -7,7 +7,7 @@ import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Enum, ForeignKey, String, UniqueConstraint, and_, or_
+from sqlalchemy import JSON, ColumnElement, Enum, ForeignKey, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk
@@ -115,3 +115,22 @@ class RoundPartnership(Base):
 
     round: Mapped[Round] = relationship(back_populates="joint_partnerships")
     partnership: Mapped[Partnership] = relationship()
+
+
+class Publication(Base):
+    """Results released to the chair: which returns they were collated from, frozen when released.
+
+    The chair's pages and downloads show the newest publication of an open round, never live figures, so that
+    two pages saved a day apart differ only by a later publication; a closed round's final results are compared
+    with every publication before them (survey.disclosure)."""
+
+    __tablename__ = "publication"
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id"), index=True)
+    created_at: Mapped[created]
+    by_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    return_ids: Mapped[list[int]] = mapped_column(JSON)
+    # Why the manager released this with fewer than k returns more than the last one ("" when they did not).
+    risk_reason: Mapped[str] = mapped_column(Text, default="")
+    final: Mapped[bool] = mapped_column(default=False)  # released after the round closed

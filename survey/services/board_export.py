@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.exports.board_workbook import Action, Area, BoardData, SummaryRow, write_board_workbook
-from survey.models import Answer, Moderation, ReturnState, Round, utcnow
+from survey.models import Answer, Moderation, Round, utcnow
 from survey.services.development import areas_of
 from survey.services.results import RoundResults, respondent_order, results_for
 
@@ -21,7 +21,7 @@ def _responses(session: Session, results: RoundResults, salt: str,
     """Answers of the submitted returns, one return at a time in the anonymous respondent order; only those of
     statements whose figures may be shown (the anonymity rule of the page, which hides a statement with fewer
     than k ratings, applies to every row: N/A choices included)."""
-    returns = [r.id for r in results.round.returns if r.state is ReturnState.SUBMITTED]
+    returns = sorted(results.return_ids)  # the release collated (a chair's: the publication shown)
     labels = respondent_order(results.round.id, returns, salt)
     position = {sid: i for i, sid in enumerate(results.questionnaire.statement_ids())}
     for done, return_id in enumerate(sorted(returns, key=labels.__getitem__), start=1):
@@ -41,9 +41,10 @@ def _responses(session: Session, results: RoundResults, salt: str,
 
 
 def board_data(session: Session, round_: Round, salt: str, progress: Callable[[int, int], None] | None = None,
-               moderated: bool = False) -> BoardData:
-    """Everything the workbook shows, with the anonymity rules of the results page applied."""
-    results = results_for(session, round_, moderated)
+               moderated: bool = False, viewer: str = "manager") -> BoardData:
+    """Everything the workbook shows, with the anonymity rules of the results page applied (for the chair, to the
+    release they see)."""
+    results = results_for(session, round_, moderated, viewer)
     rows = []
     section_of: dict[str, str] = {}
     for section in results.questionnaire.sections:
@@ -78,9 +79,10 @@ def board_data(session: Session, round_: Round, salt: str, progress: Callable[[i
 
 
 def export_round(session: Session, round_: Round, out: str | Path | IO[bytes], salt: str,
-                 progress: Callable[[int, int], None] | None = None, moderated: bool = False) -> None:
+                 progress: Callable[[int, int], None] | None = None, moderated: bool = False,
+                 viewer: str = "manager") -> None:
     """Write a round's board workbook (`progress(done, total)` after each return's answers)."""
-    write_board_workbook(board_data(session, round_, salt, progress, moderated), out)
+    write_board_workbook(board_data(session, round_, salt, progress, moderated, viewer), out)
 
 
 __all__ = ["board_data", "export_round"]

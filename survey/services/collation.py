@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,9 +77,9 @@ def round_ratings(session: Session, round_id: int, submitted_only: bool = True,
 
 
 def collate_round(session: Session, round_id: int, submitted_only: bool = True,
-                  moderated: bool = False) -> list[scoring.Figures]:
+                  moderated: bool = False, return_ids: Collection[int] | None = None) -> list[scoring.Figures]:
     """Figures for every statement, duty and section of a round (submitted returns only, by default; moderated
-    ratings where present, if asked).
+    ratings where present, if asked; only the returns `return_ids` names, when given: a publication's).
 
     The figures need only how often each statement got each rating, so the database counts (a few hundred rows
     instead of one per answer) and the counts table goes straight into the scoring function."""
@@ -93,6 +94,8 @@ def collate_round(session: Session, round_id: int, submitted_only: bool = True,
              .group_by(Answer.statement_id, rating))
     if submitted_only:
         query = query.where(Return.state == ReturnState.SUBMITTED)
+    if return_ids is not None:
+        query = query.where(Return.id.in_(sorted(return_ids) or [-1]))
     column_of = {sid: j for j, sid in enumerate(layout.statement_ids)}
     value_of = {value: k for k, value in enumerate(layout.values)}
     counts = np.zeros((len(layout.statement_ids), len(layout.values)), dtype=np.int64)
@@ -101,3 +104,26 @@ def collate_round(session: Session, round_id: int, submitted_only: bool = True,
         if column is not None and value is not None:
             counts[column, value] = count
     return scoring.collate_counts(counts, layout)
+
+
+def rated_by(session: Session, return_ids: Collection[int], moderated: bool = False) -> dict[str, int]:
+    """How many of these returns rated each statement (as `collate_round` counts them), whatever their state."""
+    if not return_ids:
+        return {}
+    _, counted = _rating(moderated)
+    query = (_with_moderation(select(Answer.statement_id, func.count()), moderated)
+             .where(Answer.return_id.in_(sorted(return_ids)), counted).group_by(Answer.statement_id))
+    return {statement_id: count for statement_id, count in session.execute(query)}
+
+
+def answered_by(session: Session, return_ids: Collection[int], moderated: bool = False) -> dict[str, int]:
+    """How many of these returns answered each statement (a rating, or "not applicable"), whatever their state;
+    in the moderated view a moderated rating counts as an answer."""
+    if not return_ids:
+        return {}
+    answered = Answer.rating.is_not(None) | Answer.not_applicable.is_(True)
+    if moderated:
+        answered = answered | Moderation.id.is_not(None)
+    query = (_with_moderation(select(Answer.statement_id, func.count()), moderated)
+             .where(Answer.return_id.in_(sorted(return_ids)), answered).group_by(Answer.statement_id))
+    return {statement_id: count for statement_id, count in session.execute(query)}

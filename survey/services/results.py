@@ -2,9 +2,10 @@
 
 Anonymity rules (stated on the results page too):
 - nothing collated is shown until at least k returns are counted (k is the questionnaire's anonymity_threshold);
-- a statement's figures are shown only if at least k returns rated it;
-- a duty's or section's pooled figures are shown only if every statement in it that has ratings is shown, so a
-  hidden statement can never be worked out by subtracting the shown ones from the pool;
+- which statements, duties and sections are shown is decided by survey.disclosure (at least k ratings, no pool
+  that would give a hidden statement away, and nothing that differs from an earlier release by fewer than k);
+- the chair sees releases, never live figures: an open round's newest publication, frozen when the manager
+  published it, or a closed round's final results, compared with every publication before them;
 - commentary is listed without agency or author, sorted by its text, with the names of the round's agencies and
   people replaced by "[name removed]".
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey import scoring
+from survey import disclosure, scoring
 from survey.db import use_case
 from survey.definitions import Questionnaire
 from survey.models import (
@@ -29,13 +30,16 @@ from survey.models import (
     DefinitionVersion,
     Moderation,
     Person,
+    Publication,
     Return,
     ReturnState,
     RoleAssignment,
     Round,
     RoundState,
+    as_utc,
     utcnow,
 )
+from survey.services import collation
 from survey.services.collation import collate_round, round_ratings
 from survey.services.definitions import questionnaire_of
 
@@ -75,6 +79,14 @@ class RoundResults:
     agencies_improving: tuple[int, int] | None = None  # (improving or maintaining, taking part in both)
     moderated: bool = False  # figures use moderated ratings where present
     moderations: int = 0  # how many moderated ratings the round has
+    release: Release = field(default_factory=lambda: Release(None))
+
+    @property
+    def return_ids(self) -> frozenset[int]:
+        """The returns collated here."""
+        if self.release.return_ids is not None:
+            return self.release.return_ids
+        return _submitted_ids(self.round)
 
     @property
     def ratings_kind(self) -> str:
@@ -106,6 +118,8 @@ class RoundResults:
             return f"not shown: fewer than {self.k} returns counted"
         if self.figures[(level, ident)].n == 0:
             return "no ratings"
+        if level == "statement" and self.figures[(level, ident)].n >= self.k:
+            return f"not shown: it would differ from results released earlier by fewer than {self.k} ratings"
         if level == "statement":
             return f"not shown: fewer than {self.k} ratings"
         return f"not shown: a statement in it has fewer than {self.k} ratings"
@@ -128,21 +142,61 @@ class RoundResults:
         return self.changes.get((level, ident)) if self.visible(level, ident) else None
 
 
-def _shown(questionnaire: Questionnaire, figures: dict[Key, scoring.Figures]) -> dict[Key, bool]:
-    k = questionnaire.anonymity_threshold
-    shown: dict[Key, bool] = {}
-    for section in questionnaire.sections:
-        section_ok = True
-        for duty in section.duties:
-            duty_ok = True
-            for statement in duty.statements:
-                n = figures[("statement", statement.id)].n
-                shown[("statement", statement.id)] = n >= k
-                duty_ok = duty_ok and (n == 0 or n >= k)
-            shown[("duty", duty.id)] = duty_ok and figures[("duty", duty.id)].n > 0
-            section_ok = section_ok and duty_ok
-        shown[("section", section.id)] = section_ok and figures[("section", section.id)].n > 0
-    return shown
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Which returns a view is collated from (None: live, the manager's view) and the earlier releases it must
+    not be told apart from by fewer than k returns."""
+
+    return_ids: frozenset[int] | None
+    earlier: tuple[Publication, ...] = ()
+    published: Publication | None = None  # the publication shown, if any
+
+
+def publications(session: Session, round_id: int) -> list[Publication]:
+    """A round's publications, oldest first."""
+    return list(session.scalars(select(Publication).where(Publication.round_id == round_id)
+                                .order_by(Publication.id)))
+
+
+def _submitted_ids(round_: Round) -> frozenset[int]:
+    return frozenset(r.id for r in round_.returns if r.state is ReturnState.SUBMITTED)
+
+
+def release_for(session: Session, round_: Round, viewer: str) -> Release:
+    """What a viewer's pages and downloads are collated from: live for the manager; for the chair, the newest
+    publication of an open round, or a closed round's final results; and the releases before it."""
+    if viewer == "manager":
+        return Release(None)
+    published = publications(session, round_.id)
+    if round_.state is RoundState.CLOSED:
+        ids = _submitted_ids(round_)
+        current = next((p for p in reversed(published) if frozenset(p.return_ids) == ids), None)
+    else:
+        current = published[-1] if published else None
+        ids = frozenset(current.return_ids) if current is not None else frozenset()
+    if current is not None and current.risk_reason:
+        return Release(ids, (), current)  # the manager accepted, with a reason, what comparing it may reveal
+    return Release(ids, tuple(p for p in published if p is not current), current)
+
+
+def _differences(session: Session, round_: Round, ids: frozenset[int], earlier: Publication,
+                 moderated: bool) -> dict[str, int]:
+    """Per statement, how many ratings may differ between this view and an earlier release: those of returns
+    added since, and anything said by returns gone since or resubmitted (or, in the moderated view, moderated)
+    since, whose ratings then cannot be told from now."""
+    before = frozenset(earlier.return_ids)
+    since = as_utc(earlier.created_at)
+    changed = {r.id for r in round_.returns if r.id in ids & before and r.submitted_at is not None
+               and as_utc(r.submitted_at) > since}
+    counts = collation.rated_by(session, ids - before, moderated)
+    for statement_id, count in collation.answered_by(session, (before - ids) | changed, moderated).items():
+        counts[statement_id] = counts.get(statement_id, 0) + count
+    if moderated:
+        for statement_id in session.scalars(select(Moderation.statement_id).where(
+                Moderation.return_id.in_(sorted((ids & before) - changed) or [-1]),
+                Moderation.updated_at > earlier.created_at)):
+            counts[statement_id] = counts.get(statement_id, 0) + 1
+    return counts
 
 
 def _direction(now: float, before: float, precision: int) -> str:
@@ -176,13 +230,18 @@ def _redactor(session: Session, round_: Round) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
-def comments_by_duty(session: Session, round_: Round, questionnaire: Questionnaire) -> dict[str, list[Comment]]:
-    """Submitted commentary per duty, without agency or author, sorted by text, names removed."""
+def comments_by_duty(session: Session, round_: Round, questionnaire: Questionnaire,
+                     return_ids: frozenset[int] | None = None) -> dict[str, list[Comment]]:
+    """Submitted commentary per duty (of these returns, when given), without agency or author, sorted by text,
+    names removed."""
     duty_of = {st.id: duty.id for _, duty, st in questionnaire.statements()}
     redact = _redactor(session, round_)
     out: dict[str, list[Comment]] = {duty.id: [] for _, duty in questionnaire.duties()}
-    rows = session.execute(select(Answer.statement_id, Answer.commentary).join(Return).where(
-        Return.round_id == round_.id, Return.state == ReturnState.SUBMITTED, Answer.commentary != ""))
+    query = select(Answer.statement_id, Answer.commentary).join(Return).where(
+        Return.round_id == round_.id, Return.state == ReturnState.SUBMITTED, Answer.commentary != "")
+    if return_ids is not None:
+        query = query.where(Return.id.in_(sorted(return_ids) or [-1]))
+    rows = session.execute(query)
     for statement_id, text in rows:
         if statement_id in duty_of and text.strip():
             clean = redact.sub("[name removed]", text.strip()) if redact else text.strip()
@@ -200,37 +259,47 @@ def _overall(layout: scoring.Layout) -> scoring.Layout:
                           (("section", 0),), layout.precision)
 
 
-def _agency_means(session: Session, round_id: int, moderated: bool) -> dict[int, float]:
+def _agency_means(session: Session, round_id: int, moderated: bool,
+                  return_ids: frozenset[int] | None = None) -> dict[int, float]:
     ratings = round_ratings(session, round_id, moderated=moderated)
     agency_of = dict(session.execute(select(Return.id, Return.agency_id).where(Return.round_id == round_id)).all())
     overall = _overall(ratings.layout)
     out: dict[int, float] = {}
     for row, return_id in enumerate(ratings.return_ids):
+        if return_ids is not None and return_id not in return_ids:
+            continue
         mean = scoring.collate_codes(ratings.codes[row:row + 1], overall)[0].mean
         if mean is not None:
             out[agency_of[return_id]] = mean
     return out
 
 
-def results_for(session: Session, round_: Round, moderated: bool = False) -> RoundResults:
+def results_for(session: Session, round_: Round, moderated: bool = False, viewer: str = "manager") -> RoundResults:
     """Collate a round (submitted returns only) with the anonymity rules applied and last round beside it.
 
-    With `moderated`, moderated ratings replace the agencies' own where present (in both rounds compared)."""
+    With `moderated`, moderated ratings replace the agencies' own where present (in both rounds compared). The
+    chair's view is collated from a release (`release_for`), never from live figures."""
     questionnaire = questionnaire_of(round_.definition_version)
-    figures = scoring.by_id(collate_round(session, round_.id, moderated=moderated))
-    counted = sum(1 for r in round_.returns if r.state is ReturnState.SUBMITTED)
+    release = release_for(session, round_, viewer)
+    ids = release.return_ids
+    figures = scoring.by_id(collate_round(session, round_.id, moderated=moderated, return_ids=ids))
+    counted = len(ids) if ids is not None else len(_submitted_ids(round_))
+    rated = {s.id: figures[("statement", s.id)].n for _, _, s in questionnaire.statements()}
+    differences = [_differences(session, round_, ids, e, moderated) for e in release.earlier] if ids else []
     results = RoundResults(round_, questionnaire, counted, len(round_.returns), figures,
-                           _shown(questionnaire, figures), moderated=moderated)
+                           disclosure.shown(questionnaire, rated, questionnaire.anonymity_threshold, differences),
+                           moderated=moderated, release=release)
     results.moderations = session.scalar(select(func.count()).select_from(Moderation).join(Return).where(
         Return.round_id == round_.id, Return.state == ReturnState.SUBMITTED)) or 0
     if results.enough:
-        results.comments = comments_by_duty(session, round_, questionnaire)
+        results.comments = comments_by_duty(session, round_, questionnaire, ids)
     before = previous_round(session, round_)
     if before is not None and results.enough:
         results.previous_round = before
         old_q = questionnaire_of(before.definition_version)
         old = scoring.by_id(collate_round(session, before.id, moderated=moderated))
-        old_shown = _shown(old_q, old)
+        old_shown = disclosure.shown(old_q, {s.id: old[("statement", s.id)].n for _, _, s in old_q.statements()},
+                                     old_q.anonymity_threshold)
         old_counted = sum(1 for r in before.returns if r.state is ReturnState.SUBMITTED)
         for key, now in figures.items():
             was = old.get(key)
@@ -239,7 +308,7 @@ def results_for(session: Session, round_: Round, moderated: bool = False) -> Rou
                 continue
             results.changes[key] = Change(was.mean, was.mean_label,
                                           _direction(now.mean, was.mean, questionnaire.precision))
-        now_means = _agency_means(session, round_.id, moderated)
+        now_means = _agency_means(session, round_.id, moderated, ids)
         old_means = _agency_means(session, before.id, moderated)
         both = [a for a in now_means if a in old_means]
         if len(both) >= results.k:
@@ -317,14 +386,69 @@ def can_see(round_: Round, viewer: str) -> bool:
     return round_.state is RoundState.CLOSED or round_.published_at is not None
 
 
+class PublishError(Exception):
+    """The results cannot be released now; the message says why and what would allow it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishState:
+    """What publishing now would release, against the last publication."""
+
+    submitted: int
+    previous: Publication | None
+    k: int
+
+    @property
+    def new_returns(self) -> int:
+        """Returns submitted since the last publication (all of them if there was none)."""
+        return self.submitted - (len(self.previous.return_ids) if self.previous is not None else 0)
+
+    @property
+    def needs_reason(self) -> bool:
+        """Publishing again with fewer than k more returns lets a comparison show what those few said."""
+        return self.previous is not None and not disclosure.republishable(
+            len(self.previous.return_ids), self.submitted, self.k)
+
+
+def publish_state(session: Session, round_: Round) -> PublishState:
+    """Where publishing stands for a round (the manager's results page shows it)."""
+    published = publications(session, round_.id)
+    return PublishState(len(_submitted_ids(round_)), published[-1] if published else None,
+                        questionnaire_of(round_.definition_version).anonymity_threshold)
+
+
 @use_case
-def publish(session: Session, round_: Round, by_person_id: int | None) -> None:
-    """Let the chairs see a round's results before it closes."""
+def publish(session: Session, round_: Round, by_person_id: int | None, risk_reason: str = "") -> Publication:
+    """Release the round's results to the chair as they stand now: frozen until the next publication.
+
+    Publishing again needs at least k more returns than the last publication, or the reason the board accepts
+    that comparing the two may show what the few new returns said."""
+    if round_.state is RoundState.DRAFT:
+        raise PublishError(f"{round_.title} has not opened: there are no results to publish")
+    ids = _submitted_ids(round_)
+    state = publish_state(session, round_)
+    previous = state.previous
+    if previous is not None and frozenset(previous.return_ids) == ids:
+        raise PublishError("Nothing has been submitted since the results were last published: the chair already "
+                           "sees these results")
+    reason = risk_reason.strip()[:2000]
+    if state.needs_reason and not reason:
+        new = state.new_returns
+        raise PublishError(
+            f"{new} return{'s' if new != 1 else ''} submitted since the results were last published. Publishing "
+            f"again needs at least {state.k} more, or the chair could work out what {'they' if new != 1 else 'it'} "
+            "said by comparing the two. Wait for more returns, or give the reason the board accepts that risk")
+    publication = Publication(round_id=round_.id, by_person_id=by_person_id, return_ids=sorted(ids),
+                              risk_reason=reason, final=round_.state is RoundState.CLOSED)
+    session.add(publication)
     if round_.published_at is None:
         round_.published_at = utcnow()
-        session.add(AuditEvent(person_id=by_person_id, action="round.results_published", round_id=round_.id,
-                               object_type="round", object_id=str(round_.id)))
+    session.add(AuditEvent(person_id=by_person_id, action="round.results_published", round_id=round_.id,
+                           object_type="round", object_id=str(round_.id),
+                           new={"returns": len(ids), **({"risk_reason": reason} if reason else {})}))
+    return publication
 
 
-__all__ = ["AgencyGrade", "Change", "Comment", "RoundResults", "can_see", "comments_by_duty", "grading",
+__all__ = ["AgencyGrade", "Change", "Comment", "PublishError", "PublishState", "Release", "RoundResults", "can_see",
+           "comments_by_duty", "grading", "publish_state", "publications", "release_for",
            "previous_round", "publish", "respondent_order", "results_for", "sorted_grades"]

@@ -32,7 +32,7 @@ def parse_date(prefix: str) -> tuple[dt.date | None, str | None]:
 def areas_page(round_: Round, viewer: str) -> str:
     """A round's agreed areas with their actions, and the candidates the rules suggest."""
     session = db.session()
-    collated = results.results_for(session, round_)
+    collated = results.results_for(session, round_, viewer=viewer)
     config = current_app.config
     return render_template("development/areas.html", round=round_, viewer=viewer,
                            areas=development.areas_of(session, round_.id),

@@ -12,10 +12,11 @@ from survey.models import Round
 from survey.services import board_export
 
 
-def send_board_workbook(round_: Round, moderated: bool = False) -> Any:
+def send_board_workbook(round_: Round, moderated: bool = False, viewer: str = "manager") -> Any:
     """Write the board workbook to a temporary file (not memory: large rounds stream) and send it."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - send_file closes it after the response
-    board_export.export_round(db.session(), round_, handle, current_app.config["SECRET_KEY"], moderated=moderated)
+    board_export.export_round(db.session(), round_, handle, current_app.config["SECRET_KEY"], moderated=moderated,
+                              viewer=viewer)
     db.session.rollback()
     handle.seek(0)
     name = f"round-{round_.id}-board-workbook{'-moderated' if moderated else ''}.xlsx"

@@ -141,3 +141,44 @@ def test_memberships_migration_keeps_every_role_return_and_joint_round(empty_db_
             assert conn.execute(text("SELECT active FROM agency WHERE id = 1")).scalar_one() in (False, 0)
     finally:
         engine.dispose()
+
+
+def test_publications_migration_freezes_what_was_published(empty_db_url: str) -> None:
+    """0009: a round published before publications were recorded is frozen at the returns submitted by then."""
+    from sqlalchemy import text
+
+    engine = make_engine(empty_db_url)
+    flags = {"t": True, "f": False}
+    try:
+        upgrade(engine, "0008")
+        with engine.begin() as conn:
+            for sql in (
+                "INSERT INTO partnership (id, name, slug, is_demo, created_at) VALUES "
+                "(1, 'Southend', 'southend', :f, CURRENT_TIMESTAMP)",
+                "INSERT INTO agency (id, name, kind, is_demo, created_at) VALUES "
+                "(1, 'A', 'Police', :f, CURRENT_TIMESTAMP), (2, 'B', 'Fire', :f, CURRENT_TIMESTAMP), "
+                "(3, 'C', 'Health', :f, CURRENT_TIMESTAMP)",
+                "INSERT INTO definition_version (id, questionnaire_id, version, title, content_hash, source_name, "
+                "source_text, created_at) VALUES (1, 'q', '1', 'Q', 'h', 'q.yaml', '', CURRENT_TIMESTAMP)",
+                "INSERT INTO survey_round (id, partnership_id, definition_version_id, title, opens_on, deadline, "
+                "state, created_at, published_at) VALUES (1, 1, 1, 'Published', '2026-01-01', '2026-02-01', "
+                "'open', CURRENT_TIMESTAMP, '2026-01-20 12:00:00'), (2, 1, 1, 'Not published', '2026-01-01', "
+                "'2026-02-01', 'open', CURRENT_TIMESTAMP, NULL)",
+                "INSERT INTO agency_return (id, round_id, agency_id, partnership_id, state, submitted_at, "
+                "declaration_name, declaration_role, reopened_reason, created_at, updated_at) VALUES "
+                "(1, 1, 1, 1, 'submitted', '2026-01-10 09:00:00', '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+                "(2, 1, 2, 1, 'submitted', '2026-01-25 09:00:00', '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+                "(3, 1, 3, 1, 'draft', NULL, '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            ):
+                conn.execute(text(sql), flags)
+        upgrade(engine, "0009")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT round_id, return_ids, risk_reason FROM publication")).all()
+            assert len(rows) == 1 and rows[0][0] == 1 and rows[0][2] == ""
+            ids = rows[0][1] if isinstance(rows[0][1], list) else __import__("json").loads(rows[0][1])
+            assert ids == [1], "only what was submitted when it was published"
+        downgrade(engine, "0008")
+        with engine.connect() as conn:
+            assert "publication" not in inspect(conn).get_table_names()
+    finally:
+        engine.dispose()

@@ -57,7 +57,8 @@ def results(round_id: int) -> str:
 
     return render_template("results/results.html",
                            results=results_service.results_for(db.session(), found,
-                                                               request.args.get("ratings") == "moderated"),
+                                                               request.args.get("ratings") == "moderated",
+                                                               viewer="chair"),
                            **carried_context(found),
                            viewer="chair", back=url_for("chair.home"))
 
@@ -67,7 +68,7 @@ def board_workbook(round_id: int) -> Any:
     """The board workbook as a download."""
     from survey.web.downloads import send_board_workbook
 
-    return send_board_workbook(_round(round_id), request.args.get("ratings") == "moderated")
+    return send_board_workbook(_round(round_id), request.args.get("ratings") == "moderated", viewer="chair")
 
 
 @bp.route("/rounds/<int:round_id>/grading")

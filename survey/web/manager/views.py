@@ -274,7 +274,7 @@ def results(round_id: int) -> str:
     return render_template("results/results.html",
                            results=results_service.results_for(db.session(), found,
                                                                request.args.get("ratings") == "moderated"),
-                           **carried_context(found),
+                           **carried_context(found), publishing=results_service.publish_state(db.session(), found),
                            viewer="manager", back=url_for("manager.dashboard", round_id=round_id))
 
 
@@ -286,8 +286,14 @@ def publish(round_id: int) -> Any:
     found = _round(round_id)
     if found.state.value == "draft":
         abort(404)
-    results_service.publish(db.session(), found, current_user.principal.person_id)
-    flash("The results are published: the chair can see them now.", "success")
+    try:
+        results_service.publish(db.session(), found, current_user.principal.person_id,
+                                request.form.get("risk_reason", ""))
+    except results_service.PublishError as exc:
+        flash(f"{exc}.", "info")
+    else:
+        flash("The results are published: the chair sees them as they are now, until you publish again.",
+              "success")
     return redirect(url_for("manager.results", round_id=round_id))
 
 
