@@ -378,6 +378,19 @@ def retention_apply(dry_run: bool) -> None:
                f"{result.files} evidence files")
 
 
+@main.command("housekeeping")
+def housekeeping_command() -> None:
+    """Remove expired rows: rate-limit counters, old ended sign-in sessions, kept form data (run daily from cron)."""
+    from survey.extensions import db as database
+    from survey.services import data_protection
+
+    with app_context():
+        require_schema()
+        done = data_protection.housekeeping(database.session())
+    click.echo(f"removed {done.rate_limits} expired rate-limit counters, {done.sessions} sign-in sessions ended over "
+               f"{data_protection.SESSIONS_KEPT.days} days ago, {done.stashes} expired kept forms")
+
+
 @main.group()
 def person() -> None:
     """Board managers, chairs and administrators: add them or take a role away; a person's data: export, erase."""
@@ -489,8 +502,12 @@ def person_erase(email: str, yes: bool) -> None:
         if found is None:
             fail(f"no person with the email {email}")
         person_id = found.id
-        data_protection.erase_person(database.session(), found)
-    click.echo(f"erased person {person_id} ({email})")
+        erased = data_protection.erase_person(database.session(), found)
+    click.echo(f"erased person {person_id} ({email}): now \"{erased.pseudonym}\"; their name or address was "
+               f"replaced in {erased.texts_rewritten} texts, emails and audit entries")
+    click.echo("kept under the pseudonym, as the partnership's record of what was done: "
+               f"{erased.declarations} submitted declarations, {erased.answers} answers they last saved (part of "
+               f"their agency's returns), {erased.actions} audit entries of what they did")
 
 
 # -- partnerships ------------------------------------------------------------------------------------------------

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from survey.db import after_commit, use_case
 from survey.models import (
     AgencyAction,
     Answer,
+    AreaAction,
     AuditEvent,
     Challenge,
     ChallengeMessage,
+    DevelopmentArea,
     EmailMessage,
     EvidenceFile,
     Moderation,
     Person,
+    RateLimit,
     Return,
     RoleAssignment,
     Round,
@@ -85,6 +90,8 @@ def apply_retention(session: Session, default_days: int, evidence_dir: str | Pat
             after_commit(session, lambda path=Path(evidence_dir) / row.storage_key: path.unlink(missing_ok=True))
             row.filename, row.storage_key, row.deleted_at = "removed", f"removed-{row.id}", utcnow()
         unsaved.forget_returns(session, return_ids)  # versions kept from edit conflicts hold answers' text
+        # Stored copies of emails about the round (confirmations hold the answers, reopen notices the reasons).
+        session.execute(update(EmailMessage).where(EmailMessage.round_id == round_.id).values(body=""))
         session.execute(update(AuditEvent).where(AuditEvent.return_id.in_(return_ids)).values(old=None, new=None))
         round_.anonymised_at = utcnow()
         session.add(AuditEvent(action="round.anonymised", round_id=round_.id, object_type="round",
@@ -126,13 +133,74 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """What erasing a person changed, and what stays (and why), to tell them."""
+
+    pseudonym: str
+    texts_rewritten: int  # free text, emails and audit entries where their name or address was replaced
+    declarations: int  # submitted returns they signed: kept, signed by the pseudonym (the agency's record)
+    answers: int  # answers they last saved: kept, as part of their agency's return
+    actions: int  # audit entries of what they did: kept, under the pseudonym
+
+
+# Free text where other people may have written a person's name, and where they are replaced on erasure.
+_FREE_TEXT: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (Answer, ("commentary", "evidence_notes", "evidence_links", "action_what", "action_who")),
+    (ChallengeMessage, ("body",)),
+    (Moderation, ("note",)),
+    (AgencyAction, ("who", "evidence")),
+    (AreaAction, ("owner_name", "what")),
+    (DevelopmentArea, ("title", "rationale")),
+    (EmailMessage, ("subject", "body")),
+)
+
+
+def _replacer(words: list[str], pseudonym: str) -> Callable[[str], str]:
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in sorted(words, key=len, reverse=True)),
+                         re.IGNORECASE)
+    return lambda text: pattern.sub(pseudonym, text)
+
+
+def _scrub(value: Any, replace: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return replace(value)
+    if isinstance(value, dict):
+        return {k: _scrub(v, replace) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, replace) for v in value]
+    return value
+
+
 @use_case
-def erase_person(session: Session, person: Person, by_person_id: int | None = None) -> None:
-    """Erase a person: identity gone, sign-in impossible, roles removed; records stay under a pseudonym."""
+def erase_person(session: Session, person: Person, by_person_id: int | None = None) -> Erased:
+    """Erase a person: identity gone, sign-in impossible, roles removed, their name and address replaced wherever
+    they were written (by anyone: free text, stored emails, audit entries, rate-limit keys); the records of what
+    they did stay under a pseudonym."""
     pseudonym = f"Erased person {person.id}"
-    old_email = person.email
-    session.execute(update(Return).where(Return.submitted_by_id == person.id).values(
-        declaration_name=pseudonym, declaration_role=""))
+    old_email, old_name = person.email, person.name
+    words = [w for w in {old_email, old_name} if len(w.strip()) >= 3]
+    replace = _replacer(words, pseudonym)
+    rewritten = 0
+    for model, columns in _FREE_TEXT:
+        for column in columns:
+            attribute = getattr(model, column)
+            for row in session.scalars(select(model).where(or_(*(attribute.icontains(w) for w in words)))):
+                text = getattr(row, column)
+                if isinstance(text, str) and replace(text) != text:
+                    setattr(row, column, replace(text))
+                    rewritten += 1
+    for event in session.scalars(select(AuditEvent).where(or_(
+            (AuditEvent.object_type == "person") & (AuditEvent.object_id == str(person.id)),
+            *(cast(AuditEvent.old, Text).icontains(w) for w in words),
+            *(cast(AuditEvent.new, Text).icontains(w) for w in words)))):
+        old, new = _scrub(event.old, replace), _scrub(event.new, replace)
+        if (old, new) != (event.old, event.new):
+            event.old, event.new = old, new
+            rewritten += 1
+    session.execute(delete(RateLimit).where(RateLimit.key.icontains(old_email)))
+    declarations = session.execute(update(Return).where(Return.submitted_by_id == person.id).values(
+        declaration_name=pseudonym, declaration_role="")).rowcount  # type: ignore[attr-defined]
     session.execute(update(EmailMessage).where(EmailMessage.to_address == old_email).values(
         to_address=f"erased-{person.id}@invalid", body=""))
     session.execute(update(SignInSession).where(SignInSession.person_id == person.id,
@@ -145,6 +213,40 @@ def erase_person(session: Session, person: Person, by_person_id: int | None = No
     person.password_hash, person.active, person.erased_at = None, False, utcnow()
     session.add(AuditEvent(person_id=by_person_id, action="person.erased", object_type="person",
                            object_id=str(person.id)))
+    answers = session.scalar(select(func.count()).select_from(Answer).where(Answer.updated_by_id == person.id)) or 0
+    actions = session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.person_id == person.id)) or 0
+    return Erased(pseudonym, rewritten, declarations, answers, actions)
+
+
+@dataclass(frozen=True, slots=True)
+class Housekept:
+    """What a housekeeping pass removed."""
+
+    rate_limits: int
+    sessions: int
+    stashes: int
+
+
+SESSIONS_KEPT = dt.timedelta(days=30)  # ended sign-in sessions, kept a while for security reviews
+
+
+@use_case
+def housekeeping(session: Session, now: dt.datetime | None = None) -> Housekept:
+    """Remove what has expired: rate-limit counters, sign-in sessions ended over 30 days ago, and form data kept
+    for a person past its two days (versions kept from edit conflicts wait for their person's choice)."""
+    import time
+
+    from survey.services import pending_uploads, stash
+
+    now = now or utcnow()
+    limits = session.execute(delete(RateLimit).where(RateLimit.expires_at < time.time())).rowcount  # type: ignore[attr-defined]
+    sessions = session.execute(delete(SignInSession).where(
+        SignInSession.ended_at.is_not(None), SignInSession.ended_at < now - SESSIONS_KEPT)).rowcount  # type: ignore[attr-defined]
+    stashes = session.execute(delete(StashedPost).where(
+        StashedPost.kind != unsaved.KIND, StashedPost.created_at < now - max(stash.KEEP_FOR,
+                                                                             pending_uploads.KEEP_FOR))).rowcount  # type: ignore[attr-defined]
+    return Housekept(limits, sessions, stashes)
 
 
 def find(session: Session, email: str) -> Person | None:

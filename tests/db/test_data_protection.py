@@ -91,3 +91,83 @@ def test_person_export_and_erasure(db_url: str, runner: CliRunner, tmp_path: Pat
     engine.dispose()
     missing = runner.invoke(main, ["person", "export", "nobody@demo.example"], env=env(db_url, tmp_path))
     assert missing.exit_code == 1 and "no person with the email nobody@demo.example" in missing.output
+
+
+def test_erasure_leaves_no_name_or_address_behind(db_url: str, runner: CliRunner, tmp_path: Path) -> None:
+    """Rate-limit keys, audit entries, other people's free text and stored emails lose the person too."""
+    import time
+
+    from survey.models import AuditEvent, EmailMessage, RateLimit
+
+    assert runner.invoke(main, ["demo"], env=env(db_url, tmp_path)).exit_code == 0
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        lead = session.scalar(select(Person).where(Person.email == "lead.police@demo.example"))
+        name, lead_id = lead.name, lead.id
+        colleague_answer = session.scalar(select(Answer).where(Answer.updated_by_id != lead.id).limit(1))
+        colleague_answer.commentary = f"Agreed with {name} at the audit meeting; ask {name.upper()} for the file."
+        session.add(RateLimit(key="LIMITER/account:lead.police@demo.example/auth.sign_in/10/1/minute", count=3,
+                              expires_at=time.time() + 60))
+        session.add(AuditEvent(action="person.changed", object_type="person", object_id=str(lead.id),
+                               old={"name": "Lee Former", "email": "old.lead@demo.example"},
+                               new={"name": name, "email": "lead.police@demo.example"}))
+        session.add(AuditEvent(action="agency.person_added", object_type="agency", object_id="1",
+                               new={"email": "lead.police@demo.example", "role": "lead"}))
+        session.add(EmailMessage(to_address="manager@demo.example", subject=f"{name} joined", kind="notice",
+                                 body=f"{name} (lead.police@demo.example) is now a lead."))
+        session.commit()
+        # A name that is part of another word is left alone.
+        unrelated = session.scalar(select(Answer).where(Answer.id != colleague_answer.id).limit(1))
+        unrelated.commentary = f"{name}son Ltd is a supplier"
+        session.commit()
+        colleague_id, unrelated_id = colleague_answer.id, unrelated.id
+    erased = runner.invoke(main, ["person", "erase", "lead.police@demo.example", "--yes"], env=env(db_url, tmp_path))
+    assert erased.exit_code == 0, erased.output
+    assert "kept under the pseudonym" in erased.output and "submitted declarations" in erased.output
+    with Session(engine) as session:
+        pseudonym = f"Erased person {lead_id}"
+        assert session.get(Answer, colleague_id).commentary == (
+            f"Agreed with {pseudonym} at the audit meeting; ask {pseudonym} for the file.")
+        assert session.get(Answer, unrelated_id).commentary == f"{name}son Ltd is a supplier"
+        assert not session.scalars(select(RateLimit).where(RateLimit.key.contains("lead.police"))).all()
+        for event in session.scalars(select(AuditEvent)):
+            text = json.dumps([event.old, event.new])
+            assert "lead.police@demo.example" not in text and name not in text, event.action
+        for message in session.scalars(select(EmailMessage)):
+            assert name not in message.subject + message.body and "lead.police@" not in message.body
+    engine.dispose()
+
+
+def test_housekeeping_removes_what_has_expired(db_url: str, runner: CliRunner, tmp_path: Path) -> None:
+    import datetime as dt
+    import time
+
+    from survey.models import RateLimit, SignInSession, StashedPost, utcnow
+
+    assert runner.invoke(main, ["demo"], env=env(db_url, tmp_path)).exit_code == 0
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        person = session.scalar(select(Person).where(Person.email == "staff.police@demo.example"))
+        session.add_all([
+            RateLimit(key="LIMITER/old", count=1, expires_at=time.time() - 10),
+            RateLimit(key="LIMITER/current", count=1, expires_at=time.time() + 600),
+            SignInSession(token_hash="a" * 64, person_id=person.id, ended_at=utcnow() - dt.timedelta(days=40)),
+            SignInSession(token_hash="b" * 64, person_id=person.id, ended_at=utcnow() - dt.timedelta(days=2)),
+            SignInSession(token_hash="c" * 64, person_id=person.id),
+            StashedPost(token_hash="d" * 64, person_id=person.id, kind="expired", path="/x", data={},
+                        created_at=utcnow() - dt.timedelta(days=3)),
+            StashedPost(token_hash="e" * 64, person_id=person.id, kind="conflict", path="return:1:duty:x",
+                        data={}, created_at=utcnow() - dt.timedelta(days=30)),
+        ])
+        session.commit()
+    result = runner.invoke(main, ["housekeeping"], env=env(db_url, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "removed 1 expired rate-limit counters, 1 sign-in sessions ended over 30 days ago, 1 expired kept forms" \
+        in result.output
+    with Session(engine) as session:
+        assert {r.key for r in session.scalars(select(RateLimit))} == {"LIMITER/current"}
+        kept = {s.token_hash for s in session.scalars(select(SignInSession))}
+        assert "b" * 64 in kept and "c" * 64 in kept and "a" * 64 not in kept
+        assert {s.kind for s in session.scalars(select(StashedPost))} == {"conflict"}, \
+            "a version kept from a conflict waits for its person's choice"
+    engine.dispose()
