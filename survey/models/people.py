@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk, name_str
@@ -43,6 +43,8 @@ class Agency(Base):
     id: Mapped[intpk]
     name: Mapped[name_str] = mapped_column(unique=True)
     kind: Mapped[str] = mapped_column(String(60))
+    # What partners also call it ("EPUT, the Trust"), comma-separated: removed from commentary as its name is.
+    short_names: Mapped[str] = mapped_column(Text, default="")
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created]
 

@@ -165,11 +165,31 @@ def create_agency(session: Session, partnership_id: int, name: str, kind: str, b
     return agency
 
 
+def clean_short_names(text: str) -> str:
+    """Short names and abbreviations as entered (commas or new lines between them), checked and tidied."""
+    names = [" ".join(n.split()) for n in text.replace("\n", ",").split(",")]
+    names = list(dict.fromkeys(n for n in names if n))
+    if len(names) > 20:
+        raise DirectoryError("Give at most 20 short names", "short_names")
+    for n in names:
+        if not 2 <= len(n) <= 60:
+            raise DirectoryError(f"“{n[:60]}” must be 2 to 60 characters long", "short_names")
+    return ", ".join(names)
+
+
 @use_case
 def update_agency(session: Session, agency: Agency, name: str, kind: str, partnership_ids: frozenset[int],
-                  by: int | None = None) -> None:
-    """Rename an agency or change its type: only the administrator may, once it also serves another partnership."""
+                  by: int | None = None, short_names: str | None = None) -> None:
+    """Rename an agency or change its type: only the administrator may, once it also serves another partnership.
+
+    Its short names (removed from commentary like its name) any manager it serves may change."""
     name, kind = clean_name(name, "agency's name"), _clean_kind(kind)
+    if short_names is not None:
+        cleaned = clean_short_names(short_names)
+        if cleaned != agency.short_names:
+            audit(session, by, "agency.short_names_changed", "agency", agency.id, {"short_names": agency.short_names},
+                  {"short_names": cleaned})
+            agency.short_names = cleaned
     if (name, kind) != (agency.name, agency.kind) and serves_others(session, agency, partnership_ids):
         raise DirectoryError(f"{agency.name} also works with another partnership, so its name and type are shared: "
                              "ask the administrator to change them", "name")

@@ -61,6 +61,7 @@ class Comment:
 
     statement_id: str
     text: str
+    agency: str = ""  # who wrote it: only where the questionnaire's results are not anonymous
 
 
 @dataclass
@@ -216,12 +217,27 @@ def previous_round(session: Session, round_: Round) -> Round | None:
     return session.scalar(query)
 
 
+# Contact details say who wrote a comment as surely as a name does.
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d(?:[\s-]?\d){8,9}\b")
+
+
+def redact(text: str, names: re.Pattern[str] | None) -> str:
+    """Commentary as the chair may read it: names, short names, email addresses and phone numbers removed."""
+    text = EMAIL.sub("[email removed]", text)
+    text = PHONE.sub("[phone removed]", text)
+    return names.sub("[name removed]", text) if names else text
+
+
 def _redactor(session: Session, round_: Round) -> re.Pattern[str] | None:
     agency_ids = [r.agency_id for r in round_.returns]
     names = set(session.scalars(select(Agency.name).where(Agency.id.in_(agency_ids))))
     names |= set(session.scalars(select(Person.name).join(RoleAssignment).where(
         RoleAssignment.agency_id.in_(agency_ids))))
     names = {n.strip() for n in names if len(n.strip()) >= 3}
+    # Short names the managers gave may be two letters ("YJ"); they chose them, so each is meant.
+    for short in session.scalars(select(Agency.short_names).where(Agency.id.in_(agency_ids))):
+        names |= {n.strip() for n in short.split(",") if len(n.strip()) >= 2}
     if not names:
         return None
     # Longest first, so "Essex Police Authority" goes before "Essex Police"; whole words only, so that someone
@@ -232,20 +248,25 @@ def _redactor(session: Session, round_: Round) -> re.Pattern[str] | None:
 
 def comments_by_duty(session: Session, round_: Round, questionnaire: Questionnaire,
                      return_ids: frozenset[int] | None = None) -> dict[str, list[Comment]]:
-    """Submitted commentary per duty (of these returns, when given), without agency or author, sorted by text,
-    names removed."""
+    """Submitted commentary per duty (of these returns, when given), sorted by text: without agency or author and
+    with names and contact details removed, unless the questionnaire says its results are not anonymous
+    (`anonymous_results: false`), when each comment is shown as written with its agency."""
     duty_of = {st.id: duty.id for _, duty, st in questionnaire.statements()}
-    redact = _redactor(session, round_)
+    anonymous = questionnaire.anonymous_results
+    names = _redactor(session, round_) if anonymous else None
     out: dict[str, list[Comment]] = {duty.id: [] for _, duty in questionnaire.duties()}
-    query = select(Answer.statement_id, Answer.commentary).join(Return).where(
+    query = select(Answer.statement_id, Answer.commentary, Agency.name).select_from(Answer).join(
+        Return, Return.id == Answer.return_id).join(Agency, Agency.id == Return.agency_id).where(
         Return.round_id == round_.id, Return.state == ReturnState.SUBMITTED, Answer.commentary != "")
     if return_ids is not None:
         query = query.where(Return.id.in_(sorted(return_ids) or [-1]))
     rows = session.execute(query)
-    for statement_id, text in rows:
+    for statement_id, text, agency in rows:
         if statement_id in duty_of and text.strip():
-            clean = redact.sub("[name removed]", text.strip()) if redact else text.strip()
-            out[duty_of[statement_id]].append(Comment(statement_id, clean))
+            if anonymous:
+                out[duty_of[statement_id]].append(Comment(statement_id, redact(text.strip(), names)))
+            else:
+                out[duty_of[statement_id]].append(Comment(statement_id, text.strip(), agency))
     order = {sid: i for i, sid in enumerate(duty_of)}
     for comments in out.values():
         comments.sort(key=lambda c: (order[c.statement_id], c.text.lower()))

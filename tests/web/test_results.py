@@ -272,3 +272,54 @@ def test_year_on_year_in_the_workbook(app: Flask, demo: Demo) -> None:
             break
     else:
         raise AssertionError("no strategic-plan-1 row")
+
+
+def test_short_names_emails_and_phone_numbers_are_removed_too(app: Flask, demo: Demo) -> None:
+    rid = closed_round(app)
+    manager = client_for(app, "manager@demo.example")
+    with app.app_context():
+        trust = db.session.scalar(select(Agency).where(Agency.name.like("Essex Partnership%")))
+        trust_id = trust.id
+        answer = db.session.scalar(select(Answer).join(Return).where(Return.round_id == rid,
+                                                                     Answer.statement_id == "strategic-plan-1"))
+        answer.commentary = ("EPUT has offered analyst time; ask the CCG deputy (jo.bloggs@nhs.net, 01702 123456 or "
+                             "+44 7700 900123). The Trustees agreed.")
+        db.session.commit()
+    page = manager.get(f"/manager/agencies/{trust_id}/change").get_data(as_text=True)
+    data = form_data(page)
+    data["short_names"] = "EPUT, CCG,  the Trust ,EPUT"
+    assert manager.post(f"/manager/agencies/{trust_id}/change", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Agency, trust_id).short_names == "EPUT, CCG, the Trust"
+    chair = client_for(app, "chair@demo.example").get(f"/chair/rounds/{rid}/results").get_data(as_text=True)
+    assert ("[name removed] has offered analyst time; ask the [name removed] deputy ([email removed], "
+            "[phone removed] or [phone removed]). The Trustees agreed.") in chair
+    assert "jo.bloggs" not in chair and "EPUT" not in chair and "900123" not in chair
+
+
+def test_a_short_name_that_is_too_long_is_refused(app: Flask, demo: Demo) -> None:
+    manager = client_for(app, "manager@demo.example")
+    with app.app_context():
+        agency_id = db.session.scalar(select(Agency.id).where(Agency.name == "Essex Police"))
+    data = form_data(manager.get(f"/manager/agencies/{agency_id}/change").get_data(as_text=True))
+    data["short_names"] = "x" * 61
+    response = manager.post(f"/manager/agencies/{agency_id}/change", data=data)
+    assert response.status_code == 400 and "must be 2 to 60 characters long" in response.get_data(as_text=True)
+
+
+def test_commentary_shows_its_agency_when_results_are_not_anonymous(app: Flask, demo: Demo) -> None:
+    audit = open_round(app)  # the Section 11 audit: anonymous_results is false
+    with app.app_context():
+        for ret in db.session.scalars(select(Return).where(Return.round_id == audit)):
+            ret.state = ReturnState.SUBMITTED
+        police = db.session.scalar(select(Return).join(Agency).where(Return.round_id == audit,
+                                                                     Agency.name == "Essex Police"))
+        sid = db.session.scalar(select(Answer.statement_id).where(Answer.return_id == police.id).limit(1))
+        db.session.execute(Answer.__table__.update().where(Answer.return_id == police.id,
+                                                           Answer.statement_id == sid)
+                           .values(commentary="Essex Police audits supervision monthly"))
+        db.session.commit()
+    manager = client_for(app, "manager@demo.example")
+    page = manager.get(f"/manager/rounds/{audit}/results").get_data(as_text=True)
+    assert "Essex Police audits supervision monthly" in page and "– Essex Police" in page
+    assert "each comment is shown as written, with its agency" in page

@@ -97,12 +97,13 @@ def agency_page(agency_id: int) -> str:
 def change_agency(agency_id: int) -> Any:
     """Rename an agency or change its type."""
     agency = _agency(agency_id)
-    form = {"name": request.form.get("name", agency.name), "kind": request.form.get("kind", agency.kind)}
+    form = {"name": request.form.get("name", agency.name), "kind": request.form.get("kind", agency.kind),
+            "short_names": request.form.get("short_names", agency.short_names)}
     error = None
     if request.method == "POST":
         try:
             agencies.update_agency(db.session(), agency, form["name"], form["kind"], _partnerships(),
-                                   current_user.principal.person_id)
+                                   current_user.principal.person_id, form["short_names"])
         except agencies.DirectoryError as exc:
             error = exc
         else:
