@@ -77,7 +77,7 @@ class BoardData:
     counted: int
     total: int
     rows: list[SummaryRow]
-    comments: dict[str, list[tuple[str, str]]]  # duty id -> (statement id, text)
+    comments: dict[str, list[tuple[str, str, bool]]]  # duty id -> (statement id, text, chosen as an example)
     responses: Iterable[tuple[str, str, float | None, bool]]  # respondent, statement id, rating, not applicable
     about: list[tuple[str, Any]] = field(default_factory=list)
     areas: list[Area] = field(default_factory=list)
@@ -223,14 +223,18 @@ def _summary(wb: Workbook, data: BoardData, number_format: str) -> None:
 
 def _commentary(wb: Workbook, data: BoardData) -> None:
     ws = wb.create_sheet("Commentary")
-    _setup(ws, [40, 16, 100], landscape=False)
-    ws.append(_header(ws, ["Duty", "Statement", "Comment"]))
+    _setup(ws, [40, 16, 100, 12], landscape=False)
+    ws.append(_header(ws, ["Duty", "Statement", "Comment", "Example"]))
     if not data.enough:
         ws.append([_text(ws, f"Commentary is shown once at least {data.k} returns are counted.")])
         return
-    for _, duty in data.questionnaire.duties():
-        for statement_id, text in data.comments.get(duty.id, []):
-            ws.append([_text(ws, duty.title, wrap=True), _text(ws, statement_id), _text(ws, text, wrap=True)])
+    # The examples the board manager chose come first, as Appendix 3 prints them; then the other comments.
+    for examples in (True, False):
+        for _, duty in data.questionnaire.duties():
+            for statement_id, text, example in data.comments.get(duty.id, []):
+                if example is examples:
+                    ws.append([_text(ws, duty.title, wrap=True), _text(ws, statement_id), _text(ws, text, wrap=True),
+                               _text(ws, "yes") if example else None])
 
 
 def _responses(wb: Workbook, data: BoardData) -> None:

@@ -6,7 +6,7 @@ from .definitions import DefinitionVersion
 from .development import ActionStatus, AgencyAction, AreaAction, DevelopmentArea
 from .evidence import EvidenceFile
 from .mail import EmailMessage
-from .moderation import Challenge, ChallengeMessage, ChallengeState, Moderation
+from .moderation import Challenge, ChallengeMessage, ChallengeState, CommentReview, Moderation
 from .people import Agency, Partnership, PartnershipAgency, Person, Role, RoleAssignment
 from .returns import Answer, Return, ReturnState
 from .rounds import JointState, Publication, Round, RoundPartnership, RoundState
@@ -15,7 +15,7 @@ from .throttle import RateLimit
 
 __all__ = [
     "ActionStatus", "AgencyAction", "AreaAction", "Challenge", "ChallengeMessage", "ChallengeState",
-    "DevelopmentArea", "Moderation",
+    "CommentReview", "DevelopmentArea", "Moderation",
     "Agency", "Answer", "AuditEvent", "Base", "DefinitionVersion", "EmailMessage", "EvidenceFile", "Partnership",
     "PartnershipAgency", "Person", "Publication", "RateLimit", "Return", "ReturnState", "Role", "RoleAssignment",
     "Round", "JointState", "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc", "utcnow",

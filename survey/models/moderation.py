@@ -77,3 +77,20 @@ class ChallengeMessage(Base):
 
     challenge: Mapped[Challenge] = relationship(back_populates="messages")
     person: Mapped[Person | None] = relationship()
+
+
+class CommentReview(Base):
+    """The board manager's review of one comment before the chair reads it: hidden, edited, or chosen as an
+    example. Tied to the text reviewed: if the agency changes its comment, the review no longer applies."""
+
+    __tablename__ = "comment_review"
+    __table_args__ = (UniqueConstraint("answer_id"),)
+
+    id: Mapped[intpk]
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"))
+    source_digest: Mapped[str] = mapped_column(String(64))
+    hidden: Mapped[bool] = mapped_column(default=False)
+    shown_text: Mapped[str] = mapped_column(Text, default="")  # "" = as suggested
+    example: Mapped[bool] = mapped_column(default=False)
+    by_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

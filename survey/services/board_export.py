@@ -58,7 +58,8 @@ def board_data(session: Session, round_: Round, salt: str, progress: Callable[[i
         rows.append(SummaryRow(level, item.id, text, section_of[item.id], figures,  # type: ignore[attr-defined]
                                change.previous_mean if change else None, change.direction if change else "",
                                results.note(level, item.id)))  # type: ignore[attr-defined]
-    comments = {duty: [(c.statement_id, f"{c.text} – {c.agency}" if c.agency else c.text) for c in listed]
+    comments = {duty: [(c.statement_id, f"{c.text} – {c.agency}" if c.agency else c.text, c.example)
+                       for c in listed]
                 for duty, listed in results.comments.items()}
     dv = round_.definition_version
     about = [("Opening date", round_.opens_on), ("Deadline", round_.deadline),

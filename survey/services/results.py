@@ -39,7 +39,7 @@ from survey.models import (
     as_utc,
     utcnow,
 )
-from survey.services import collation
+from survey.services import collation, commentary
 from survey.services.collation import collate_round, round_ratings
 from survey.services.definitions import questionnaire_of
 
@@ -62,6 +62,7 @@ class Comment:
     statement_id: str
     text: str
     agency: str = ""  # who wrote it: only where the questionnaire's results are not anonymous
+    example: bool = False  # chosen by the board manager as an example of commentary by partners
 
 
 @dataclass
@@ -229,7 +230,8 @@ def redact(text: str, names: re.Pattern[str] | None) -> str:
     return names.sub("[name removed]", text) if names else text
 
 
-def _redactor(session: Session, round_: Round) -> re.Pattern[str] | None:
+def redactor(session: Session, round_: Round) -> re.Pattern[str] | None:
+    """The names to remove from a round's commentary: its agencies', their short names, and their people's."""
     agency_ids = [r.agency_id for r in round_.returns]
     names = set(session.scalars(select(Agency.name).where(Agency.id.in_(agency_ids))))
     names |= set(session.scalars(select(Person.name).join(RoleAssignment).where(
@@ -253,20 +255,25 @@ def comments_by_duty(session: Session, round_: Round, questionnaire: Questionnai
     (`anonymous_results: false`), when each comment is shown as written with its agency."""
     duty_of = {st.id: duty.id for _, duty, st in questionnaire.statements()}
     anonymous = questionnaire.anonymous_results
-    names = _redactor(session, round_) if anonymous else None
+    names = redactor(session, round_) if anonymous else None
     out: dict[str, list[Comment]] = {duty.id: [] for _, duty in questionnaire.duties()}
-    query = select(Answer.statement_id, Answer.commentary, Agency.name).select_from(Answer).join(
+    query = select(Answer.id, Answer.statement_id, Answer.commentary, Agency.name).select_from(Answer).join(
         Return, Return.id == Answer.return_id).join(Agency, Agency.id == Return.agency_id).where(
         Return.round_id == round_.id, Return.state == ReturnState.SUBMITTED, Answer.commentary != "")
     if return_ids is not None:
         query = query.where(Return.id.in_(sorted(return_ids) or [-1]))
-    rows = session.execute(query)
-    for statement_id, text, agency in rows:
-        if statement_id in duty_of and text.strip():
-            if anonymous:
-                out[duty_of[statement_id]].append(Comment(statement_id, redact(text.strip(), names)))
-            else:
-                out[duty_of[statement_id]].append(Comment(statement_id, text.strip(), agency))
+    rows = session.execute(query).all()
+    reviews = commentary.reviews_for(session, [r[0] for r in rows])
+    for answer_id, statement_id, text, agency in rows:
+        if statement_id not in duty_of or not text.strip():
+            continue
+        review = commentary.current(reviews.get(answer_id), text)
+        if review is not None and review.hidden:
+            continue
+        shown = review.shown_text if review is not None and review.shown_text else (
+            redact(text.strip(), names) if anonymous else text.strip())
+        out[duty_of[statement_id]].append(Comment(statement_id, shown, "" if anonymous else agency,
+                                                  review is not None and review.example))
     order = {sid: i for i, sid in enumerate(duty_of)}
     for comments in out.values():
         comments.sort(key=lambda c: (order[c.statement_id], c.text.lower()))

@@ -407,3 +407,33 @@ def joint_proposal(joint_id: int) -> Any:
     return render_template("manager/joint_proposal.html", joint=joint, error=error, chosen=chosen,
                            offered=joint_rounds.agencies_to_offer(session, joint),
                            questionnaire=questionnaire_of(joint.round.definition_version)), (400 if error else 200)
+
+
+@bp.route("/rounds/<int:round_id>/commentary", methods=["GET", "POST"])
+def commentary(round_id: int) -> Any:
+    """Review partner commentary before the chair reads it: accept or edit the suggested redactions, hide a
+    comment, choose examples."""
+    from survey.services import commentary as review
+
+    found = _round(round_id)
+    if found.state.value == "draft":
+        abort(404)
+    error = None
+    if request.method == "POST":
+        choices = {}
+        for key in request.form:
+            if key.startswith("text-") and key[5:].isdigit() and len(key) < 16:
+                answer_id = int(key[5:])
+                choices[answer_id] = review.Choice(request.form.get(key, ""),
+                                                   hidden=request.form.get(f"hide-{answer_id}") == "yes",
+                                                   example=request.form.get(f"example-{answer_id}") == "yes")
+        try:
+            changed = review.save(db.session(), found, choices, current_user.principal.person_id)
+        except review.ReviewError as exc:
+            error = exc
+        else:
+            flash(f"The review is saved: {changed} comment{'s' if changed != 1 else ''} changed." if changed
+                  else "Nothing was changed.", "success")
+            return redirect(url_for("manager.commentary", round_id=round_id))
+    return render_template("manager/commentary.html", round=found, items=review.items(db.session(), found),
+                           error=error, posted=request.form if error else None), (400 if error else 200)
