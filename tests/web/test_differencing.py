@@ -85,6 +85,10 @@ def _chair_views(chair: FlaskClient, round_id: int, statements: list[str]) -> di
         for row in rows[1:]:
             if len(row) >= 5 and row[3] in responses:  # respondent, section, duty, statement, rating ("N/A")
                 responses[row[3]][str(row[4])] += 1
+        for sid in statements:  # the workbook follows the page's suppression cell by cell
+            assert (figures[sid] is None) == (summary.get(sid) is None), f"{ratings} {sid}: page and workbook differ"
+            if summary.get(sid) is None:
+                assert not responses[sid], f"{ratings} {sid}: Responses lists a statement the page hides"
         views[ratings] = {"page": figures, "summary": summary, "responses": responses}
     return views
 
