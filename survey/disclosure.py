@@ -9,7 +9,8 @@ One function decides, for the results page, the board workbook (every sheet), th
   against every earlier release of the same round, the ratings that differ (given by returns in one release and
   not the other, or changed since) are none or at least k, so putting two saved pages side by side shows only
   ratings that k or more agencies gave together. As within one release, "not applicable" is not protected: a
-  page may show that an agency chose it, never which.
+  page may show that an agency chose it, never which. The two ratings views (the agencies' own, and moderated)
+  of one release are compared the same way, the moderations being the ratings that differ.
 
 Plain data in, plain data out: no Flask, no database.
 """

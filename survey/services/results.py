@@ -121,7 +121,8 @@ class RoundResults:
         if self.figures[(level, ident)].n == 0:
             return "no ratings"
         if level == "statement" and self.figures[(level, ident)].n >= self.k:
-            return f"not shown: it would differ from results released earlier by fewer than {self.k} ratings"
+            return (f"not shown: it would differ by fewer than {self.k} ratings from other figures the chair can see "
+                    "(an earlier release, or the other ratings view)")
         if level == "statement":
             return f"not shown: fewer than {self.k} ratings"
         return f"not shown: a statement in it has fewer than {self.k} ratings"
@@ -199,6 +200,18 @@ def _differences(session: Session, round_: Round, ids: frozenset[int], earlier: 
                 Moderation.updated_at > earlier.created_at)):
             counts[statement_id] = counts.get(statement_id, 0) + 1
     return counts
+
+
+def _moderations(session: Session, return_ids: frozenset[int]) -> dict[str, int]:
+    """Per statement, how many of these returns' ratings the board's moderation changed (or gave)."""
+    if not return_ids:
+        return {}
+    changed = (Answer.rating.is_(None) | Answer.not_applicable.is_(True) | (Answer.rating != Moderation.rating))
+    query = (select(Moderation.statement_id, func.count()).select_from(Moderation)
+             .join(Answer, (Answer.return_id == Moderation.return_id)
+                   & (Answer.statement_id == Moderation.statement_id))
+             .where(Moderation.return_id.in_(sorted(return_ids)), changed).group_by(Moderation.statement_id))
+    return dict(session.execute(query).all())
 
 
 def _direction(now: float, before: float, precision: int) -> str:
@@ -314,6 +327,10 @@ def results_for(session: Session, round_: Round, moderated: bool = False, viewer
     counted = len(ids) if ids is not None else len(_submitted_ids(round_))
     rated = {s.id: figures[("statement", s.id)].n for _, _, s in questionnaire.statements()}
     differences = [_differences(session, round_, ids, e, moderated) for e in release.earlier] if ids else []
+    if moderated and ids is not None:
+        # For the chair the agencies' own view of the same returns is one click away: the two must not differ by
+        # fewer than k. (The manager, who reads each return and moderation anyway, sees both in full.)
+        differences.append(_moderations(session, ids))
     results = RoundResults(round_, questionnaire, counted, len(round_.returns), figures,
                            disclosure.shown(questionnaire, rated, questionnaire.anonymity_threshold, differences),
                            moderated=moderated, release=release)

@@ -28,7 +28,7 @@ def test_manager_and_chair_read_results(app: Flask, demo: Demo, live_server: str
     assert "Results are shown once at least 3 returns are counted" in manager.content()
     axe.check(manager)
     press(manager, "Publish to the chair")
-    assert "the chair can see them now" in manager.content()
+    assert "The results are published: the chair sees them as they are now" in manager.content()
 
     follow(manager, "Back")
     manager.goto(f"{live_server}/manager/")
