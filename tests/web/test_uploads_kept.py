@@ -88,3 +88,35 @@ def test_a_kept_file_is_claimed_only_by_its_chooser(app: Flask, demo: Demo, poli
     assert _files(app) == 0, "another person's token claims nothing"
     html = police_lead.get(duty_url(rid)).get_data(as_text=True)
     assert "policy.pdf" not in html and token not in html
+
+
+def test_a_file_posted_after_the_session_timed_out_is_kept_for_its_chooser(app: Flask, demo: Demo,
+                                                                         police_staff: FlaskClient) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from survey.models import SignInSession
+    from tests.fixtures_demo import PASSWORD
+
+    from .forms import csrf_token
+
+    rid = demo.return_id(POLICE)
+    data: dict[str, object] = dict(page_data(police_staff, duty_url(rid)))
+    data.update({f"commentary-{S1}": "Typed before the timeout", f"evidence-{S1}": (io.BytesIO(PDF), "policy.pdf"),
+                 f"evidence-{S2}": (io.BytesIO(b"not a pdf"), "notes.pdf"), "action": "later"})
+    with app.app_context():
+        db.session.execute(update(SignInSession).values(last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)))
+        db.session.commit()
+    response = _post(police_staff, rid, data)
+    assert response.status_code == 302 and "restore=" in response.location
+    login = police_staff.get(response.location).get_data(as_text=True)
+    assert "Some files you chose could not be kept" in login, "the bad one is named as not kept"
+    signed_in = police_staff.post(response.location, data={"csrf_token": csrf_token(login),
+                                                           "email": "staff.police@demo.example", "password": PASSWORD})
+    restored = police_staff.get(signed_in.location).get_data(as_text=True)
+    assert "Typed before the timeout" in restored and "policy.pdf" in restored
+    assert "it will be attached when you save this page" in restored
+    assert _post(police_staff, rid, {**form_data(restored), "action": "later"}).status_code == 302
+    with app.app_context():
+        assert [r.filename for r in db.session.scalars(select(EvidenceFile))] == ["policy.pdf"]

@@ -195,14 +195,18 @@ def _show_duty(return_id: int, duty_id: str) -> Any:
         form = form_class(formdata=None)
         forms.fill(form, duty, stored.stored())
         restored = False
+        files: dict[str, Any] = {}
         kept = stash.take(db.session(), token, current_user.principal.person_id, "expired")
         if kept is not None and kept.path == request.path:
             form = form_class(formdata=MultiDict([(k, v) for k, vs in kept.data.items() for v in vs]),
                               meta={"csrf": False})
             form.validate()
             restored = True
+            files = pending_uploads.shown(db.session(), current_user.principal.person_id, ret.id,
+                                          {s.id: (kept.data.get(f"pending-{s.id}") or [""])[0]
+                                           for s in duty.statements})
         return _render_duty(ret, stored, questionnaire, duty, index, form, restored=restored, waiting=waiting,
-                            colleagues=colleagues)
+                            colleagues=colleagues, pending=files)
 
     def render(placeholders: dict[str, Any]) -> str:
         form = form_class(formdata=None)

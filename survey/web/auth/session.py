@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,13 +59,45 @@ def init_login(app: Flask) -> None:
             flash("You were signed out because you were inactive. Sign in again to carry on.", "info")
             if request.method == "POST":
                 data = {k: v for k, v in _lists(request.form).items() if k != "csrf_token"}
+                kept, dropped = _keep_files(expired)
+                data.update({f"pending-{sid}": [token] for sid, token in kept.items()})
                 token = stash.put(db.session(), expired, "expired", request.path, data)
                 params["restore"] = token
-                if request.files and any(f.filename for f in request.files.values()):
-                    flash("Files you chose were not uploaded: attach them again after signing in.", "info")
+                if dropped:
+                    flash("Some files you chose could not be kept: attach them again after signing in.", "info")
         else:
             flash("Sign in to continue.", "info")
         return redirect(url_for("auth.sign_in", **params))
+
+
+_DUTY_PAGE = re.compile(r"/agency/returns/(\d{1,9})/duties/[^/]+")
+
+
+def _keep_files(person_id: int) -> tuple[dict[str, str], int]:
+    """Evidence files posted with a duty page after the session timed out, kept to attach once the person is
+    back (tokens by statement id), and how many could not be kept (not a duty page, or not an allowed file)."""
+    from survey.services import evidence, pending_uploads
+
+    chosen = [(name, f) for name, f in request.files.items(multi=True) if f.filename]
+    found = _DUTY_PAGE.fullmatch(request.path)
+    if not chosen or found is None:
+        return {}, len(chosen)
+    limit = int(current_app.config["EVIDENCE_MAX_MB"]) * 1024 * 1024
+    kept, dropped = {}, 0
+    for name, upload in chosen:
+        data = upload.read(limit + 1)
+        try:
+            evidence.check(upload.filename or "", data, limit)
+        except evidence.EvidenceError:
+            dropped += 1
+            continue
+        if not name.startswith("evidence-"):
+            dropped += 1
+            continue
+        statement_id = name[len("evidence-"):]
+        kept[statement_id] = pending_uploads.keep(db.session(), person_id, int(found.group(1)), statement_id,
+                                                  upload.filename or "evidence", data).token
+    return kept, dropped
 
 
 def _lists(form: MultiDict[str, str]) -> dict[str, list[str]]:
