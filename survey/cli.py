@@ -158,11 +158,13 @@ def _score_csv(figures: list[Figures], _texts: dict[str, str]) -> str:
     import csv
     import io
 
+    from survey.exports.cells import csv_cell
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["level", "id", "n", "mode", "mean", "range"])
     for f in figures:
-        writer.writerow([f.level, f.id, f.n, f.mode_label, f.mean_label, f.range_label])
+        writer.writerow([f.level, csv_cell(f.id), f.n, f.mode_label, f.mean_label, f.range_label])
     return buffer.getvalue()
 
 
@@ -827,10 +829,12 @@ def round_status(round_id: int, fmt: str) -> None:
         import csv
         import io
 
+        from survey.exports.cells import csv_cell
+
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["agency"], lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows([{k: csv_cell(v) for k, v in r.items()} for r in rows])
         click.echo(buffer.getvalue(), nl=False)
         return
     click.echo(f"{report.round.title} ({report.round.state.value}): {report.submitted} of {len(rows)} returned "

@@ -23,11 +23,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from survey.definitions import Questionnaire
+from survey.exports.cells import looks_like_formula
 from survey.scoring import Figures
 
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -249,7 +249,7 @@ def _responses(wb: Workbook, data: BoardData) -> None:
     labels = {v: safe_text(q.scale.label_for(v)) for v in q.scale.values()}
     # Ids are validated identifiers and labels come from the definition: cells that need no escaping are written
     # as plain values, which is what keeps a million rows fast.
-    plain = all(not label.startswith(FORMULA_START) for label in labels.values())
+    plain = not any(looks_like_formula(label) for label in labels.values())
     na = q.scale.not_applicable_label
     for respondent, statement_id, rating, not_applicable in data.responses:
         section_id, duty_id = where.get(statement_id, ("", ""))

@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from survey.definitions import Questionnaire, format_value
+from survey.exports.cells import looks_like_formula
 from survey.spreadsheets import Limits, UnreadableFile, check_xlsx
 from survey.text import clean_text, first_bad_link, link_problem
 
@@ -154,7 +155,7 @@ def write_return_workbook(questionnaire: Questionnaire, identity: Identity, answ
                     cell.fill = OPEN_FILL
                 if cell.column == 11 and cell.value is not None:
                     cell.number_format = "d mmm yyyy"
-                elif isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                elif isinstance(cell.value, str) and looks_like_formula(cell.value):
                     cell.data_type = "s"  # text, never a formula
         rating_check = DataValidation(type="list", formula1=f'"{",".join(allowed)}"', allow_blank=True,
                                       showErrorMessage=True, errorTitle="Not a rating",

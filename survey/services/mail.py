@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from survey.models import EmailMessage, utcnow
 
+DEFAULT_SENDER = "safeguarding-partnership@localhost"
+
 
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:
@@ -23,7 +25,7 @@ class SmtpSettings:
     username: str = ""
     password: str = ""
     starttls: bool = False
-    sender: str = "safeguarding-partnership@localhost"
+    sender: str = DEFAULT_SENDER
     timeout: float = 15.0
 
     @classmethod
@@ -31,7 +33,7 @@ class SmtpSettings:
         """Read the SMTP_* and MAIL_FROM settings."""
         return cls(str(config.get("SMTP_HOST", "localhost")), int(str(config.get("SMTP_PORT", 25))),
                    str(config.get("SMTP_USERNAME", "") or ""), str(config.get("SMTP_PASSWORD", "") or ""),
-                   bool(config.get("SMTP_STARTTLS", False)), str(config.get("MAIL_FROM", cls.sender)))
+                   bool(config.get("SMTP_STARTTLS", False)), str(config.get("MAIL_FROM") or DEFAULT_SENDER))
 
 
 @dataclass(frozen=True, slots=True)

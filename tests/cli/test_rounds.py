@@ -142,3 +142,18 @@ def test_open_and_close_refusals(env: dict[str, str], runner: CliRunner, db_url:
     engine.dispose()
     code, out = run(runner, env, "round", "open", str(empty_id))
     assert code == 1 and "A round needs at least one agency before it can open" in out
+
+
+def test_status_csv_keeps_a_formula_like_agency_name_as_text(runner: CliRunner, env: dict[str, str]) -> None:
+    from survey.models import Agency, Return
+
+    engine = make_engine(env["SURVEY_DATABASE_URL"])
+    with Session(engine) as session:
+        ret = session.scalar(select(Return).join(Round).where(Round.state == RoundState.OPEN).limit(1))
+        session.get(Agency, ret.agency_id).name = '=HYPERLINK("https://evil.example","x")'
+        round_id = ret.round_id
+        session.commit()
+    engine.dispose()
+    code, out = run(runner, env, "round", "status", str(round_id), "--format", "csv")
+    assert code == 0
+    assert "'=HYPERLINK(" in out and "\n=HYPERLINK" not in out, "the same rule as the web download"

@@ -116,3 +116,11 @@ def test_every_command_has_help() -> None:
 def test_serve_rejects_bad_port() -> None:
     result = CliRunner().invoke(main, ["serve", "--port", "70000"])
     assert result.exit_code == 2 and "70000 is not in the range 1<=x<=65535" in result.output
+
+
+def test_mail_settings_without_a_sender_use_the_default() -> None:
+    from survey.services.mail import DEFAULT_SENDER, SmtpSettings
+
+    settings = SmtpSettings.from_config({"SMTP_HOST": "h"})
+    assert settings.sender == DEFAULT_SENDER == "safeguarding-partnership@localhost"
+    assert SmtpSettings.from_config({"SMTP_HOST": "h", "MAIL_FROM": "board@example.org"}).sender == "board@example.org"

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 
+from survey.exports.cells import csv_cell
 from survey.extensions import db, login_manager
 from survey.models import Agency, Partnership, PartnershipAgency, Round
 from survey.services import invitations, mail, reminders, rounds
@@ -129,8 +130,8 @@ def dashboard_csv(round_id: int) -> Response:
 
 
 def _cell(text: str) -> str:
-    # A spreadsheet would run text starting with = + - @ as a formula: keep it text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
+    """A CSV cell that opens as text (survey.exports.cells)."""
+    return str(csv_cell(text))
 
 
 @bp.route("/rounds/<int:round_id>/open", methods=["GET", "POST"])
