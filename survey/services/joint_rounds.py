@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from survey.db import use_case
@@ -73,7 +73,7 @@ def accept(session: Session, joint: RoundPartnership, agency_ids: Sequence[int],
     already = [a for a in chosen if a in taken]
     if already:
         raise RoundError("An agency you chose already answers in this round for the other partnership; untick it")
-    joint.state, joint.decided_by_id, joint.decided_at = JointState.ACCEPTED, by_person_id, utcnow()
+    _decide(session, joint, JointState.ACCEPTED, by_person_id)
     added = [Return(round=round_, agency_id=a, partnership_id=joint.partnership_id, state=ReturnState.NOT_STARTED)
              for a in chosen]
     session.add_all(added)
@@ -93,12 +93,25 @@ def accept(session: Session, joint: RoundPartnership, agency_ids: Sequence[int],
     return len(messages)
 
 
+def _decide(session: Session, joint: RoundPartnership, state: JointState, by_person_id: int | None) -> None:
+    """Record the decision, once: of two managers deciding at the same moment, the second is told it is taken."""
+    now = utcnow()
+    changed = session.execute(
+        update(RoundPartnership).where(RoundPartnership.id == joint.id, RoundPartnership.state == JointState.PROPOSED)
+        .values(state=state, decided_by_id=by_person_id, decided_at=now).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        session.refresh(joint)
+        raise RoundError(f"This proposal has already been {joint.state.value}")
+    joint.state, joint.decided_by_id, joint.decided_at = state, by_person_id, now
+
+
 @use_case
 def decline(session: Session, joint: RoundPartnership, by_person_id: int | None) -> None:
     """Decline a proposal: the round goes on without this partnership."""
     if joint.state is not JointState.PROPOSED:
         raise RoundError(f"This proposal has already been {joint.state.value}")
-    joint.state, joint.decided_by_id, joint.decided_at = JointState.DECLINED, by_person_id, utcnow()
+    _decide(session, joint, JointState.DECLINED, by_person_id)
     session.add(AuditEvent(person_id=by_person_id, action="round.joint_declined", round_id=joint.round_id,
                            object_type="round", object_id=str(joint.round_id),
                            new={"partnership": joint.partnership.name}))

@@ -190,3 +190,30 @@ def test_joint_rounds_from_the_command_line(app: Flask, boards_world: dict[str, 
     assert declined.exit_code == 0 and f"{LAMBETH} declined round {other_id}" in declined.output
     listed = json.loads(runner.invoke(main, ["round", "list", "--format", "json"], env=env).output)
     assert "joint_with" not in next(r for r in listed if r["title"] == "Declined audit")
+
+
+def test_a_proposal_decided_twice_at_once_is_decided_once(app: Flask, boards_world: dict[str, int]) -> None:
+    """Two Lambeth managers open the proposal; both decide. The second is told it is taken, never a 500."""
+    from survey.models import RoundPartnership
+    from survey.services import joint_rounds
+    from survey.services.rounds import RoundError
+
+    round_id = create_joint_round(client_for(app, "manager@demo.example"), boards_world)
+    with app.app_context():
+        session = db.session()
+        seen_by_second = session.scalar(select(RoundPartnership).where(RoundPartnership.round_id == round_id))
+        session.expunge(seen_by_second)  # as the second manager's request loaded it, before the first decided
+    lambeth = client_for(app, "manager@lambeth.example")
+    url = proposal_url(lambeth, "Joint Section 11 audit 2027")
+    page = lambeth.get(url).get_data(as_text=True)
+    assert lambeth.post(url, data={"csrf_token": form_data(page)["csrf_token"], "decision": "decline"}
+                        ).status_code == 302
+    with app.app_context():
+        session = db.session()
+        stale = session.merge(seen_by_second, load=False)
+        with pytest.raises(RoundError, match="already been declined"):
+            joint_rounds.decline(session, stale, None)
+        with pytest.raises(RoundError, match="already been declined"):
+            joint_rounds.accept(session, session.merge(seen_by_second, load=False), [boards_world["youth"]], None,
+                                None, None)  # type: ignore[arg-type]
+        assert session.get(RoundPartnership, seen_by_second.id).state.value == "declined"
