@@ -15,6 +15,7 @@ XLSX_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or any password-protected Office file
 
 
+BINARY_SNIFF = 4096  # a NUL this early means a binary file (a PDF, an old .xls); later, a stray character
 RATIO_CHECKED_FROM = 16 * 1024 * 1024  # small files may compress as they like
 
 
@@ -108,7 +109,7 @@ def csv_text(data: bytes, name: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise UnreadableFile(f"{name}: this UTF-16 file is damaged; save it again as CSV UTF-8") from None
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:BINARY_SNIFF]:
         raise UnreadableFile(f"{name}: this is not a CSV or XLSX file")
     try:
         return data.decode("utf-8-sig")
