@@ -436,8 +436,7 @@ def person_add(email: str, name: str, role: str, partnership: str | None) -> Non
         except agencies.DirectoryError as exc:
             fail(str(exc))
         click.echo(f"{added.name} ({added.email}) is now {boards.describe(chosen, found)}")
-        link = invitations.password_link(session, added, app.config)
-        session.commit()
+        link = invitations.issue_password_link(session, added, app.config)
         if link:
             from survey.services.accounts import INVITATION_DAYS
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import render_template
 from sqlalchemy.orm import Session
 
+from survey.db import use_case
 from survey.links import base_url
 from survey.models import Person, Round
 from survey.services import accounts, mail
@@ -79,6 +80,12 @@ def password_link(session: Session, person: Person, config: Any) -> str | None:
         return None
     token = accounts.issue_link_token(session, person, "invite", config["SECRET_KEY"])
     return f"{base_url(config)}/set-password/invite/{token}"
+
+
+@use_case
+def issue_password_link(session: Session, person: Person, config: Any) -> str | None:
+    """`password_link` as a use case of its own (the command line prints it for the person)."""
+    return password_link(session, person, config)
 
 
 def role_granted(session: Session, person: Person, what: str, config: Any) -> mail.Outgoing:

@@ -11,6 +11,7 @@ from email.utils import make_msgid
 
 from sqlalchemy.orm import Session
 
+from survey.db import use_case
 from survey.models import EmailMessage, utcnow
 
 DEFAULT_SENDER = "safeguarding-partnership@localhost"
@@ -86,3 +87,14 @@ def send(session: Session, settings: SmtpSettings, messages: list[Outgoing],
                 row.error = reason
         raise MailError(reason) from exc
     return rows
+
+
+@use_case
+def send_recorded(session: Session, settings: SmtpSettings, messages: list[Outgoing]) -> str:
+    """Send these emails and record each, with whatever caused them, in one unit of work; "" when all were
+    sent, else why not (the emails are recorded as not sent, for the manager to see)."""
+    try:
+        send(session, settings, messages)
+    except MailError as exc:
+        return str(exc)
+    return ""

@@ -17,7 +17,6 @@ def send_board_workbook(round_: Round, moderated: bool = False, viewer: str = "m
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - send_file closes it after the response
     board_export.export_round(db.session(), round_, handle, current_app.config["SECRET_KEY"], moderated=moderated,
                               viewer=viewer)
-    db.session.rollback()
     handle.seek(0)
     name = f"round-{round_.id}-board-workbook{'-moderated' if moderated else ''}.xlsx"
     return send_file(handle, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

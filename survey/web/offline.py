@@ -19,7 +19,6 @@ def send_workbook(ret: Return) -> Any:
     """The return's workbook as a download."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - send_file closes it after the response
     return_workbooks.write(db.session(), ret, current_app.config["SECRET_KEY"], handle)
-    db.session.rollback()
     handle.seek(0)
     return send_file(handle, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      as_attachment=True, download_name=f"return-{ret.round_id}-{ret.agency_id}.xlsx", max_age=0)
@@ -37,17 +36,14 @@ def import_page(ret: Return, back: str, done: str) -> Any:
     try:
         planned = return_workbooks.plan(session, data, name, current_app.config["SECRET_KEY"], expected=ret)
     except WorkbookError as exc:
-        session.rollback()
         return render_template("offline/import.html", ret=ret, back=back, planned=None, problems=exc.problems), 400
     if planned.conflicts and "data" not in request.form:
-        session.rollback()
         return render_template("offline/import.html", ret=ret, back=back, problems=[], planned=planned, q=q,
                                filename=name, data=carried(data))
     overwrite = frozenset(request.form.getlist("keep_file")) & {c.statement_id for c in planned.conflicts}
     try:
         result = return_workbooks.apply(session, planned, current_user.principal, overwrite)
     except returns.ReadOnly as exc:
-        session.rollback()
         return render_template("offline/import.html", ret=ret, back=back, planned=None, problems=[str(exc)]), 400
     kept = len(result.conflicts)
     message = (f"{name} imported: {len(result.saved)} statement{'s' if len(result.saved) != 1 else ''} saved"

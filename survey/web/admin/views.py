@@ -159,12 +159,9 @@ def _tell(person: Person, role: Role, partnership: Partnership | None) -> str:
     """Email someone the role they were given; returns what to tell the administrator."""
     session = db.session()
     message = invitations.role_granted(session, person, boards.describe(role, partnership), current_app.config)
-    try:
-        mail.send(session, mail.SmtpSettings.from_config(current_app.config), [message])
-    except mail.MailError as exc:
-        session.commit()
-        return f" They could not be emailed ({exc}): they can use “Forgot your password?” to get in."
-    session.commit()
+    problem = mail.send_recorded(session, mail.SmtpSettings.from_config(current_app.config), [message])
+    if problem:
+        return f" They could not be emailed ({problem}): they can use “Forgot your password?” to get in."
     return " They have been emailed."
 
 

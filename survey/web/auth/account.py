@@ -62,13 +62,10 @@ def _send_confirmation(me: Person, new_email: str) -> None:
                       render_template("emails/email_change_notice.txt", person=me, new_email=new_email),
                       "email_change_notice"),
     ]
-    try:
-        mail.send(session, mail.SmtpSettings.from_config(current_app.config), messages)
-    except mail.MailError as exc:
-        session.commit()
-        raise agencies.DirectoryError(f"The confirmation could not be emailed ({exc}); try again later",
-                                      "email") from None
-    session.commit()
+    problem = mail.send_recorded(session, mail.SmtpSettings.from_config(current_app.config), messages)
+    if problem:
+        raise agencies.DirectoryError(f"The confirmation could not be emailed ({problem}); try again later",
+                                      "email")
 
 
 @bp.route("/account/email/<token>", methods=["GET", "POST"])

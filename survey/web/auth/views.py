@@ -96,12 +96,9 @@ def forgot_password() -> Any:
             link = external_url(current_app.config, url_for("auth.set_password", purpose="reset", token=token))
             body = render_template("emails/password_reset.txt", person=person, link=link,
                                    hours=accounts.RESET_HOURS)
-            try:
-                mail.send(db.session(), mail.SmtpSettings.from_config(current_app.config),
-                          [mail.Outgoing(person.email, "Reset your password", body, "password_reset")])
-            except mail.MailError:
+            if mail.send_recorded(db.session(), mail.SmtpSettings.from_config(current_app.config),
+                                  [mail.Outgoing(person.email, "Reset your password", body, "password_reset")]):
                 current_app.logger.warning("password reset email not sent")
-            db.session.commit()
         return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form), (400 if form.errors else 200)
 

@@ -132,12 +132,9 @@ def _invite(person: Person, agency: Agency, partnership_id: int) -> str:
         return ""
     compose = invitations.composer(session, current_app.config)
     messages = [compose(person, r, agency.name) for r in open_rounds]
-    try:
-        mail.send(session, mail.SmtpSettings.from_config(current_app.config), messages)
-    except mail.MailError as exc:
-        session.commit()
-        return f" They could not be emailed ({exc}); use Send an invitation when email works again."
-    session.commit()
+    problem = mail.send_recorded(session, mail.SmtpSettings.from_config(current_app.config), messages)
+    if problem:
+        return f" They could not be emailed ({problem}); use Send an invitation when email works again."
     return f" They have been emailed about {', '.join(r.title for r in open_rounds)}."
 
 
@@ -176,12 +173,8 @@ def _tell_of_membership(person: Person, agency: Agency, role: str, partnership_i
     assert partnership is not None  # noqa: S101 - one of the manager's own
     message = invitations.role_granted(session, person, f"{role} for {agency.name} ({partnership.name})",
                                        current_app.config)
-    try:
-        mail.send(session, mail.SmtpSettings.from_config(current_app.config), [message])
-    except mail.MailError:
-        session.commit()
+    if mail.send_recorded(session, mail.SmtpSettings.from_config(current_app.config), [message]):
         return " They could not be emailed about it."
-    session.commit()
     return " They have been emailed about it."
 
 

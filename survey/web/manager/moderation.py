@@ -49,7 +49,6 @@ def raise_challenge(return_id: int) -> Any:
             db.session(), ret, statement_id, request.form.get("question", ""), current_user.principal.person_id,
             mail.SmtpSettings.from_config(current_app.config), invitations.challenge_composer(current_app.config))
     except moderation.ModerationError as exc:
-        db.session.rollback()
         return _page(ret, {statement_id: ("question", str(exc))}, 400)
     flash(warning or f"Challenge raised on {statement_id}; {ret.agency.name}'s lead has been emailed.",
           "info" if warning else "success")
@@ -82,7 +81,6 @@ def challenge(challenge_id: int) -> Any:
                 flash(warning or "Follow-up sent; the agency's lead has been emailed.",
                       "info" if warning else "success")
         except moderation.ModerationError as exc:
-            session.rollback()
             error = str(exc)
         else:
             return redirect(url_for("manager.challenge", challenge_id=challenge_id))

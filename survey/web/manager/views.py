@@ -179,17 +179,14 @@ def remind(round_id: int) -> Any:
             flash("Reminders can only be sent while the round is open.", "info")
             return redirect(url_for("manager.dashboard", round_id=round_id))
         messages = [compose(person, r) for r in due for person in r.recipients]
-        try:
-            mail.send(session, mail.SmtpSettings.from_config(current_app.config), messages)
-        except mail.MailError as exc:
-            session.commit()
-            flash(f"The reminders were not sent: {exc}. Nothing has been marked as sent.", "info")
+        problem = mail.send_recorded(session, mail.SmtpSettings.from_config(current_app.config), messages)
+        if problem:
+            flash(f"The reminders were not sent: {problem}. Nothing has been marked as sent.", "info")
         else:
-            session.commit()
             flash(f"{len(messages)} reminders sent to people in {len(due)} agencies.", "success")
         return redirect(url_for("manager.dashboard", round_id=round_id))
     sample = compose(due[0].recipients[0], due[0]) if due else None
-    session.rollback()  # composing reads only; nothing from the preview is kept
+    # Composing the preview changed nothing that is kept: the session ends with the request, uncommitted.
     return render_template("manager/remind.html", round=found, due=due, sample=sample)
 
 
@@ -215,7 +212,6 @@ def reopen(return_id: int) -> Any:
                                  invitations.reopened_composer(current_app.config),
                                  current_user.principal.person_id)
         except rounds.RoundError as exc:
-            session.rollback()
             error = str(exc)
         except mail.MailError as exc:
             flash(f"The return is reopened, but the agency could not be emailed: {exc}", "info")
@@ -396,7 +392,6 @@ def joint_proposal(joint_id: int) -> Any:
             sent = joint_rounds.accept(session, joint, ids, by, mail.SmtpSettings.from_config(current_app.config),
                                        invitations.composer(session, current_app.config))
         except rounds.RoundError as exc:
-            session.rollback()
             error = exc
         except mail.MailError as exc:
             flash(f"You have agreed, but the invitations could not be sent ({exc}).", "info")
