@@ -380,6 +380,93 @@ def retention_apply(dry_run: bool) -> None:
                f"{result.files} evidence files")
 
 
+# -- mail ----------------------------------------------------------------------------------------------------------
+@main.group("mail")
+def mail_group() -> None:
+    """The outbox of emails (SURVEY_MAIL_DELIVERY=outbox): send what is due, see what was sent or failed."""
+
+
+def _deliver_all(app: Flask, limit: int = 100, rounds: int = 1000) -> Any:
+    """Passes of the outbox until nothing is due (bounded); the totals."""
+    from survey.extensions import db as database
+    from survey.services import mail
+
+    settings = mail.SmtpSettings.from_config(app.config)
+    sent = retrying = failed = 0
+    for _ in range(rounds):
+        done = mail.deliver(database.session(), settings, limit)
+        sent, retrying, failed = sent + done.sent, retrying + done.retrying, failed + done.failed
+        if done.handled < limit:
+            break
+    return mail.Delivered(sent, retrying, failed)
+
+
+def _send_now_if_queued(app: Flask) -> None:
+    """A command that queued emails (outbox on) sends them before it ends: nobody waits on a terminal but its user."""
+    if app.config.get("MAIL_DELIVERY") == "outbox":
+        _deliver_all(app)
+
+
+@mail_group.command("send")
+def mail_send() -> None:
+    """Send every email that is due, once (for cron), and say what happened."""
+    with app_context() as app:
+        require_schema()
+        done = _deliver_all(app)
+    click.echo(f"{done.sent} sent, {done.retrying} to try again later, {done.failed} failed")
+    if done.failed:
+        sys.exit(1)
+
+
+@mail_group.command("status")
+@click.option("--round", "round_id", type=int, help="Only the emails about this round.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def mail_status(round_id: int | None, fmt: str) -> None:
+    """How many emails are queued, sent and failed, and the failed ones with the server's reply."""
+    from survey.extensions import db as database
+    from survey.services import mail
+
+    with app_context():
+        require_schema()
+        found = mail.status(database.session(), round_id)
+        failed = [{"id": m.id, "to": m.to_address, "subject": m.subject, "attempts": m.attempts,
+                   "error": m.error} for m in found.failed]
+    if fmt == "json":
+        click.echo(json.dumps({"counts": found.counts, "failed": failed}, indent=2))
+        return
+    click.echo(", ".join(f"{n} {state}" for state, n in found.counts.items()))
+    for m in failed:
+        click.echo(f"  failed: {m['to']}: {m['subject']} ({m['attempts']} tries): {m['error']}")
+
+
+@main.command("worker")
+@click.option("--interval", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True,
+              help="Seconds to wait when nothing is due.")
+@click.option("--passes", type=click.IntRange(1), help="Stop after this many passes (default: run until stopped).")
+def worker(interval: float, passes: int | None) -> None:
+    """Send queued emails as they become due, until stopped (SIGTERM or Ctrl+C); several may run at once."""
+    import signal
+    import time
+
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    with app_context() as app:
+        require_schema()
+        click.echo(f"worker {os.getpid()} sending queued emails (Ctrl+C to stop)", err=True)
+        done = 0
+        try:
+            while not stopping and (passes is None or done < passes):
+                result = _deliver_all(app, rounds=1)
+                done += 1
+                if result.handled:
+                    click.echo(f"{result.sent} sent, {result.retrying} to try again later, {result.failed} failed",
+                               err=True)
+                else:
+                    time.sleep(interval)
+        except KeyboardInterrupt:
+            pass
+
+
 @main.command("housekeeping")
 def housekeeping_command() -> None:
     """Remove expired rows: rate-limit counters, old ended sign-in sessions, kept form data (run daily from cron)."""
@@ -687,6 +774,7 @@ def round_open(round_id: int) -> None:
                                          invitations.composer(session, app.config), progress=progress)
         except rounds.RoundError as exc:
             fail(str(exc))
+        _send_now_if_queued(app)
         click.echo(f"opened round {round_id}; {sent} emails sent")
 
 
@@ -733,6 +821,7 @@ def round_joint(round_id: int, decision: str, partnership: str, agencies: tuple[
         except mail.MailError as exc:
             fail(f"agreed, but the invitations could not be sent: {exc}")
         assert joint.state is JointState.ACCEPTED  # noqa: S101 - accept() raised otherwise
+        _send_now_if_queued(app)
         click.echo(f"{found.name} now runs round {round_id} jointly with {len(agencies)} agencies; {sent} emails sent")
 
 
@@ -871,6 +960,7 @@ def remind(dry_run: bool, today_text: str | None) -> None:
                                           progress=progress)
         except mail.MailError as exc:
             fail(f"reminders not sent (nothing marked as sent; the next run tries again): {exc}")
+        _send_now_if_queued(app)
     people = sum(len(r.recipients) for r in done)
     verb = "would send" if dry_run else "sent"
     click.echo(f"{verb} {people} reminder(s) for {len(done)} return(s)")

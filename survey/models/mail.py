@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, created, intpk
 
 
+class MailState(enum.Enum):
+    """Where an email is: waiting in the outbox, sent, or given up on (with the server's reply)."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class EmailMessage(Base):
-    """One email: to whom, about what, when it was sent (or why it failed)."""
+    """One email: to whom, about what, when it was sent (or why it failed). Queued in the same transaction as the
+    change that causes it, when the outbox is on, and sent by `survey worker` or `survey mail send`."""
 
     __tablename__ = "email_message"
 
@@ -25,3 +35,10 @@ class EmailMessage(Base):
     created_at: Mapped[created]
     sent_at: Mapped[dt.datetime | None]
     error: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[MailState] = mapped_column(
+        Enum(MailState, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e],
+             validate_strings=True), default=MailState.QUEUED, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    # A worker sending it holds it until then; one that dies leaves it to be taken again afterwards.
+    claimed_until: Mapped[dt.datetime | None]

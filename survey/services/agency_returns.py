@@ -109,14 +109,15 @@ def send_confirmation(session: Session, ret: Return, questionnaire: Questionnair
     return True
 
 
-def confirmation_sent(session: Session, ret: Return) -> bool:
-    """Whether the email with the submitted answers reached the mail server for at least one of the agency's
-    people (since the last submission)."""
-    from survey.models import EmailMessage
+def confirmation_sent(session: Session, ret: Return) -> str:
+    """How the email with the submitted answers is doing (since the last submission): "sent" if it reached the
+    mail server for at least one of the agency's people, "queued" if it waits in the outbox, else "failed"."""
+    from survey.models import EmailMessage, MailState
 
-    since = ret.submitted_at
-    query = select(func.count()).select_from(EmailMessage).where(
-        EmailMessage.return_id == ret.id, EmailMessage.kind == "submission", EmailMessage.sent_at.is_not(None))
-    if since is not None:
-        query = query.where(EmailMessage.created_at >= since)
-    return bool(session.scalar(query))
+    query = select(EmailMessage.state).where(EmailMessage.return_id == ret.id, EmailMessage.kind == "submission")
+    if ret.submitted_at is not None:
+        query = query.where(EmailMessage.created_at >= ret.submitted_at)
+    states = set(session.scalars(query))
+    if MailState.SENT in states:
+        return "sent"
+    return "queued" if MailState.QUEUED in states else "failed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -9,10 +10,11 @@ from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
 from email.utils import make_msgid
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from survey.db import use_case
-from survey.models import EmailMessage, utcnow
+from survey.models import EmailMessage, MailState, utcnow
 
 DEFAULT_SENDER = "safeguarding-partnership@localhost"
 
@@ -28,13 +30,15 @@ class SmtpSettings:
     starttls: bool = False
     sender: str = DEFAULT_SENDER
     timeout: float = 15.0
+    outbox: bool = False  # queue, for `survey worker` to send, instead of sending within the request
 
     @classmethod
     def from_config(cls, config: dict[str, object]) -> SmtpSettings:
-        """Read the SMTP_* and MAIL_FROM settings."""
+        """Read the SMTP_*, MAIL_FROM and MAIL_DELIVERY settings."""
         return cls(str(config.get("SMTP_HOST", "localhost")), int(str(config.get("SMTP_PORT", 25))),
                    str(config.get("SMTP_USERNAME", "") or ""), str(config.get("SMTP_PASSWORD", "") or ""),
-                   bool(config.get("SMTP_STARTTLS", False)), str(config.get("MAIL_FROM") or DEFAULT_SENDER))
+                   bool(config.get("SMTP_STARTTLS", False)), str(config.get("MAIL_FROM") or DEFAULT_SENDER),
+                   outbox=config.get("MAIL_DELIVERY") == "outbox")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,38 +59,165 @@ class MailError(Exception):
 
 def send(session: Session, settings: SmtpSettings, messages: list[Outgoing],
          progress: Callable[[int, int], None] | None = None) -> list[EmailMessage]:
-    """Send emails over one SMTP connection and record each; raise MailError if the server cannot be used.
+    """Record emails in the caller's transaction and, unless the outbox is on, send them over one connection;
+    raise MailError if the server cannot be used (the emails are recorded as failed).
 
+    With the outbox on they are only queued, to be sent by `deliver` once the transaction has committed.
     `progress(done, total)` is called after each email (the CLI draws a progress bar with it)."""
+    now = utcnow()
     rows = [EmailMessage(to_address=m.to, subject=m.subject, kind=m.kind, round_id=m.round_id,
-                         return_id=m.return_id, body=m.body) for m in messages]
+                         return_id=m.return_id, body=m.body, state=MailState.QUEUED, next_attempt_at=now)
+            for m in messages]
     session.add_all(rows)
-    if not messages:
+    if not messages or settings.outbox:
         return rows
     try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
-            if settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.username:
-                smtp.login(settings.username, settings.password)
-            for done, (message, row) in enumerate(zip(messages, rows, strict=True), start=1):
-                mime = MimeMessage()
-                mime["From"] = settings.sender
-                mime["To"] = message.to
-                mime["Subject"] = message.subject
-                mime["Message-ID"] = make_msgid(domain=settings.sender.split("@")[-1])
-                mime.set_content(message.body)
-                smtp.send_message(mime)
-                row.sent_at = utcnow()
+        with _connect(settings) as smtp:
+            for done, row in enumerate(rows, start=1):
+                smtp.send_message(_mime(settings, row))
+                row.sent_at, row.state, row.attempts = utcnow(), MailState.SENT, 1
                 if progress is not None:
                     progress(done, len(messages))
     except (OSError, smtplib.SMTPException) as exc:
         reason = f"cannot send email through {settings.host}:{settings.port}: {exc}"
         for row in rows:
             if row.sent_at is None:
-                row.error = reason
+                row.error, row.state, row.attempts = reason, MailState.FAILED, 1
         raise MailError(reason) from exc
     return rows
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        if settings.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.username:
+            smtp.login(settings.username, settings.password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _mime(settings: SmtpSettings, row: EmailMessage) -> MimeMessage:
+    mime = MimeMessage()
+    mime["From"] = settings.sender
+    mime["To"] = row.to_address
+    mime["Subject"] = row.subject
+    mime["Message-ID"] = make_msgid(domain=settings.sender.split("@")[-1])
+    mime.set_content(row.body)
+    return mime
+
+
+# -- the outbox ----------------------------------------------------------------------------------------------------
+MAX_ATTEMPTS = 8
+CLAIM_FOR = dt.timedelta(minutes=5)  # a worker that dies mid-batch leaves its emails to another after this
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after the `attempts`-th temporary failure: 1, 2, 4 ... minutes, at most an hour."""
+    return min(dt.timedelta(minutes=2 ** (attempts - 1)), dt.timedelta(hours=1))
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What one pass of the outbox did."""
+
+    sent: int
+    retrying: int
+    failed: int
+
+    @property
+    def handled(self) -> int:
+        """Emails taken from the outbox in this pass."""
+        return self.sent + self.retrying + self.failed
+
+
+@use_case
+def _claim(session: Session, now: dt.datetime, limit: int) -> list[int]:
+    # Due emails nobody holds, taken for CLAIM_FOR. On PostgreSQL, rows another worker is claiming right now are
+    # skipped (FOR UPDATE SKIP LOCKED); on SQLite the write lock lets one worker claim at a time.
+    due = session.scalars(
+        select(EmailMessage).where(
+            EmailMessage.state == MailState.QUEUED,
+            or_(EmailMessage.next_attempt_at.is_(None), EmailMessage.next_attempt_at <= now),
+            or_(EmailMessage.claimed_until.is_(None), EmailMessage.claimed_until < now))
+        .order_by(EmailMessage.id).limit(limit).with_for_update(skip_locked=True)).all()
+    for row in due:
+        row.claimed_until = now + CLAIM_FOR
+    return [row.id for row in due]
+
+
+@use_case
+def _record(session: Session, outcomes: dict[int, tuple[bool, str, bool]], now: dt.datetime) -> Delivered:
+    sent = retrying = failed = 0
+    for row in session.scalars(select(EmailMessage).where(EmailMessage.id.in_(sorted(outcomes)))):
+        ok, reply, permanent = outcomes[row.id]
+        row.attempts += 1
+        row.claimed_until = None
+        if ok:
+            row.state, row.sent_at, row.error = MailState.SENT, now, ""
+            sent += 1
+        elif permanent or row.attempts >= MAX_ATTEMPTS:
+            row.state, row.error = MailState.FAILED, reply
+            failed += 1
+        else:
+            row.error, row.next_attempt_at = reply, now + backoff(row.attempts)
+            retrying += 1
+    return Delivered(sent, retrying, failed)
+
+
+def deliver(session: Session, settings: SmtpSettings, limit: int = 100,
+            now: dt.datetime | None = None) -> Delivered:
+    """One pass of the outbox: claim up to `limit` due emails, send them over one connection, record each.
+
+    A temporary refusal (4xx, or the server unreachable) is tried again later with back-off; a permanent one
+    (5xx), or the last of MAX_ATTEMPTS, fails with the server's reply. Several workers may run at once, on
+    several hosts: each email is claimed by one of them."""
+    now = now or utcnow()
+    ids = _claim(session, now, limit)
+    if not ids:
+        return Delivered(0, 0, 0)
+    rows = {r.id: r for r in session.scalars(select(EmailMessage).where(EmailMessage.id.in_(ids)))}
+    outcomes: dict[int, tuple[bool, str, bool]] = {}
+    try:
+        with _connect(settings) as smtp:
+            for email_id in ids:
+                try:
+                    smtp.send_message(_mime(settings, rows[email_id]))
+                    outcomes[email_id] = (True, "", False)
+                except smtplib.SMTPRecipientsRefused as exc:
+                    code, reply = next(iter(exc.recipients.values()))
+                    outcomes[email_id] = (False, f"{code} {reply.decode(errors='replace')}", code >= 500)
+                except smtplib.SMTPResponseException as exc:
+                    reply = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+                    outcomes[email_id] = (False, reply, exc.smtp_code >= 500)
+    except (OSError, smtplib.SMTPException) as exc:
+        reason = f"cannot send email through {settings.host}:{settings.port}: {exc}"
+        for email_id in ids:
+            outcomes.setdefault(email_id, (False, reason, False))
+    return _record(session, outcomes, utcnow())
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStatus:
+    """How many emails are in each state, and the failed ones (newest first)."""
+
+    counts: dict[str, int]
+    failed: list[EmailMessage]
+
+
+def status(session: Session, round_id: int | None = None, limit: int = 50) -> OutboxStatus:
+    """The outbox as the manager and `survey mail status` show it (of one round, if given)."""
+    query = select(EmailMessage.state, func.count()).group_by(EmailMessage.state)
+    failed = select(EmailMessage).where(EmailMessage.state == MailState.FAILED)
+    if round_id is not None:
+        query = query.where(EmailMessage.round_id == round_id)
+        failed = failed.where(EmailMessage.round_id == round_id)
+    counts = {state.value: 0 for state in MailState}
+    counts.update({state.value: n for state, n in session.execute(query)})
+    return OutboxStatus(counts, list(session.scalars(failed.order_by(EmailMessage.id.desc()).limit(limit))))
 
 
 @use_case
