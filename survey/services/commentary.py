@@ -118,6 +118,8 @@ def save(session: Session, round_: Round, choices: dict[int, Choice], by_person_
         if review is not None and review.source_digest == digest(item.written) and (
                 review.shown_text, review.hidden, review.example) == state:
             continue
+        if review is None and state == ("", False, False):
+            continue  # accepted as suggested: nothing to record
         if review is None:
             review = CommentReview(answer_id=answer_id)
             session.add(review)
