@@ -117,6 +117,8 @@ def settle_after_crash(app: Flask) -> None:
             return
         finally:
             db.session.remove()
+            if db.engine is not None:
+                db.engine.dispose()  # the server's master process keeps no connection open for its workers
     if settled.published or settled.discarded:
         log.warning("evidence folder settled after a crash: %d committed files renamed, %d uncommitted deleted",
                     settled.published, settled.discarded)
