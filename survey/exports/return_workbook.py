@@ -346,7 +346,7 @@ def _values(wb: Any, questionnaire: Questionnaire) -> dict[str, CellValues]:
                             "as downloaded")
             continue
         for number, (row, st) in enumerate(zip(rows[1:], statements, strict=False), start=2):
-            where = f"{sheet_title}!{{col}}{number}"
+            where = f"{sheet_title}!{{col}}{number} ({_shown(st.text)})"
             raw = row[4]
             rating: float | None = None
             not_applicable = False

@@ -89,8 +89,8 @@ def test_bad_input(env: dict[str, str], runner: CliRunner, db_url: str, tmp_path
     book.worksheets[1]["E2"], book.worksheets[1]["E3"] = "great", 12
     book.save(out)
     result = runner.invoke(main, ["import-return", str(out)], env=env)
-    assert result.exit_code == 1 and "!E2: 'great' is not a rating" in result.output
-    assert "!E3: 12 is not on the scale" in result.output and "(and 1 more above); nothing was saved" in result.output
+    assert result.exit_code == 1 and "!E2 (" in result.output and "): 'great' is not a rating" in result.output
+    assert "): 12 is not on the scale" in result.output and "(and 1 more above); nothing was saved" in result.output
     book = load_workbook(out)
     book.worksheets[1]["E2"], book.worksheets[1]["E3"], book.worksheets[1]["H2"] = 3, "=1+1", "ftp://x.example/a"
     book.save(out)

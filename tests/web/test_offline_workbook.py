@@ -157,6 +157,8 @@ def _entity(data: bytes) -> bytes:
     return _zip_edit(data, {}, {"xl/workbook.xml": poisoned})
 
 
+# How error messages name the first statement: its text, cut to 60 characters.
+FIRST = "Senior managers have a clear commitment to the importance..."
 BAD: list[tuple[str, Callable[[bytes], bytes], str]] = [
     ("xls", lambda d: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "this is an old Excel (.xls) file"),
     ("csv renamed", lambda d: b"statement,rating\nleadership-1,3\n", "this is not an Excel .xlsx workbook"),
@@ -179,15 +181,15 @@ BAD: list[tuple[str, Callable[[bytes], bytes], str]] = [
     ("column changed", lambda d: edit(d, lambda b: first_sheet(b).cell(row=1, column=6, value="Notes")),
      "the columns have been changed"),
     ("outside the scale", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=5, value=7)),
-     "!E2: 7 is not on the scale; use one of 1, 2, 3, 4"),
+     f"!E2 ({FIRST}): 7 is not on the scale; use one of 1, 2, 3, 4"),
     ("text in a rating", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=5, value="good")),
-     "!E2: 'good' is not a rating"),
+     f"!E2 ({FIRST}): 'good' is not a rating"),
     ("over-long commentary", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=6, value="x" * 5001)),
-     "!F2: the commentary is 5001 characters; the most is 5000"),
+     f"!F2 ({FIRST}): the commentary is 5001 characters; the most is 5000"),
     ("missing action", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=5, value=1)),
-     "!I2: a rating below 3 needs an action: what, who and by when"),
+     f"!I2 ({FIRST}): a rating below 3 needs an action: what, who and by when"),
     ("bad date", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=11, value="soon")),
-     "!K2: 'soon' is not a date"),
+     f"!K2 ({FIRST}): 'soon' is not a date"),
     # openpyxl saves a formula with no cached result, as any program that does not calculate does: read with
     # data_only it is an empty cell, which would have erased the saved rating.
     ("formula in a rating", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=5, value="=1+1")),
@@ -195,9 +197,9 @@ BAD: list[tuple[str, Callable[[bytes], bytes], str]] = [
     ("formula in commentary", lambda d: edit(d, lambda b: first_sheet(b).cell(row=3, column=6, value="=A1")),
      "!F3 ("),
     ("javascript link", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=8, value="javascript:alert(1)")),
-     "!H2: Enter each link on its own line, starting with https:// (not 'javascript:alert(1)')"),
+     f"!H2 ({FIRST}): Enter each link on its own line, starting with https:// (not 'javascript:alert(1)')"),
     ("ftp link", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=8, value="ftp://files.example/x")),
-     "!H2: Enter each link on its own line, starting with https://"),
+     f"!H2 ({FIRST}): Enter each link on its own line, starting with https://"),
     ("not a link", lambda d: edit(d, lambda b: first_sheet(b).cell(row=2, column=8,
                                                                    value="https://ok.example\nnot a link")),
      "(not 'not a link')"),
@@ -256,7 +258,8 @@ def test_every_cell_problem_is_listed_at_once(app: Flask, demo: Demo) -> None:
 
     problems = errors(upload(lead, rid, edit(download(lead, f"/agency/returns/{rid}/workbook.xlsx"),
                                              several)).get_data(as_text=True))
-    assert [p.split(":")[0] for p in problems] == [f"{SHEET}!E2", f"{SHEET}!E3", f"{SHEET}!F4"]
+    assert [p.split(" (")[0] for p in problems] == [f"{SHEET}!E2", f"{SHEET}!E3", f"{SHEET}!F4"]
+    assert all(" (" in p and "): " in p for p in problems), "each names its statement's text"
 
 
 def test_a_workbook_for_another_return_is_refused(app: Flask, demo: Demo) -> None:
