@@ -35,7 +35,8 @@ def test_upload_with_errors_then_corrected(app: Flask, demo: Demo, live_server: 
     page.get_by_label("Workbook").set_input_files(str(path))
     press(page, "Upload and check")
     assert "The workbook was not imported: 2 problems" in page.content()
-    problem = "1. Section 11 arrangements!E2 (Senior managers have a clear commitment to the importance...): 'good' is not"
+    problem = ("1. Section 11 arrangements!E2 (Senior managers have a clear commitment to the importance...): "
+               "'good' is not")
     assert page.get_by_role("link", name=problem, exact=False).is_visible()
     axe.check(page)
     shot(page, "agency-workbook-errors")
