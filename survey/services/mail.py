@@ -200,6 +200,12 @@ def deliver(session: Session, settings: SmtpSettings, limit: int = 100,
     return _record(session, outcomes, utcnow())
 
 
+def of_round(session: Session, round_id: int) -> list[EmailMessage]:
+    """Every email about a round, newest first (the manager's page of them)."""
+    return list(session.scalars(select(EmailMessage).where(EmailMessage.round_id == round_id)
+                                .order_by(EmailMessage.id.desc())))
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxStatus:
     """How many emails are in each state, and the failed ones (newest first)."""

@@ -211,3 +211,25 @@ def test_opening_a_round_with_a_slow_relay_returns_at_once(app: Any, demo: Any, 
         done = mail.deliver(db.session(), mail.SmtpSettings.from_config(app.config))
         assert done.sent == queued
     assert len(handler.received) == queued == len(set(handler.received)), "each recipient exactly once"
+
+
+def test_the_manager_sees_each_rounds_emails_and_why_one_failed(app: Any, demo: Any) -> None:
+    from survey.extensions import db
+    from survey.models import Round, RoundState
+    from tests.fixtures_demo import client_for
+
+    with app.app_context():
+        round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+        db.session.add_all([
+            EmailMessage(to_address="sent@example.org", subject="Invitation sent", kind="invitation",
+                         round_id=round_id, state=MailState.SENT, attempts=1, sent_at=utcnow()),
+            EmailMessage(to_address="wait@example.org", subject="Invitation waiting", kind="invitation",
+                         round_id=round_id, state=MailState.QUEUED, attempts=2, error="451 Mailbox busy"),
+            EmailMessage(to_address="gone@example.org", subject="Invitation failed", kind="invitation",
+                         round_id=round_id, state=MailState.FAILED, attempts=1, error="550 No such user"),
+        ])
+        db.session.commit()
+    page = client_for(app, "manager@demo.example").get(f"/manager/rounds/{round_id}/emails").get_data(as_text=True)
+    assert "1 sent, 1 waiting to be sent, 1 failed" in page
+    assert "550 No such user" in page and "Trying again" in page and "gone@example.org" in page
+    assert client_for(app, "chair@demo.example").get(f"/manager/rounds/{round_id}/emails").status_code == 403

@@ -230,6 +230,14 @@ def round_audit(round_id: int) -> str:
                            lines=rounds.audit_log(db.session(), found.id))
 
 
+@bp.route("/rounds/<int:round_id>/emails")
+def round_emails(round_id: int) -> str:
+    """Every email about a round: to whom, what, and whether it was sent, is waiting, or failed and why."""
+    found = _round(round_id)
+    return render_template("manager/emails.html", round=found, emails=mail.of_round(db.session(), found.id),
+                           status=mail.status(db.session(), found.id))
+
+
 @bp.route("/returns/<int:return_id>/audit")
 def return_audit(return_id: int) -> str:
     """Everything recorded about one return: who changed what, when, from what to what."""
