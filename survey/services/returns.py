@@ -279,21 +279,9 @@ def _keep_conflicts(session: Session, person_id: int, return_id: int, duty_id: s
     unsaved.put(session, person_id, return_id, duty_id, kept, then)
 
 
-@dataclass(frozen=True, slots=True)
-class KeptVersion:
-    """One statement waiting for this person's choice: their own version and the one saved meanwhile."""
-
-    statement_id: str
-    mine: AnswerValues
-    theirs: AnswerValues
-    their_revision: int
-    their_name: str
-    their_time: dt.datetime | None
-
-
-def kept_versions(session: Session, person_id: int, return_id: int, duty_id: str) -> list[KeptVersion]:
+def kept_versions(session: Session, person_id: int, return_id: int, duty_id: str) -> list[Conflict]:
     """This person's versions of a duty's statements that lost a conflict and wait for a choice."""
-    return [KeptVersion(sid, AnswerValues.from_json(e["mine"]), AnswerValues.from_json(e["theirs"]),
+    return [Conflict(sid, AnswerValues.from_json(e["mine"]), AnswerValues.from_json(e["theirs"]),
                         int(e["their_revision"]), str(e["their_name"]),
                         dt.datetime.fromisoformat(e["their_time"]) if e.get("their_time") else None)
             for sid, e in unsaved.entries(session, person_id, return_id, duty_id).items()]
