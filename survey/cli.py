@@ -383,7 +383,7 @@ def retention_apply(dry_run: bool) -> None:
 # -- mail ----------------------------------------------------------------------------------------------------------
 @main.group("mail")
 def mail_group() -> None:
-    """The outbox of emails (SURVEY_MAIL_DELIVERY=outbox): send what is due, see what was sent or failed."""
+    """The outbox of emails: send what is due, see what was sent or failed."""
 
 
 def _deliver_all(app: Flask, limit: int = 100, rounds: int = 1000) -> Any:
@@ -401,10 +401,22 @@ def _deliver_all(app: Flask, limit: int = 100, rounds: int = 1000) -> Any:
     return mail.Delivered(sent, retrying, failed)
 
 
-def _send_now_if_queued(app: Flask) -> None:
-    """A command that queued emails (outbox on) sends them before it ends: nobody waits on a terminal but its user."""
-    if app.config.get("MAIL_DELIVERY") == "outbox":
-        _deliver_all(app)
+def _send_batch(app: Flask, batch: Any, what: str = "emails") -> tuple[str, bool]:
+    """Send the emails a command queued before it ends (nobody waits on a terminal but its user): what happened,
+    and whether every one of them reached the mail server."""
+    import dataclasses
+
+    from survey.extensions import db as database
+    from survey.services import mail
+
+    settings = mail.SmtpSettings.from_config(app.config)
+    if batch and settings.outbox:
+        with ProgressBar(f"sending {what}") as progress:
+            mail.deliver(database.session(), settings, limit=len(batch), only=batch.ids, progress=progress)
+    # Reported as sent or not, whichever delivery is configured: the command has just tried.
+    direct = dataclasses.replace(settings, outbox=False)
+    problem = mail.problem(database.session(), direct, batch, what)
+    return (problem or mail.summary(database.session(), direct, batch, what)), not problem
 
 
 @mail_group.command("send")
@@ -437,6 +449,44 @@ def mail_status(round_id: int | None, fmt: str) -> None:
     click.echo(", ".join(f"{n} {state}" for state, n in found.counts.items()))
     for m in failed:
         click.echo(f"  failed: {m['to']}: {m['subject']} ({m['attempts']} tries): {m['error']}")
+
+
+@mail_group.command("catch")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8025, show_default=True)
+def mail_catch(host: str, port: int) -> None:
+    """For development: an SMTP server that prints every email it is sent, and delivers none (Ctrl+C stops it).
+
+    `./dev run` starts it and points the app at it, so the demo's invitations can be read in the terminal."""
+    import time
+    from email import message_from_bytes, policy
+
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError:
+        fail("the mail catcher needs aiosmtpd: pip install -e '.[test]'")
+
+    class Printer:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            body = message.get_body(("plain",))
+            click.echo(f"\n--- email to {message['To']} ---\nSubject: {message['Subject']}\n\n"
+                       f"{body.get_content() if body is not None else ''}", err=True)
+            return "250 Message accepted"
+
+    controller = Controller(Printer(), hostname=host, port=port)
+    try:
+        controller.start()
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc}")
+    click.echo(f"catching email on {host}:{port}: each one is printed here and sent nowhere", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
 
 
 @main.command("worker")
@@ -767,15 +817,14 @@ def round_open(round_id: int) -> None:
     with app_context() as app:
         require_schema()
         session = database.session()
+        settings = mail.SmtpSettings.from_config(app.config)
         try:
             found = rounds.get_round(session, round_id)
-            with ProgressBar("emailing") as progress:
-                sent = rounds.open_round(session, found, mail.SmtpSettings.from_config(app.config),
-                                         invitations.composer(session, app.config), progress=progress)
+            batch = rounds.open_round(session, found, settings, invitations.composer(session, app.config))
         except rounds.RoundError as exc:
             fail(str(exc))
-        _send_now_if_queued(app)
-        click.echo(f"opened round {round_id}; {sent} emails sent")
+        told, _ = _send_batch(app, batch)
+        click.echo(f"opened round {round_id}; {told}")
 
 
 @round_group.command("joint")
@@ -813,16 +862,14 @@ def round_joint(round_id: int, decision: str, partnership: str, agencies: tuple[
             if unknown or not agencies:
                 fail(f"name {found.name}'s agencies to take part with --agency (unknown: {', '.join(unknown)})"
                      if unknown else "name at least one agency to take part with --agency")
-            sent = joint_rounds.accept(session, joint, [own[a] for a in agencies], None,
-                                       mail.SmtpSettings.from_config(app.config),
-                                       invitations.composer(session, app.config))
+            batch = joint_rounds.accept(session, joint, [own[a] for a in agencies], None,
+                                        mail.SmtpSettings.from_config(app.config),
+                                        invitations.composer(session, app.config))
         except rounds.RoundError as exc:
             fail(str(exc))
-        except mail.MailError as exc:
-            fail(f"agreed, but the invitations could not be sent: {exc}")
         assert joint.state is JointState.ACCEPTED  # noqa: S101 - accept() raised otherwise
-        _send_now_if_queued(app)
-        click.echo(f"{found.name} now runs round {round_id} jointly with {len(agencies)} agencies; {sent} emails sent")
+        told, _ = _send_batch(app, batch)
+        click.echo(f"{found.name} now runs round {round_id} jointly with {len(agencies)} agencies; {told}")
 
 
 @round_group.command("close")
@@ -953,20 +1000,19 @@ def remind(dry_run: bool, today_text: str | None) -> None:
         except ValueError:
             fail(f"SURVEY_REMINDER_DAYS_BEFORE must be days separated by commas, like 7,1, not "
                  f"{app.config['REMINDER_DAYS_BEFORE']!r}")
-        try:
-            with ProgressBar("sending reminders") as progress:
-                done = reminders.send_due(database.session(), mail.SmtpSettings.from_config(app.config), today,
-                                          days, invitations.reminder_composer(app.config), dry_run=dry_run,
-                                          progress=progress)
-        except mail.MailError as exc:
-            fail(f"reminders not sent (nothing marked as sent; the next run tries again): {exc}")
-        _send_now_if_queued(app)
+        done, batch = reminders.send_due(database.session(), mail.SmtpSettings.from_config(app.config), today,
+                                         days, invitations.reminder_composer(app.config), dry_run=dry_run)
+        outcome, delivered = ("", True) if dry_run else _send_batch(app, batch, "reminders")
     people = sum(len(r.recipients) for r in done)
-    verb = "would send" if dry_run else "sent"
+    verb = "would send" if dry_run else ("sent" if delivered else "queued")
     click.echo(f"{verb} {people} reminder(s) for {len(done)} return(s)")
     for r in done:
         click.echo(f"  {r.ret.round.title} – {r.ret.agency.name}: {r.kind.split(':')[1]} "
                    f"({len(r.recipients)} people)")
+    if outcome:
+        click.echo(outcome)
+    if not delivered:
+        sys.exit(1)
 
 
 @main.command("export")

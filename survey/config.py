@@ -42,9 +42,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SMTP_PASSWORD": "",
         "SMTP_STARTTLS": False,
         "MAIL_FROM": "safeguarding-partnership@localhost",
-        # "request": emails are sent within the request that causes them; "outbox": they are queued with the
-        # change and sent by `survey worker` (or `survey mail send` from cron), so no request waits for a relay.
-        "MAIL_DELIVERY": "request",
+        # Every email is queued in the transaction of the change that causes it. "outbox": `survey worker` (or
+        # `survey mail send` from cron) sends them, so no request waits for a relay; "request": each request
+        # sends its own emails once its change has committed (for an installation with no worker).
+        "MAIL_DELIVERY": "outbox",
         "ENV": "development",
         "WTF_CSRF_TIME_LIMIT": None,
         # The whole request: files in it are kept only up to survey.web.hygiene.file_part_limit each, so a file
@@ -113,7 +114,7 @@ def check_settings(config: Any) -> None:
     env = config.get("ENV")
     if env not in ENVIRONMENTS:
         raise ConfigurationError(f"SURVEY_ENV is {env!r}; it must be one of {', '.join(ENVIRONMENTS)} (in lower case)")
-    if config.get("MAIL_DELIVERY", "request") not in ("request", "outbox"):
+    if config.get("MAIL_DELIVERY", "outbox") not in ("request", "outbox"):
         raise ConfigurationError(f"SURVEY_MAIL_DELIVERY is {config.get('MAIL_DELIVERY')!r}; it must be request "
                                  "(emails sent within each request) or outbox (queued, sent by survey worker)")
     base = str(config.get("BASE_URL") or "")

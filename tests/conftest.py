@@ -133,6 +133,9 @@ def app(db_url: str, tmp_path: Path, smtp_server: tuple[str, int, object]) -> It
         "EVIDENCE_DIR": str(tmp_path / "evidence"),
         "SMTP_HOST": smtp_server[0],
         "SMTP_PORT": smtp_server[1],
+        # Each request sends its own emails once its change commits, so a test reads them in the mailbox at once
+        # (tests/db/test_outbox.py runs the default outbox and its worker).
+        "MAIL_DELIVERY": "request",
         "EVIDENCE_MAX_MB": 1,
         # Every page served from the page cache is rendered again and compared (survey/web/page_cache.py).
         "PAGE_CACHE_VERIFY": True,

@@ -11,6 +11,7 @@ from flask import render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from survey.db import unit_of_work
 from survey.definitions import Questionnaire
 from survey.models import Answer, EvidenceFile, Person, Return, Round, RoundPartnership, RoundState
 from survey.services import mail
@@ -100,24 +101,26 @@ def send_confirmation(session: Session, ret: Return, questionnaire: Questionnair
             "emails/submitted.txt", person=recipient, ret=ret, q=questionnaire, answers=answers, link=print_link)
     messages = [mail.Outgoing(email, f"Submitted: {ret.round.title} – {ret.agency.name}", body, "submission",
                               ret.round_id, ret.id) for email, body in body_for.items()]
-    try:
-        mail.send(session, mail.SmtpSettings.from_config(config), messages)
-    except mail.MailError:
-        session.commit()
-        return False
-    session.commit()
-    return True
+    settings = mail.SmtpSettings.from_config(config)
+    with unit_of_work(session):
+        batch = mail.send(session, settings, messages)
+    return not mail.problem(session, settings, batch)
 
 
 def confirmation_sent(session: Session, ret: Return) -> str:
     """How the email with the submitted answers is doing (since the last submission): "sent" if it reached the
-    mail server for at least one of the agency's people, "queued" if it waits in the outbox, else "failed"."""
+    mail server for at least one of the agency's people, "queued" if it waits in the outbox, "retrying" if the
+    mail server could not take it yet, else "failed"."""
     from survey.models import EmailMessage, MailState
 
-    query = select(EmailMessage.state).where(EmailMessage.return_id == ret.id, EmailMessage.kind == "submission")
+    query = select(EmailMessage.state, EmailMessage.attempts).where(EmailMessage.return_id == ret.id,
+                                                                    EmailMessage.kind == "submission")
     if ret.submitted_at is not None:
         query = query.where(EmailMessage.created_at >= ret.submitted_at)
-    states = set(session.scalars(query))
+    rows = session.execute(query).all()
+    states = {state for state, _ in rows}
     if MailState.SENT in states:
         return "sent"
-    return "queued" if MailState.QUEUED in states else "failed"
+    if MailState.QUEUED in states:
+        return "retrying" if all(tries for state, tries in rows if state is MailState.QUEUED) else "queued"
+    return "failed"

@@ -56,10 +56,11 @@ def agencies_to_offer(session: Session, joint: RoundPartnership) -> list[tuple[A
     return [(agency, agency.id in in_round) for agency in agencies]
 
 
+@use_case
 def accept(session: Session, joint: RoundPartnership, agency_ids: Sequence[int], by_person_id: int | None,
-           settings: mail.SmtpSettings, compose: Callable[[Person, Round, str], mail.Outgoing]) -> int:
+           settings: mail.SmtpSettings, compose: Callable[[Person, Round, str], mail.Outgoing]) -> mail.Batch:
     """Accept a proposal with some of the partnership's own agencies; if the round is open they are invited at
-    once. Returns the number of invitations sent."""
+    once (the invitations are queued with the change)."""
     if joint.state is not JointState.PROPOSED:
         raise RoundError(f"This proposal has already been {joint.state.value}")
     round_ = joint.round
@@ -84,13 +85,7 @@ def accept(session: Session, joint: RoundPartnership, agency_ids: Sequence[int],
     messages = []
     if round_.state is RoundState.OPEN:
         messages = [compose(person, round_, agency) for person, agency in members_to_invite(session, added).values()]
-    try:
-        mail.send(session, settings, messages)
-    except mail.MailError:
-        session.commit()  # agreed all the same; the failed emails are recorded for the manager to see
-        raise
-    session.commit()
-    return len(messages)
+    return mail.send(session, settings, messages)
 
 
 def _decide(session: Session, joint: RoundPartnership, state: JointState, by_person_id: int | None) -> None:

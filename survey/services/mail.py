@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
 from email.utils import make_msgid
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from survey.db import use_case
+from survey.db import after_commit, in_unit_of_work, unit_of_work, use_case
 from survey.models import EmailMessage, MailState, utcnow
 
+log = logging.getLogger(__name__)
 DEFAULT_SENDER = "safeguarding-partnership@localhost"
 
 
@@ -53,38 +56,70 @@ class Outgoing:
     return_id: int | None = None
 
 
-class MailError(Exception):
-    """Sending failed; the message says why (the emails are recorded as not sent)."""
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The emails one change queued (their ids), to report on once it has committed."""
+
+    ids: tuple[int, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __add__(self, other: Batch) -> Batch:
+        return Batch(self.ids + other.ids)
 
 
-def send(session: Session, settings: SmtpSettings, messages: list[Outgoing],
-         progress: Callable[[int, int], None] | None = None) -> list[EmailMessage]:
-    """Record emails in the caller's transaction and, unless the outbox is on, send them over one connection;
-    raise MailError if the server cannot be used (the emails are recorded as failed).
+def send(session: Session, settings: SmtpSettings, messages: list[Outgoing]) -> Batch:
+    """Queue emails in the caller's transaction: they exist if and only if the change that causes them commits.
 
-    With the outbox on they are only queued, to be sent by `deliver` once the transaction has committed.
-    `progress(done, total)` is called after each email (the CLI draws a progress bar with it)."""
+    With the outbox (SURVEY_MAIL_DELIVERY=outbox) `survey worker` sends them; otherwise they are sent as soon as
+    the transaction has committed, before the request or command ends. Either way an email is never sent for a
+    change that was rolled back, nor twice for one that committed."""
     now = utcnow()
     rows = [EmailMessage(to_address=m.to, subject=m.subject, kind=m.kind, round_id=m.round_id,
                          return_id=m.return_id, body=m.body, state=MailState.QUEUED, next_attempt_at=now)
             for m in messages]
+    if not rows:
+        return Batch()
     session.add_all(rows)
-    if not messages or settings.outbox:
-        return rows
+    session.flush()
+    batch = Batch(tuple(row.id for row in rows))
+    if not settings.outbox:
+        engine = session.get_bind()
+        after_commit(session, lambda: _deliver_batch(engine, settings, batch))
+    return batch
+
+
+def _deliver_batch(engine: Any, settings: SmtpSettings, batch: Batch) -> None:
+    # After the commit, in a session of its own: the committed one can run no SQL inside its commit.
     try:
-        with _connect(settings) as smtp:
-            for done, row in enumerate(rows, start=1):
-                smtp.send_message(_mime(settings, row))
-                row.sent_at, row.state, row.attempts = utcnow(), MailState.SENT, 1
-                if progress is not None:
-                    progress(done, len(messages))
-    except (OSError, smtplib.SMTPException) as exc:
-        reason = f"cannot send email through {settings.host}:{settings.port}: {exc}"
-        for row in rows:
-            if row.sent_at is None:
-                row.error, row.state, row.attempts = reason, MailState.FAILED, 1
-        raise MailError(reason) from exc
-    return rows
+        with Session(engine) as own:
+            deliver(own, settings, limit=len(batch), only=batch.ids)
+    except Exception:  # the change has committed: a failure here leaves the emails queued, never undoes it
+        log.exception("emails %s stay queued for `survey mail send`", list(batch.ids))
+
+
+def problem(session: Session, settings: SmtpSettings, batch: Batch, what: str = "emails") -> str:
+    """Why some of a committed batch's emails have not reached the mail server ("" if they all have, or if they
+    wait for the outbox's worker as they should)."""
+    if settings.outbox or not batch:
+        return ""
+    rows = session.execute(select(EmailMessage.state, EmailMessage.error)
+                           .where(EmailMessage.id.in_(batch.ids))).all()
+    waiting = [error for state, error in rows if state is not MailState.SENT]
+    if not waiting:
+        return ""
+    return (f"{len(waiting)} of {len(batch)} {what} could not be sent yet ({waiting[0]}); they are kept and tried "
+            "again by `survey mail send`")
+
+
+def summary(session: Session, settings: SmtpSettings, batch: Batch, what: str = "emails") -> str:
+    """One sentence on a committed batch for the person who caused it: sent, queued, or why not yet."""
+    if not batch:
+        return f"0 {what} sent."
+    if settings.outbox:
+        return f"{len(batch)} {what} are queued and will be sent in a moment."
+    return problem(session, settings, batch, what) or f"{len(batch)} {what} sent."
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
@@ -135,15 +170,16 @@ class Delivered:
 
 
 @use_case
-def _claim(session: Session, now: dt.datetime, limit: int) -> list[int]:
+def _claim(session: Session, now: dt.datetime, limit: int, only: Sequence[int] | None = None) -> list[int]:
     # Due emails nobody holds, taken for CLAIM_FOR. On PostgreSQL, rows another worker is claiming right now are
     # skipped (FOR UPDATE SKIP LOCKED); on SQLite the write lock lets one worker claim at a time.
-    due = session.scalars(
-        select(EmailMessage).where(
-            EmailMessage.state == MailState.QUEUED,
-            or_(EmailMessage.next_attempt_at.is_(None), EmailMessage.next_attempt_at <= now),
-            or_(EmailMessage.claimed_until.is_(None), EmailMessage.claimed_until < now))
-        .order_by(EmailMessage.id).limit(limit).with_for_update(skip_locked=True)).all()
+    query = select(EmailMessage).where(
+        EmailMessage.state == MailState.QUEUED,
+        or_(EmailMessage.next_attempt_at.is_(None), EmailMessage.next_attempt_at <= now),
+        or_(EmailMessage.claimed_until.is_(None), EmailMessage.claimed_until < now))
+    if only is not None:
+        query = query.where(EmailMessage.id.in_(list(only)))
+    due = session.scalars(query.order_by(EmailMessage.id).limit(limit).with_for_update(skip_locked=True)).all()
     for row in due:
         row.claimed_until = now + CLAIM_FOR
     return [row.id for row in due]
@@ -168,22 +204,25 @@ def _record(session: Session, outcomes: dict[int, tuple[bool, str, bool]], now: 
     return Delivered(sent, retrying, failed)
 
 
-def deliver(session: Session, settings: SmtpSettings, limit: int = 100,
-            now: dt.datetime | None = None) -> Delivered:
+def deliver(session: Session, settings: SmtpSettings, limit: int = 100, now: dt.datetime | None = None,
+            only: Sequence[int] | None = None, progress: Callable[[int, int], None] | None = None) -> Delivered:
     """One pass of the outbox: claim up to `limit` due emails, send them over one connection, record each.
 
     A temporary refusal (4xx, or the server unreachable) is tried again later with back-off; a permanent one
     (5xx), or the last of MAX_ATTEMPTS, fails with the server's reply. Several workers may run at once, on
-    several hosts: each email is claimed by one of them."""
+    several hosts: each email is claimed by one of them. `only` limits the pass to these emails (those a change
+    just queued); `progress(done, total)` is called before each email (the CLI draws a progress bar with it)."""
     now = now or utcnow()
-    ids = _claim(session, now, limit)
+    ids = _claim(session, now, limit, only)
     if not ids:
         return Delivered(0, 0, 0)
     rows = {r.id: r for r in session.scalars(select(EmailMessage).where(EmailMessage.id.in_(ids)))}
     outcomes: dict[int, tuple[bool, str, bool]] = {}
     try:
         with _connect(settings) as smtp:
-            for email_id in ids:
+            for done, email_id in enumerate(ids, start=1):
+                if progress is not None:
+                    progress(done - 1, len(ids))
                 try:
                     smtp.send_message(_mime(settings, rows[email_id]))
                     outcomes[email_id] = (True, "", False)
@@ -226,12 +265,11 @@ def status(session: Session, round_id: int | None = None, limit: int = 50) -> Ou
     return OutboxStatus(counts, list(session.scalars(failed.order_by(EmailMessage.id.desc()).limit(limit))))
 
 
-@use_case
 def send_recorded(session: Session, settings: SmtpSettings, messages: list[Outgoing]) -> str:
-    """Send these emails and record each, with whatever caused them, in one unit of work; "" when all were
-    sent, else why not (the emails are recorded as not sent, for the manager to see)."""
-    try:
-        send(session, settings, messages)
-    except MailError as exc:
-        return str(exc)
-    return ""
+    """Queue these emails, with whatever caused them, in one unit of work; "" when they have been sent (or
+    queued for the outbox's worker), else why some have not yet (they are kept and tried again)."""
+    with unit_of_work(session):
+        batch = send(session, settings, messages)
+    if in_unit_of_work(session):
+        return ""  # the outer unit of work commits, and then they are sent
+    return problem(session, settings, batch)

@@ -138,21 +138,24 @@ def _leads(session: Session, ret: Return) -> list[Person]:
             if any(r.role is Role.LEAD and r.agency_id == ret.agency_id for r in p.roles)]
 
 
-def _notify(session: Session, settings: mail.SmtpSettings, messages: list[mail.Outgoing]) -> str:
-    """Send, and say what happened (the challenge is saved whether or not email works)."""
-    try:
-        mail.send(session, settings, messages)
-    except mail.MailError as exc:
-        session.commit()
-        return f"Saved, but the email could not be sent: {exc}"
-    session.commit()
-    return ""
+def _warning(session: Session, settings: mail.SmtpSettings | None, batch: mail.Batch) -> str:
+    """Once the change has committed: whether its emails could not be sent yet (it is saved all the same)."""
+    problem = mail.problem(session, settings, batch) if settings is not None else ""
+    return f"Saved, but {problem}" if problem else ""
 
 
 def raise_challenge(session: Session, ret: Return, statement_id: str, question: str, by_person_id: int | None,
                     settings: mail.SmtpSettings, compose: Callable[[Person, Challenge], mail.Outgoing]
                     ) -> tuple[Challenge, str]:
     """Ask the agency a question about one statement; its lead is emailed. Returns the challenge and any warning."""
+    challenge, batch = _raise(session, ret, statement_id, question, by_person_id, settings, compose)
+    return challenge, _warning(session, settings, batch)
+
+
+@use_case
+def _raise(session: Session, ret: Return, statement_id: str, question: str, by_person_id: int | None,
+           settings: mail.SmtpSettings, compose: Callable[[Person, Challenge], mail.Outgoing]
+           ) -> tuple[Challenge, mail.Batch]:
     _check_open(ret, "challenged")
     _statement(questionnaire_of(ret.round.definition_version), statement_id)
     body = _clean_message(question)
@@ -162,15 +165,21 @@ def raise_challenge(session: Session, ret: Return, statement_id: str, question: 
     session.flush()
     session.add(AuditEvent(person_id=by_person_id, action="challenge.raised", round_id=ret.round_id,
                            return_id=ret.id, object_type="challenge", object_id=str(challenge.id)))
-    warning = _notify(session, settings, [compose(p, challenge) for p in _leads(session, ret)])
-    return challenge, warning
+    return challenge, mail.send(session, settings, [compose(p, challenge) for p in _leads(session, ret)])
 
 
-@use_case
 def reply(session: Session, challenge: Challenge, body: str, person_id: int, from_board: bool,
           settings: mail.SmtpSettings | None = None,
           compose: Callable[[Person, Challenge], mail.Outgoing] | None = None) -> str:
-    """Add to a challenge's thread: the agency's answer (it becomes answered) or the board's follow-up."""
+    """Add to a challenge's thread: the agency's answer (it becomes answered) or the board's follow-up; any
+    warning about its emails."""
+    return _warning(session, settings, _reply(session, challenge, body, person_id, from_board, settings, compose))
+
+
+@use_case
+def _reply(session: Session, challenge: Challenge, body: str, person_id: int, from_board: bool,
+           settings: mail.SmtpSettings | None, compose: Callable[[Person, Challenge], mail.Outgoing] | None
+           ) -> mail.Batch:
     ret = challenge.return_
     if ret.round.state is RoundState.CLOSED:
         raise ModerationError(f"{ret.round.title} is closed: its challenges can no longer be answered")
@@ -183,8 +192,8 @@ def reply(session: Session, challenge: Challenge, body: str, person_id: int, fro
                            round_id=ret.round_id, return_id=ret.id, object_type="challenge",
                            object_id=str(challenge.id)))
     if from_board and settings is not None and compose is not None:
-        return _notify(session, settings, [compose(p, challenge) for p in _leads(session, ret)])
-    return ""
+        return mail.send(session, settings, [compose(p, challenge) for p in _leads(session, ret)])
+    return mail.Batch()
 
 
 @use_case

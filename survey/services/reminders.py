@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from survey.models import EmailMessage, Person, Return, ReturnState, Round, RoundState
+from survey.db import unit_of_work
+from survey.models import EmailMessage, MailState, Person, Return, ReturnState, Round, RoundState
 from survey.services import mail
 from survey.services.access import agency_people
 
@@ -29,8 +30,9 @@ def _recipients(session: Session, ret: Return) -> tuple[Person, ...]:
 
 
 def _already_sent(session: Session, return_id: int, kind: str) -> set[str]:
+    # Queued counts as sent: the outbox sends it (and tries again); a reminder that failed for good is sent anew.
     return set(session.scalars(select(EmailMessage.to_address).where(
-        EmailMessage.return_id == return_id, EmailMessage.kind == kind, EmailMessage.sent_at.is_not(None))))
+        EmailMessage.return_id == return_id, EmailMessage.kind == kind, EmailMessage.state != MailState.FAILED)))
 
 
 def due(session: Session, today: dt.date, days_before: Sequence[int]) -> list[Reminder]:
@@ -58,18 +60,15 @@ def due(session: Session, today: dt.date, days_before: Sequence[int]) -> list[Re
 
 
 def send_due(session: Session, settings: mail.SmtpSettings, today: dt.date, days_before: Sequence[int],
-             compose: Callable[[Person, Reminder], mail.Outgoing], dry_run: bool = False,
-             progress: Callable[[int, int], None] | None = None) -> list[Reminder]:
-    """Send every due reminder; a failure is recorded as not sent (so the next run tries again) and raised."""
-    reminders = due(session, today, days_before)
-    if dry_run or not reminders:
-        return reminders
-    messages = [compose(person, r) for r in reminders for person in r.recipients]
-    try:
-        mail.send(session, settings, messages, progress)
-    finally:
-        session.commit()
-    return reminders
+             compose: Callable[[Person, Reminder], mail.Outgoing], dry_run: bool = False
+             ) -> tuple[list[Reminder], mail.Batch]:
+    """Queue every due reminder, once: a second run before the first's emails have gone queues none again."""
+    with unit_of_work(session):
+        reminders = due(session, today, days_before)
+        if dry_run or not reminders:
+            return reminders, mail.Batch()
+        return reminders, mail.send(session, settings,
+                                    [compose(person, r) for r in reminders for person in r.recipients])
 
 
 def not_submitted(session: Session, round_: Round) -> list[Reminder]:

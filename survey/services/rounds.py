@@ -171,10 +171,10 @@ def check_agencies_of(session: Session, partnership: Partnership, agency_ids: Se
         raise RoundError(f"Deactivated agencies cannot take part: {', '.join(names)}")
 
 
+@use_case
 def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
-               compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> int:
-    """Open a draft round and email everyone in its agencies; returns how many emails were sent.
+               compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None = None) -> mail.Batch:
+    """Open a draft round and email everyone in its agencies (the emails are queued with the change).
 
     `compose(person, round, agency_name)` writes each email (the web and CLI supply links and wording)."""
     if round_.state is RoundState.OPEN:
@@ -188,14 +188,7 @@ def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
     round_.opened_at = utcnow()
     session.add(AuditEvent(person_id=by_person_id, action="round.opened", round_id=round_.id, object_type="round",
                            object_id=str(round_.id)))
-    messages = [compose(person, round_, agency) for person, agency in seen.values()]
-    try:
-        mail.send(session, settings, messages, progress)
-    except mail.MailError as exc:
-        session.rollback()
-        raise RoundError(f"The round was not opened: {exc}. Check the email settings and try again.") from None
-    session.commit()
-    return len(messages)
+    return mail.send(session, settings, [compose(person, round_, agency) for person, agency in seen.values()])
 
 
 def members_to_invite(session: Session, returns: Iterable[Return]) -> dict[int, tuple[Person, str]]:
@@ -258,9 +251,10 @@ def status(session: Session, round_: Round, today: dt.date | None = None) -> Rou
     return RoundStatus(round_, tuple(rows))
 
 
+@use_case
 def reopen_return(session: Session, ret: Return, reason: str, settings: mail.SmtpSettings,
-                  compose: Callable[[Person, Return], mail.Outgoing], by_person_id: int | None = None) -> int:
-    """Reopen a submitted return with a reason and tell the agency; returns the number of emails sent."""
+                  compose: Callable[[Person, Return], mail.Outgoing], by_person_id: int | None = None) -> mail.Batch:
+    """Reopen a submitted return with a reason and tell the agency (the emails are queued with the change)."""
     reason = reason.strip()
     if not reason:
         raise RoundError("Enter the reason for reopening the return; the agency will see it")
@@ -274,14 +268,8 @@ def reopen_return(session: Session, ret: Return, reason: str, settings: mail.Smt
     ret.reopened_reason = reason
     session.add(AuditEvent(person_id=by_person_id, action="return.reopened", round_id=ret.round_id, return_id=ret.id,
                            object_type="return", object_id=str(ret.id), new={"reason": reason}))
-    messages = [compose(person, ret) for person in agency_people(session, ret.agency_id, ret.partnership_id)]
-    try:
-        mail.send(session, settings, messages)
-    except mail.MailError:
-        session.commit()  # reopened all the same; the failed emails are recorded for the manager to see
-        raise
-    session.commit()
-    return len(messages)
+    return mail.send(session, settings,
+                     [compose(person, ret) for person in agency_people(session, ret.agency_id, ret.partnership_id)])
 
 
 @dataclass(frozen=True, slots=True)

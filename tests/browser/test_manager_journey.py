@@ -36,7 +36,7 @@ def test_manager_creates_opens_and_follows_a_round(app: Flask, demo: Demo, live_
     follow(manager, "Open the round")
     axe.check(manager)
     press(manager, "Open the round")
-    assert "3 people have been emailed" in manager.content()
+    assert "3 invitations sent." in manager.content()
     assert manager.get_by_role("cell", name="Not started").count() == 1
     round_url = manager.url
     shot(manager, "manager-dashboard")

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from survey.cli import main
 from survey.db import make_engine
-from survey.models import EmailMessage, Return, ReturnState, Round, RoundState
+from survey.models import EmailMessage, MailState, Return, ReturnState, Round, RoundState
 
 
 @pytest.fixture
@@ -64,17 +64,23 @@ def test_each_reminder_once(env: dict[str, str], runner: CliRunner, mailbox, db_
     assert len(overdue) == 24 and not mailbox.to("lead.police@demo.example")[1:]
 
 
-def test_smtp_down_marks_nothing_sent(env: dict[str, str], runner: CliRunner, mailbox, db_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_smtp_down_keeps_the_reminders_to_send_each_once_later(env: dict[str, str], runner: CliRunner, mailbox,  # type: ignore[no-untyped-def]
+                                                               db_url: str) -> None:
     week = (deadline(db_url) - dt.timedelta(days=6)).isoformat()
     down = runner.invoke(main, ["remind", "--today", week], env={**env, "SURVEY_SMTP_PORT": "1"})
-    assert down.exit_code == 1 and "reminders not sent (nothing marked as sent" in down.output
+    assert down.exit_code == 1 and "27 of 27 reminders could not be sent yet" in down.output
     engine = make_engine(db_url)
     with Session(engine) as session:
         assert session.scalar(select(EmailMessage).where(EmailMessage.sent_at.is_not(None))) is None
-        assert session.scalar(select(EmailMessage).where(EmailMessage.error != "")) is not None
+        assert session.scalar(select(func.count()).select_from(EmailMessage).where(
+            EmailMessage.state == MailState.QUEUED, EmailMessage.error.contains("cannot send email"))) == 27
+        session.execute(update(EmailMessage).values(next_attempt_at=None))  # their back-off has passed
+        session.commit()
     engine.dispose()
-    up = runner.invoke(main, ["remind", "--today", week], env=env)
-    assert "sent 27 reminder(s)" in up.output and len(mailbox.messages) == 27
+    again = runner.invoke(main, ["remind", "--today", week], env=env)
+    assert "sent 0 reminder(s)" in again.output, "the kept reminders are not queued a second time"
+    assert runner.invoke(main, ["mail", "send"], env=env).output.startswith("27 sent")
+    assert len(mailbox.messages) == 27 and len({str(m["To"]) for m in mailbox.messages}) == 27
 
 
 def test_bad_settings(env: dict[str, str], runner: CliRunner) -> None:

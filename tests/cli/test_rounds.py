@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey.cli import main
 from survey.db import make_engine
-from survey.models import EmailMessage, Person, Role, RoleAssignment, Round, RoundState
+from survey.models import EmailMessage, MailState, Person, Role, RoleAssignment, Round, RoundState
 
 
 @pytest.fixture
@@ -105,17 +105,26 @@ def test_create_refuses_bad_input(env: dict[str, str], runner: CliRunner, args: 
     assert len(out.strip().splitlines()) == 1
 
 
-def test_open_with_smtp_down_changes_nothing(env: dict[str, str], runner: CliRunner, db_url: str) -> None:
+def test_open_with_smtp_down_opens_and_keeps_each_email_for_later(env: dict[str, str], runner: CliRunner,
+                                                                 db_url: str, mailbox) -> None:  # type: ignore[no-untyped-def]
     code, out = run(runner, env, *CREATE, "--agency", "Essex Police")
     round_id = int(re.search(r"created round (\d+)", out).group(1))
     down = {**env, "SURVEY_SMTP_PORT": "1"}
     code, out = run(runner, down, "round", "open", str(round_id))
-    assert code == 1 and "The round was not opened" in out and "cannot send email" in out
+    assert code == 0 and "3 of 3 emails could not be sent yet" in out and "cannot send email" in out
     engine = make_engine(db_url)
     with Session(engine) as session:
-        assert session.get(Round, round_id).state is RoundState.DRAFT
-        assert session.scalar(select(EmailMessage).where(EmailMessage.round_id == round_id)) is None
+        assert session.get(Round, round_id).state is RoundState.OPEN
+        kept = session.scalars(select(EmailMessage).where(EmailMessage.round_id == round_id)).all()
+        assert [(m.state, m.attempts) for m in kept] == [(MailState.QUEUED, 1)] * 3
+        session.execute(update(EmailMessage).values(next_attempt_at=None))  # their back-off has passed
+        session.commit()
     engine.dispose()
+    code, out = run(runner, env, "mail", "send")
+    assert code == 0 and "3 sent" in out
+    assert sorted(str(m["To"]) for m in mailbox.messages) == [
+        "lead.police@demo.example", "officer.police@demo.example", "staff.police@demo.example"]
+    assert run(runner, env, "mail", "send")[1].startswith("0 sent"), "each once"
 
 
 def test_open_and_close_refusals(env: dict[str, str], runner: CliRunner, db_url: str) -> None:

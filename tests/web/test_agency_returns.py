@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import Answer, AuditEvent, EmailMessage, EvidenceFile, Return, ReturnState
+from survey.models import Answer, AuditEvent, EmailMessage, EvidenceFile, MailState, Return, ReturnState
 from tests.fixtures_demo import Demo, sign_in
 
 from .forms import errors, form_data
@@ -241,11 +241,12 @@ def test_submit_with_smtp_down_still_submits_and_records_the_failure(app: Flask,
     response = police_lead.post(f"/agency/returns/{rid}/submit", data={**data, "confirm": "y"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "we could not send the confirmation email" in page
-    assert "We have emailed a copy" not in page and "We could not email a copy of the answers" in page
+    assert "We have emailed a copy" not in page and "We could not email a copy of the answers yet" in page
     with app.app_context():
         assert db.session.get(Return, rid).state is ReturnState.SUBMITTED
         rows = db.session.scalars(select(EmailMessage).where(EmailMessage.return_id == rid)).all()
         assert rows and all(r.sent_at is None and "cannot send email" in r.error for r in rows)
+        assert {(r.state, r.attempts) for r in rows} == {(MailState.QUEUED, 1)}, "kept, to be tried again"
 
 
 def test_two_people_same_statement_conflict(app: Flask, demo: Demo, police_lead: FlaskClient,

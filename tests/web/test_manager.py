@@ -45,7 +45,7 @@ def test_create_a_round_then_open_and_close_it(app: Flask, demo: Demo, mailbox) 
     round_id = int(re.search(r"/manager/rounds/(\d+)", response.location).group(1))
     confirm = client.get(f"/manager/rounds/{round_id}/open").get_data(as_text=True)
     opened = client.post(f"/manager/rounds/{round_id}/open", data=form_data(confirm), follow_redirects=True)
-    assert "is open. 3 people have been emailed." in opened.get_data(as_text=True)
+    assert "is open. 3 invitations sent." in opened.get_data(as_text=True)
     assert {str(m["To"]) for m in mailbox.messages} == {"lead.police@demo.example", "staff.police@demo.example",
                                                        "officer.police@demo.example"}
     confirm = client.get(f"/manager/rounds/{round_id}/close").get_data(as_text=True)
@@ -102,11 +102,11 @@ def test_remind_those_not_submitted(app: Flask, demo: Demo, mailbox) -> None:  #
     assert "27 people in 9 agencies will get a reminder" in preview and "Reminder: Section 11 audit" in preview
     assert mailbox.messages == [], "the preview sends nothing"
     sent = client.post(f"/manager/rounds/{round_id}/remind", data=form_data(preview), follow_redirects=True)
-    assert "27 reminders sent to people in 9 agencies" in sent.get_data(as_text=True)
+    assert "27 reminders to people in 9 agencies are on their way" in sent.get_data(as_text=True)
     assert len(mailbox.messages) == 27
     app.config["SMTP_PORT"] = 1
     failed = client.post(f"/manager/rounds/{round_id}/remind", data=form_data(preview), follow_redirects=True)
-    assert "The reminders were not sent" in failed.get_data(as_text=True)
+    assert "The reminders are recorded, but 27 of 27 emails could not be sent yet" in failed.get_data(as_text=True)
 
 
 def test_reopen_a_submitted_return_and_read_the_audit_log(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
@@ -124,7 +124,7 @@ def test_reopen_a_submitted_return_and_read_the_audit_log(app: Flask, demo: Demo
     done = client.post(f"/manager/returns/{rid}/reopen",
                        data={**form_data(page), "reason": "Training figures for 2026 are missing"},
                        follow_redirects=True)
-    assert "return is reopened and its people have been emailed" in done.get_data(as_text=True)
+    assert "return is reopened and its people are being emailed" in done.get_data(as_text=True)
     assert len(mailbox.messages) == 3 and "Training figures for 2026 are missing" in \
         mailbox.body(mailbox.to("lead.childrens-services@demo.example")[0])
     tasks = lead.get(f"/agency/returns/{rid}").get_data(as_text=True)

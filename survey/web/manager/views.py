@@ -140,14 +140,15 @@ def open_round(round_id: int) -> Any:
     found = _round(round_id)
     if request.method == "POST":
         session = db.session()
+        settings = mail.SmtpSettings.from_config(current_app.config)
         try:
-            sent = rounds.open_round(session, found, mail.SmtpSettings.from_config(current_app.config),
-                                     invitations.composer(session, current_app.config),
-                                     current_user.principal.person_id)
+            batch = rounds.open_round(session, found, settings, invitations.composer(session, current_app.config),
+                                      current_user.principal.person_id)
         except rounds.RoundError as exc:
             flash(str(exc), "info")
             return redirect(url_for("manager.dashboard", round_id=round_id))
-        flash(f"{found.title} is open. {sent} people have been emailed.", "success")
+        flash(f"{found.title} is open. {mail.summary(session, settings, batch, 'invitations')} The Emails page "
+              "shows each one.", "success")
         return redirect(url_for("manager.dashboard", round_id=round_id))
     return render_template("manager/confirm.html", round=found, action="open")
 
@@ -181,9 +182,9 @@ def remind(round_id: int) -> Any:
         messages = [compose(person, r) for r in due for person in r.recipients]
         problem = mail.send_recorded(session, mail.SmtpSettings.from_config(current_app.config), messages)
         if problem:
-            flash(f"The reminders were not sent: {problem}. Nothing has been marked as sent.", "info")
+            flash(f"The reminders are recorded, but {problem}.", "info")
         else:
-            flash(f"{len(messages)} reminders sent to people in {len(due)} agencies.", "success")
+            flash(f"{len(messages)} reminders to people in {len(due)} agencies are on their way.", "success")
         return redirect(url_for("manager.dashboard", round_id=round_id))
     sample = compose(due[0].recipients[0], due[0]) if due else None
     # Composing the preview changed nothing that is kept: the session ends with the request, uncommitted.
@@ -207,17 +208,19 @@ def reopen(return_id: int) -> Any:
     reason = request.form.get("reason", "")
     if request.method == "POST":
         session = db.session()
+        settings = mail.SmtpSettings.from_config(current_app.config)
         try:
-            rounds.reopen_return(session, ret, reason, mail.SmtpSettings.from_config(current_app.config),
-                                 invitations.reopened_composer(current_app.config),
-                                 current_user.principal.person_id)
+            batch = rounds.reopen_return(session, ret, reason, settings,
+                                         invitations.reopened_composer(current_app.config),
+                                         current_user.principal.person_id)
         except rounds.RoundError as exc:
             error = str(exc)
-        except mail.MailError as exc:
-            flash(f"The return is reopened, but the agency could not be emailed: {exc}", "info")
-            return redirect(url_for("manager.dashboard", round_id=ret.round_id))
         else:
-            flash(f"{ret.agency.name}'s return is reopened and its people have been emailed.", "success")
+            problem = mail.problem(session, settings, batch)
+            if problem:
+                flash(f"The return is reopened, but {problem}.", "info")
+            else:
+                flash(f"{ret.agency.name}'s return is reopened and its people are being emailed.", "success")
             return redirect(url_for("manager.dashboard", round_id=ret.round_id))
     return render_template("manager/reopen.html", ret=ret, error=error, reason=reason), (400 if error else 200)
 
@@ -397,15 +400,13 @@ def joint_proposal(joint_id: int) -> Any:
                 flash(f"You have declined to run {joint.round.title} jointly.", "success")
                 return redirect(url_for("manager.home"))
             ids = [int(a) for a in chosen if a.isdigit() and len(a) < 10]
-            sent = joint_rounds.accept(session, joint, ids, by, mail.SmtpSettings.from_config(current_app.config),
-                                       invitations.composer(session, current_app.config))
+            settings = mail.SmtpSettings.from_config(current_app.config)
+            batch = joint_rounds.accept(session, joint, ids, by, settings,
+                                        invitations.composer(session, current_app.config))
         except rounds.RoundError as exc:
             error = exc
-        except mail.MailError as exc:
-            flash(f"You have agreed, but the invitations could not be sent ({exc}).", "info")
-            return redirect(url_for("manager.dashboard", round_id=joint.round_id))
         else:
-            told = f" {sent} invitations have been sent." if sent else ""
+            told = f" {mail.summary(session, settings, batch, 'invitations')}" if batch else ""
             flash(f"{joint.partnership.name} now runs {joint.round.title} jointly.{told}", "success")
             return redirect(url_for("manager.dashboard", round_id=joint.round_id))
     return render_template("manager/joint_proposal.html", joint=joint, error=error, chosen=chosen,
