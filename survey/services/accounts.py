@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from survey.db import use_case
 from survey.models import AuditEvent, Person, RoleAssignment, SignInSession, as_utc, utcnow
 from survey.prepared import PreparedSelect
+from survey.services import mail
 from survey.services.access import Principal, principal_from_roles
 
 _hasher = PasswordHasher()
@@ -173,9 +176,28 @@ def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
 
 
 def issue_link_token(session: Session, person: Person, purpose: str, secret_key: str) -> str:
-    """A signed token for an invitation or password reset; issuing one invalidates earlier ones."""
-    person.token_nonce = secrets.token_hex(16)
+    """A signed token for an invitation or password reset.
+
+    Every link a person was sent works until it expires or one of them is used: an invitation resent by a
+    manager, or a second reset asked for, leaves the first email's link working as it promised. Using one
+    (or changing the email address) ends them all."""
+    if not person.token_nonce:
+        person.token_nonce = secrets.token_hex(16)
     return _serializer(secret_key, purpose).dumps({"p": person.id, "n": person.token_nonce})
+
+
+@use_case
+def request_password_reset(session: Session, email: str, secret_key: str, settings: mail.SmtpSettings,
+                           compose: Callable[[Person, str], mail.Outgoing]) -> mail.Batch:
+    """Queue an email with a reset link (`compose(person, token)`) if the address has an active account.
+
+    Always through the outbox, whatever the delivery setting: the request then does the same work, in the same
+    time, whether or not the address has an account (sending within it would tell an attacker which do)."""
+    person = find_person(session, email)
+    if person is None or not person.active:
+        return mail.Batch()
+    token = issue_link_token(session, person, "reset", secret_key)
+    return mail.send(session, dataclasses.replace(settings, outbox=True), [compose(person, token)])
 
 
 def redeem_link_token(session: Session, token: str, purpose: str, secret_key: str) -> Person:
@@ -189,7 +211,7 @@ def redeem_link_token(session: Session, token: str, purpose: str, secret_key: st
         raise AccountError("This link is not valid. Check you copied all of it, or ask for a new one.") from None
     person = session.get(Person, data.get("p")) if isinstance(data, dict) else None
     if person is None or not person.active or not data.get("n") or data.get("n") != person.token_nonce:
-        raise AccountError("This link has already been used or replaced by a newer one. Ask for a new one.")
+        raise AccountError("This link has already been used, or no longer applies. Ask for a new one.")
     return person
 
 
@@ -213,10 +235,10 @@ def redeem_email_change_token(session: Session, token: str, secret_key: str) -> 
     person = session.get(Person, data.get("p")) if isinstance(data, dict) else None
     if (person is None or not person.active or not data.get("n") or data.get("n") != person.token_nonce
             or not isinstance(data.get("e"), str)):
-        raise AccountError("This link has already been used or replaced by a newer one. Ask for a new one.")
+        raise AccountError("This link has already been used, or no longer applies. Ask for a new one.")
     return person, data["e"]
 
 
 def use_link_token(person: Person) -> None:
-    """Use up the person's current link (after the password is set)."""
+    """Use up every link the person was sent (after the password is set)."""
     person.token_nonce = secrets.token_hex(16)

@@ -86,12 +86,12 @@ def send(session: Session, settings: SmtpSettings, messages: list[Outgoing]) -> 
     batch = Batch(tuple(row.id for row in rows))
     if not settings.outbox:
         engine = session.get_bind()
-        after_commit(session, lambda: _deliver_batch(engine, settings, batch))
+        after_commit(session, lambda: deliver_now(engine, settings, batch))
     return batch
 
 
-def _deliver_batch(engine: Any, settings: SmtpSettings, batch: Batch) -> None:
-    # After the commit, in a session of its own: the committed one can run no SQL inside its commit.
+def deliver_now(engine: Any, settings: SmtpSettings, batch: Batch) -> None:
+    """Send a committed batch at once, in a session of its own (a session inside its commit can run no SQL)."""
     try:
         with Session(engine) as own:
             deliver(own, settings, limit=len(batch), only=batch.ids)

@@ -130,6 +130,7 @@ def test_password_reset_by_email(app: Flask, demo: Demo, mailbox) -> None:  # ty
     token = csrf_token(client.get("/forgot-password").get_data(as_text=True))
     response = client.post("/forgot-password", data={"csrf_token": token, "email": "staff.cafcass@demo.example"})
     assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    response.close()  # as a WSGI server does once the response has gone: the reset email is sent then
     [message] = mailbox.to("staff.cafcass@demo.example")
     link = re.search(r"http://127.0.0.1:5000(/set-password/reset/\S+)", mailbox.body(message)).group(1)
     page = client.get(link)
@@ -146,12 +147,34 @@ def test_password_reset_by_email(app: Flask, demo: Demo, mailbox) -> None:  # ty
     assert reused.status_code == 400 and "already been used" in reused.get_data(as_text=True)
 
 
+def test_every_link_sent_works_until_one_is_used(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    token = csrf_token(client.get("/forgot-password").get_data(as_text=True))
+    for _ in range(2):
+        client.post("/forgot-password", data={"csrf_token": token, "email": "staff.cafcass@demo.example"}).close()
+    first, second = (re.search(r"http://127.0.0.1:5000(/set-password/reset/\S+)", mailbox.body(m)).group(1)
+                     for m in mailbox.to("staff.cafcass@demo.example"))
+    assert first != second
+    assert client.get(first).status_code == 200, "the first email's link still works after a second was sent"
+    page = client.get(second).get_data(as_text=True)
+    done = client.post(second, data={"csrf_token": csrf_token(page), "password": "river-kettle-orange-42",
+                                     "confirm": "river-kettle-orange-42"})
+    assert done.status_code == 302
+    used = client.get(first)
+    assert used.status_code == 400 and "already been used" in used.get_data(as_text=True), "using one ends them all"
+
+
 def test_reset_for_unknown_email_says_the_same_and_sends_nothing(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
     token = csrf_token(client.get("/forgot-password").get_data(as_text=True))
     response = client.post("/forgot-password", data={"csrf_token": token, "email": "nobody@demo.example"})
     assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    response.close()
     assert mailbox.messages == []
+    with app.app_context():
+        from survey.models import EmailMessage
+
+        assert db.session.scalar(select(EmailMessage.id)) is None, "nothing queued either"
 
 
 def test_tampered_and_unknown_links(app: Flask, demo: Demo) -> None:

@@ -41,6 +41,7 @@ def _reset_link(client, mailbox, headers: dict[str, str]) -> str:  # type: ignor
     response = client.post("/forgot-password", headers=headers,
                            data={"csrf_token": token, "email": "staff.cafcass@demo.example"})
     assert response.status_code == 200
+    response.close()  # the reset email is sent once the response has gone
     [message] = mailbox.to("staff.cafcass@demo.example")
     return str(re.search(r"\S+/set-password/reset/\S+", mailbox.body(message)).group(0))
 

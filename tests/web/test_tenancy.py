@@ -277,7 +277,7 @@ def test_a_manager_cannot_take_over_an_account(two_boards: Boards, mailbox, vict
     mailbox.messages.clear()
     anyone = app.test_client()
     token = csrf_token(anyone.get("/forgot-password").get_data(as_text=True))
-    anyone.post("/forgot-password", data={"csrf_token": token, "email": "manager@essex.example"})
+    anyone.post("/forgot-password", data={"csrf_token": token, "email": "manager@essex.example"}).close()
     assert mailbox.to(victim) == []
     assert sign_in(app.test_client(), victim).status_code == 302, "the victim still signs in as before"  # type: ignore[attr-defined]
 

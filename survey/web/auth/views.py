@@ -9,8 +9,10 @@ from flask_login import current_user, login_user, logout_user
 
 from survey.extensions import db, limiter
 from survey.links import external_url
+from survey.models import Person
 from survey.services import accounts, mail
 from survey.services.access import principal_for
+from survey.web.after_response import deliver_after_response
 from survey.web.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
 from survey.web.auth.session import SignedIn, safe_next
 
@@ -90,15 +92,16 @@ def forgot_password() -> Any:
     """Email a reset link; the page says the same whether or not the address has an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        person = accounts.find_person(db.session(), form.email.data)
-        if person is not None and person.active:
-            token = accounts.issue_link_token(db.session(), person, "reset", current_app.config["SECRET_KEY"])
+        def compose(person: Person, token: str) -> mail.Outgoing:
             link = external_url(current_app.config, url_for("auth.set_password", purpose="reset", token=token))
             body = render_template("emails/password_reset.txt", person=person, link=link,
                                    hours=accounts.RESET_HOURS)
-            if mail.send_recorded(db.session(), mail.SmtpSettings.from_config(current_app.config),
-                                  [mail.Outgoing(person.email, "Reset your password", body, "password_reset")]):
-                current_app.logger.warning("password reset email not sent")
+            return mail.Outgoing(person.email, "Reset your password", body, "password_reset")
+
+        settings = mail.SmtpSettings.from_config(current_app.config)
+        batch = accounts.request_password_reset(db.session(), form.email.data, current_app.config["SECRET_KEY"],
+                                                settings, compose)
+        deliver_after_response(settings, batch)
         return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form), (400 if form.errors else 200)
 
