@@ -494,7 +494,8 @@ def mail_catch(host: str, port: int) -> None:
               help="Seconds to wait when nothing is due.")
 @click.option("--passes", type=click.IntRange(1), help="Stop after this many passes (default: run until stopped).")
 def worker(interval: float, passes: int | None) -> None:
-    """Send queued emails as they become due, until stopped (SIGTERM or Ctrl+C); several may run at once."""
+    """Send queued emails as they become due, and open rounds on their opening date, until stopped (SIGTERM or
+    Ctrl+C); several may run at once."""
     import signal
     import time
 
@@ -506,6 +507,10 @@ def worker(interval: float, passes: int | None) -> None:
         done = 0
         try:
             while not stopping and (passes is None or done < passes):
+                for opened in _open_due_rounds(app):
+                    click.echo(f"round {opened.round_id} {opened.title} "
+                               + (f"not opened: {opened.problem}" if opened.problem else "opened on its opening date"),
+                               err=True)
                 result = _deliver_all(app, rounds=1)
                 done += 1
                 if result.handled:
@@ -759,8 +764,9 @@ def round_list(fmt: str) -> None:
 @click.option("--agency", "agencies", multiple=True, help="An agency's name (repeat); default: all active agencies.")
 @click.option("--joint-with", "joint", multiple=True,
               help="Another partnership's short name (repeat) to run the round jointly with.")
+@click.option("--deadline-passed-ok", is_flag=True, help="Create it even though its deadline has already passed.")
 def round_create(partnership: str, questionnaire_id: str, title: str, opens: str, deadline: str,
-                 agencies: tuple[str, ...], joint: tuple[str, ...]) -> None:
+                 agencies: tuple[str, ...], joint: tuple[str, ...], deadline_passed_ok: bool) -> None:
     """Create a draft round, pinning the questionnaire's current version.
 
     --joint-with asks other partnerships to run it jointly: each takes part (with the agencies its manager
@@ -800,7 +806,9 @@ def round_create(partnership: str, questionnaire_id: str, title: str, opens: str
             chosen = [a.id for a, active in members.values() if active]
         try:
             created = rounds.create_round(session, found, questionnaire, title, opens_on, deadline_on, chosen,
-                                          joint_with=others)
+                                          joint_with=others, deadline_passed_ok=deadline_passed_ok)
+        except rounds.DeadlinePassed as exc:
+            fail(f"{exc} (add --deadline-passed-ok)")
         except rounds.RoundError as exc:
             fail(str(exc))
         joint_text = f", {', '.join(o.name for o in others)} asked to run it jointly" if others else ""
@@ -809,22 +817,81 @@ def round_create(partnership: str, questionnaire_id: str, title: str, opens: str
 
 @round_group.command("open")
 @click.argument("round_id", type=int)
-def round_open(round_id: int) -> None:
-    """Open a draft round and email everyone in its agencies (invitations for people without a password)."""
+@click.option("--on-opening-date", is_flag=True,
+              help="Leave it to open by itself on its opening date (`survey worker` opens it) instead of now.")
+@click.option("--deadline-passed-ok", is_flag=True, help="Open it even though its deadline has already passed.")
+@click.option("--today", "today_text", help="Take this date (YYYY-MM-DD) as today.")
+def round_open(round_id: int, on_opening_date: bool, deadline_passed_ok: bool, today_text: str | None) -> None:
+    """Open a draft round and email everyone in its agencies (invitations for people without a password).
+
+    Before its opening date it opens now and its opening date becomes today, unless --on-opening-date."""
+    import datetime as dt
+
     from survey.extensions import db as database
     from survey.services import invitations, mail, rounds
 
+    today = _date(today_text, "--today") if today_text else dt.date.today()
     with app_context() as app:
         require_schema()
         session = database.session()
         settings = mail.SmtpSettings.from_config(app.config)
         try:
             found = rounds.get_round(session, round_id)
-            batch = rounds.open_round(session, found, settings, invitations.composer(session, app.config))
+            planned = found.opens_on
+            batch = rounds.open_round(session, found, settings, invitations.composer(session, app.config),
+                                      today=today, on_opening_date=on_opening_date,
+                                      deadline_passed_ok=deadline_passed_ok)
+        except rounds.DeadlinePassed as exc:
+            fail(f"{exc} (add --deadline-passed-ok)")
         except rounds.RoundError as exc:
             fail(str(exc))
+        if found.opens_by_itself:
+            click.echo(f"round {round_id} will open by itself on {found.opens_on.isoformat()} "
+                       "(when `survey worker` or `survey round open-due` runs that day)")
+            return
+        moved = f" (its opening date, {planned.isoformat()}, is now today)" if planned > today else ""
         told, _ = _send_batch(app, batch)
-        click.echo(f"opened round {round_id}; {told}")
+        click.echo(f"opened round {round_id}{moved}; {told}")
+
+
+@round_group.command("open-due")
+@click.option("--today", "today_text", help="Take this date (YYYY-MM-DD) as today.")
+def round_open_due(today_text: str | None) -> None:
+    """Open the rounds waiting to open by themselves whose opening date has come (the worker does this too)."""
+    import datetime as dt
+
+    today = _date(today_text, "--today") if today_text else dt.date.today()
+    with app_context() as app:
+        require_schema()
+        opened = _open_due_rounds(app, today)
+    for done in opened:
+        click.echo(f"round {done.round_id} {done.title}: " + (f"not opened: {done.problem}" if done.problem
+                                                               else f"opened; {done.told}"))
+    if not opened:
+        click.echo("no round is due to open")
+
+
+def _open_due_rounds(app: Flask, today: Any = None) -> list[Any]:
+    """Open the scheduled rounds due today and send their invitations; what happened to each."""
+    import dataclasses
+
+    from survey.extensions import db as database
+    from survey.services import invitations, mail, rounds
+
+    @dataclasses.dataclass(frozen=True)
+    class Done:
+        round_id: int
+        title: str
+        problem: str
+        told: str
+
+    session = database.session()
+    settings = mail.SmtpSettings.from_config(app.config)
+    out = []
+    for opened in rounds.open_due(session, settings, invitations.composer(session, app.config), today):
+        told = "" if opened.problem else _send_batch(app, opened.batch, "invitations")[0]
+        out.append(Done(opened.round_id, opened.title, opened.problem, told))
+    return out
 
 
 @round_group.command("joint")

@@ -7,7 +7,7 @@ import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ColumnElement, Enum, ForeignKey, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy import JSON, ColumnElement, Enum, ForeignKey, String, Text, UniqueConstraint, and_, false, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk
@@ -44,6 +44,8 @@ class Round(Base):
     )
     created_at: Mapped[created]
     opened_at: Mapped[dt.datetime | None]
+    # A draft the manager asked to open on its opening date: `survey worker` (or `survey round open-due`) opens it.
+    opens_by_itself: Mapped[bool] = mapped_column(default=False, server_default=false())
     closed_at: Mapped[dt.datetime | None]
     published_at: Mapped[dt.datetime | None]
     # Days after closing when the free text of answers is anonymised (None: the installation's default).

@@ -10,7 +10,7 @@ from typing import Literal
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from survey.db import use_case
+from survey.db import unit_of_work, use_case
 from survey.definitions import Questionnaire
 from survey.models import (
     Agency,
@@ -127,7 +127,8 @@ def get_round(session: Session, round_id: int) -> Round:
 @use_case
 def create_round(session: Session, partnership: Partnership, questionnaire: Questionnaire, title: str,
                  opens_on: dt.date, deadline: dt.date, agency_ids: Iterable[int], by_person_id: int | None = None,
-                 joint_with: Sequence[Partnership] = ()) -> Round:
+                 joint_with: Sequence[Partnership] = (), *, today: dt.date | None = None,
+                 deadline_passed_ok: bool = False) -> Round:
     """Create a draft round pinning the questionnaire's current version, with a return per agency (all of them
     the partnership's own).
 
@@ -140,6 +141,7 @@ def create_round(session: Session, partnership: Partnership, questionnaire: Ques
         raise RoundError("The title must be 200 characters or fewer")
     if deadline < opens_on:
         raise RoundError("The deadline must be the same as or after the opening date")
+    _check_deadline(deadline, today or dt.date.today(), deadline_passed_ok, "create")
     joint = [p for p in dict.fromkeys(joint_with) if p.id != partnership.id]
     wanted = list(dict.fromkeys(agency_ids))
     check_agencies_of(session, partnership, wanted)
@@ -171,24 +173,102 @@ def check_agencies_of(session: Session, partnership: Partnership, agency_ids: Se
         raise RoundError(f"Deactivated agencies cannot take part: {', '.join(names)}")
 
 
+class DeadlinePassed(RoundError):
+    """The round's deadline is already past: the manager must confirm (a mistyped year, most likely)."""
+
+
+def _check_deadline(deadline: dt.date, today: dt.date, confirmed: bool, doing: str) -> None:
+    if deadline < today and not confirmed:
+        raise DeadlinePassed(f"The deadline, {deadline.strftime('%-d %B %Y')}, has already passed. Check the year, "
+                             f"or confirm that you want to {doing} it anyway")
+
+
 @use_case
 def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
-               compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None = None) -> mail.Batch:
+               compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None = None, *,
+               today: dt.date | None = None, on_opening_date: bool = False,
+               deadline_passed_ok: bool = False) -> mail.Batch:
     """Open a draft round and email everyone in its agencies (the emails are queued with the change).
 
-    `compose(person, round, agency_name)` writes each email (the web and CLI supply links and wording)."""
+    Before its opening date it opens now only when asked (the opening date becomes today); with
+    `on_opening_date` it is left to open by itself on that date (`open_due`). A deadline already past needs
+    `deadline_passed_ok`."""
+    today = today or dt.date.today()
     if round_.state is RoundState.OPEN:
         raise RoundError(f"Round {round_.id} is already open")
     if round_.state is RoundState.CLOSED:
         raise RoundError(f"Round {round_.id} is closed; a closed round cannot be opened again")
     if not round_.returns:
         raise RoundError("A round needs at least one agency before it can open")
+    _check_deadline(round_.deadline, today, deadline_passed_ok, "open")
+    if on_opening_date and round_.opens_on > today:
+        round_.opens_by_itself = True
+        session.add(AuditEvent(person_id=by_person_id, action="round.scheduled", round_id=round_.id,
+                               object_type="round", object_id=str(round_.id),
+                               new={"opens_on": round_.opens_on.isoformat()}))
+        return mail.Batch()
+    return _open(session, round_, settings, compose, by_person_id, today)
+
+
+def _open(session: Session, round_: Round, settings: mail.SmtpSettings,
+          compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None,
+          today: dt.date) -> mail.Batch:
     seen = members_to_invite(session, round_.returns)
+    old = {"opens_on": round_.opens_on.isoformat()} if round_.opens_on > today else None
+    if old is not None:
+        round_.opens_on = today  # opened early: nobody answers before the round's opening date
     round_.state = RoundState.OPEN
     round_.opened_at = utcnow()
+    round_.opens_by_itself = False
     session.add(AuditEvent(person_id=by_person_id, action="round.opened", round_id=round_.id, object_type="round",
-                           object_id=str(round_.id)))
+                           object_id=str(round_.id), old=old,
+                           new={"opens_on": round_.opens_on.isoformat()} if old else None))
     return mail.send(session, settings, [compose(person, round_, agency) for person, agency in seen.values()])
+
+
+@use_case
+def stop_opening_by_itself(session: Session, round_: Round, by_person_id: int | None = None) -> None:
+    """Keep a scheduled round a draft: it no longer opens on its opening date."""
+    if round_.state is not RoundState.DRAFT or not round_.opens_by_itself:
+        raise RoundError(f"{round_.title} is not waiting to open by itself")
+    round_.opens_by_itself = False
+    session.add(AuditEvent(person_id=by_person_id, action="round.unscheduled", round_id=round_.id,
+                           object_type="round", object_id=str(round_.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedByItself:
+    """A scheduled round the worker opened (or could not, and why)."""
+
+    round_id: int
+    title: str
+    batch: mail.Batch
+    problem: str = ""
+
+
+def open_due(session: Session, settings: mail.SmtpSettings,
+             compose: Callable[[Person, Round, str], mail.Outgoing], today: dt.date | None = None
+             ) -> list[OpenedByItself]:
+    """Open every scheduled round whose opening date has come, each in its own unit of work; one that cannot
+    open (its agencies were all removed, say) stays a draft, no longer scheduled, with an audit entry saying why."""
+    today = today or dt.date.today()
+    due = session.scalars(select(Round.id).where(Round.state == RoundState.DRAFT, Round.opens_by_itself.is_(True),
+                                                 Round.opens_on <= today).order_by(Round.id)).all()
+    opened = []
+    for round_id in due:
+        with unit_of_work(session):
+            round_ = session.get(Round, round_id, with_for_update=True, populate_existing=True)
+            if round_ is None or round_.state is not RoundState.DRAFT or not round_.opens_by_itself:
+                continue  # another worker opened it first
+            if not round_.returns:
+                round_.opens_by_itself = False
+                session.add(AuditEvent(action="round.not_opened", round_id=round_.id, object_type="round",
+                                       object_id=str(round_.id), new={"reason": "no agencies take part"}))
+                opened.append(OpenedByItself(round_.id, round_.title, mail.Batch(), "no agencies take part"))
+                continue
+            opened.append(OpenedByItself(round_.id, round_.title,
+                                         _open(session, round_, settings, compose, None, today)))
+    return opened
 
 
 def members_to_invite(session: Session, returns: Iterable[Return]) -> dict[int, tuple[Person, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import zipfile
@@ -183,8 +184,10 @@ def test_default_path_and_bad_input(env: dict[str, str], runner: CliRunner, db_u
 
 def test_a_draft_round_is_refused(env: dict[str, str], runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     created = runner.invoke(main, ["round", "create", "--partnership", "southend", "--questionnaire",
-                                   "board-self-assessment", "--title", "Draft", "--opens", "2027-01-01",
-                                   "--deadline", "2027-02-01", "--agency", "Essex Police"], env=env)
+                                   "board-self-assessment", "--title", "Draft", "--opens",
+                                   dt.date.today().isoformat(), "--deadline",
+                                   (dt.date.today() + dt.timedelta(days=30)).isoformat(), "--agency",
+                                   "Essex Police"], env=env)
     assert created.exit_code == 0, created.output
     rid = round_id(db_url, RoundState.DRAFT)
     result = runner.invoke(main, ["export", str(rid), "--out", str(tmp_path / "d.xlsx")], env=env)

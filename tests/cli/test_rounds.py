@@ -30,8 +30,11 @@ def run(runner: CliRunner, env: dict[str, str], *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+# Dates computed from today, so that the round's deadline is always to come.
+OPENS = dt.date.today() + dt.timedelta(days=40)
+DEADLINE = OPENS + dt.timedelta(days=80)
 CREATE = ["round", "create", "--partnership", "southend", "--questionnaire", "schools-safeguarding-return",
-          "--title", "Schools 2027", "--opens", "2027-01-10", "--deadline", "2027-03-31"]
+          "--title", "Schools 2027", "--opens", OPENS.isoformat(), "--deadline", DEADLINE.isoformat()]
 
 
 def test_a_round_from_creation_to_close(env: dict[str, str], runner: CliRunner, mailbox, db_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -64,7 +67,7 @@ def test_a_round_from_creation_to_close(env: dict[str, str], runner: CliRunner, 
     assert invite["Subject"] == "Invitation: Schools 2027 is open for Southend Schools and Colleges"
     assert "https://safeguarding.example.org/set-password/invite/" in mailbox.body(invite)
     [notice] = mailbox.to("lead.police@demo.example")
-    assert "https://safeguarding.example.org/agency/" in mailbox.body(notice) and "31 March 2027" in \
+    assert "https://safeguarding.example.org/agency/" in mailbox.body(notice) and DEADLINE.strftime("%-d %B %Y") in \
         mailbox.body(notice)
 
     code, out = run(runner, env, "round", "open", str(round_id))
@@ -86,7 +89,8 @@ def test_a_round_from_creation_to_close(env: dict[str, str], runner: CliRunner, 
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--opens", "2027-04-01"], "The deadline must be the same as or after the opening date"),
+    (["--opens", (DEADLINE + dt.timedelta(days=1)).isoformat()],
+     "The deadline must be the same as or after the opening date"),
     (["--opens", "1 April"], "--opens must be a date like 2026-04-01"),
     (["--partnership", "nowhere"], "no partnership 'nowhere'"),
     (["--questionnaire", "nope"], "no questionnaire 'nope' (known: board-self-assessment"),

@@ -70,3 +70,9 @@ def errors(html: str) -> list[str]:
         return []
     items = re.findall(r"<li>(.*?)</li>", block.group(1), re.S)
     return [html_lib.unescape(re.sub(r"<[^>]+>", "", item).strip()) for item in items]
+
+
+def date_fields(prefix: str, day: object) -> dict[str, str]:
+    """A GOV.UK date input's three fields for a date, as a person types them."""
+    return {f"{prefix}-day": str(day.day), f"{prefix}-month": str(day.month),  # type: ignore[attr-defined]
+            f"{prefix}-year": str(day.year)}  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ its own choosing. Then both boards' managers and chairs see it as their own; a t
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -15,7 +16,10 @@ from survey.extensions import db
 from survey.models import Agency, Role
 from survey.services import accounts, agencies, boards
 from tests.fixtures_demo import PASSWORD, Demo, client_for
-from tests.web.forms import errors, form_data
+from tests.web.forms import date_fields, errors, form_data
+
+OPENS = dt.date.today() + dt.timedelta(days=40)  # always to come
+DEADLINE = OPENS + dt.timedelta(days=80)
 
 LAMBETH = "Lambeth Safeguarding Children Partnership"
 SOUTHEND = "Southend Safeguarding Children Partnership"
@@ -45,8 +49,7 @@ def fields(page: str, **extra: object) -> dict[str, object]:
     given = form_data(page)
     data: dict[str, object] = {"csrf_token": given["csrf_token"], "partnership": given["partnership"],
                                "questionnaire": "section-11-audit", "title": "Joint Section 11 audit 2027",
-                               "opens_on-day": "1", "opens_on-month": "2", "opens_on-year": "2027",
-                               "deadline-day": "31", "deadline-month": "3", "deadline-year": "2027"}
+                               **date_fields("opens_on", OPENS), **date_fields("deadline", DEADLINE)}
     data.update(extra)
     return data
 
@@ -97,7 +100,8 @@ def test_a_joint_round_runs_only_once_the_other_board_agrees(app: Flask, boards_
     assert croydon.get(url).status_code == 404 and croydon.post(url, data={}).status_code in (400, 404)
     assert croydon.get(f"/manager/rounds/{round_id}").status_code == 404
     confirm = southend.get(f"/manager/rounds/{round_id}/open").get_data(as_text=True)
-    assert southend.post(f"/manager/rounds/{round_id}/open", data=form_data(confirm)).status_code == 302
+    opened = southend.post(f"/manager/rounds/{round_id}/open", data={**form_data(confirm), "when": "now"})
+    assert opened.status_code == 302
     assert mailbox.to("lead@youth.example") == []
     youth = client_for(app, "lead@youth.example")
     assert "Joint Section 11 audit 2027" not in youth.get("/agency/").get_data(as_text=True)
@@ -157,7 +161,7 @@ def test_joint_rounds_from_the_command_line(app: Flask, boards_world: dict[str, 
 
     env = {"SURVEY_DATABASE_URL": db_url}
     base = ["round", "create", "--partnership", "southend", "--questionnaire", "section-11-audit", "--title",
-            "Joint audit", "--opens", "2027-02-01", "--deadline", "2027-03-31"]
+            "Joint audit", "--opens", OPENS.isoformat(), "--deadline", DEADLINE.isoformat()]
     alone = runner.invoke(main, [*base, "--agency", "Lambeth Youth Service", "--joint-with", "lambeth"], env=env)
     assert alone.exit_code != 0 and "unknown agencies for Southend" in alone.output
     nowhere = runner.invoke(main, [*base, "--joint-with", "nowhere"], env=env)

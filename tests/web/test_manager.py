@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -13,7 +14,10 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Agency, Round, RoundState
 from tests.fixtures_demo import Demo, sign_in
-from tests.web.forms import errors, form_data
+from tests.web.forms import date_fields, errors, form_data
+
+OPENS = dt.date.today() + dt.timedelta(days=40)  # always to come
+DEADLINE = OPENS + dt.timedelta(days=80)
 
 
 def manager(app: Flask) -> FlaskClient:
@@ -35,9 +39,8 @@ def test_create_a_round_then_open_and_close_it(app: Flask, demo: Demo, mailbox) 
     with app.app_context():
         police = str(db.session.scalar(select(Agency.id).where(Agency.name == "Essex Police")))
     fields = {"csrf_token": data["csrf_token"], "partnership": data["partnership"],
-              "questionnaire": "section-11-audit", "title": "Section 11 audit 2027", "opens_on-day": "1",
-              "opens_on-month": "2", "opens_on-year": "2027", "deadline-day": "31", "deadline-month": "3",
-              "deadline-year": "2027", "agencies": police}
+              "questionnaire": "section-11-audit", "title": "Section 11 audit 2027",
+              **date_fields("opens_on", dt.date.today()), **date_fields("deadline", DEADLINE), "agencies": police}
     response = client.post("/manager/rounds/new", data=fields)
     assert response.status_code == 302
     dashboard = client.get(response.location).get_data(as_text=True)
@@ -61,8 +64,8 @@ def test_create_round_bad_input(app: Flask, demo: Demo) -> None:
     client = manager(app)
     data = form_data(client.get("/manager/rounds/new").get_data(as_text=True))
     fields = {"csrf_token": data["csrf_token"], "partnership": data["partnership"], "questionnaire": "nope",
-              "title": "", "opens_on-day": "1", "opens_on-month": "4", "opens_on-year": "2027",
-              "deadline-day": "31", "deadline-month": "3", "deadline-year": "2027"}
+              "title": "", **date_fields("opens_on", DEADLINE + dt.timedelta(days=1)),
+              **date_fields("deadline", DEADLINE)}
     response = client.post("/manager/rounds/new", data=fields)
     assert response.status_code == 400
     assert set(errors(response.get_data(as_text=True))) == {

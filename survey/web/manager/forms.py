@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
@@ -24,6 +24,7 @@ class RoundForm(FlaskForm):  # type: ignore[misc]
     deadline = GovDateField("Deadline")
     joint = SelectMultipleField("Run jointly with", coerce=int)
     agencies = SelectMultipleField("Agencies taking part", coerce=int)
+    deadline_passed = BooleanField("The deadline has passed: create the round all the same")
 
     def set_choices(self, partnerships: list[tuple[int, str]], questionnaires: list[tuple[str, str]],
                     agencies: list[tuple[int, str]], joint: list[tuple[int, str]]) -> None:

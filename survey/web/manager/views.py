@@ -80,18 +80,24 @@ def new_round() -> Any:
     if not posted or request.form.get("refresh"):
         form.agencies.data = [a.id for a in agencies]
         return render_template("manager/new_round.html", form=form)
+    ask_deadline = bool(form.deadline_passed.data)
     if form.validate_on_submit():
         partnership = next(p for p in partnerships if p.id == form.partnership.data)
         try:
             created = rounds.create_round(session, partnership, catalogue.get(form.questionnaire.data),
                                           form.title.data, form.opens_on.data, form.deadline.data, form.agencies.data,
-                                          current_user.principal.person_id, joint_with=joint)
+                                          current_user.principal.person_id, joint_with=joint,
+                                          deadline_passed_ok=bool(form.deadline_passed.data))
+        except rounds.DeadlinePassed as exc:
+            form.deadline.errors = [*form.deadline.errors, str(exc)]
+            ask_deadline = True
         except rounds.RoundError as exc:
             form.title.errors = [*form.title.errors, str(exc)]
         else:
             flash(f"{created.title} has been created as a draft. Check it, then open it.", "success")
             return redirect(url_for("manager.dashboard", round_id=created.id))
-    return render_template("manager/new_round.html", form=form), (400 if form.errors else 200)
+    return render_template("manager/new_round.html", form=form, ask_deadline=ask_deadline), (
+        400 if form.errors else 200)
 
 
 @bp.route("/rounds/<int:round_id>")
@@ -136,21 +142,38 @@ def _cell(text: str) -> str:
 
 @bp.route("/rounds/<int:round_id>/open", methods=["GET", "POST"])
 def open_round(round_id: int) -> Any:
-    """Confirm, then open a round and email every agency's people."""
+    """Confirm, then open a round and email every agency's people: now, or by itself on its opening date."""
     found = _round(round_id)
+    today = dt.date.today()
+    error = None
+    when = request.form.get("when", "opening-date" if found.opens_on > today else "now")
+    confirmed = request.form.get("deadline_passed") == "yes"
     if request.method == "POST":
         session = db.session()
         settings = mail.SmtpSettings.from_config(current_app.config)
         try:
+            if when == "stop":
+                rounds.stop_opening_by_itself(session, found, current_user.principal.person_id)
+                flash(f"{found.title} stays a draft: it will not open by itself.", "success")
+                return redirect(url_for("manager.dashboard", round_id=round_id))
             batch = rounds.open_round(session, found, settings, invitations.composer(session, current_app.config),
-                                      current_user.principal.person_id)
+                                      current_user.principal.person_id, today=today,
+                                      on_opening_date=when == "opening-date", deadline_passed_ok=confirmed)
+        except rounds.DeadlinePassed as exc:
+            error = str(exc)
         except rounds.RoundError as exc:
             flash(str(exc), "info")
             return redirect(url_for("manager.dashboard", round_id=round_id))
-        flash(f"{found.title} is open. {mail.summary(session, settings, batch, 'invitations')} The Emails page "
-              "shows each one.", "success")
-        return redirect(url_for("manager.dashboard", round_id=round_id))
-    return render_template("manager/confirm.html", round=found, action="open")
+        else:
+            if found.opens_by_itself:
+                flash(f"{found.title} will open by itself on {found.opens_on.strftime('%-d %B %Y')}, and everyone "
+                      "taking part will be emailed then.", "success")
+            else:
+                flash(f"{found.title} is open. {mail.summary(session, settings, batch, 'invitations')} The Emails "
+                      "page shows each one.", "success")
+            return redirect(url_for("manager.dashboard", round_id=round_id))
+    return render_template("manager/confirm.html", round=found, action="open", today=today, when=when,
+                           error=error, deadline_passed=found.deadline < today), (400 if error else 200)
 
 
 @bp.route("/rounds/<int:round_id>/close", methods=["GET", "POST"])
