@@ -3,6 +3,7 @@ others."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import render_template
@@ -15,15 +16,19 @@ from survey.services import accounts, mail
 
 
 def composer(session: Session, config: Any) -> Any:
-    """A function writing the opening email for one person (needs an app context for the templates)."""
+    """A function writing one person's email about the rounds just open to them, each with the agency (or
+    agencies) they answer it for: one email, however many rounds (needs an app context for the templates)."""
     base = base_url(config)
 
-    def compose(person: Person, round_: Round, agency: str) -> mail.Outgoing:
+    def compose(person: Person, opened: Sequence[tuple[Round, str]]) -> mail.Outgoing:
         link = password_link(session, person, config)
-        body = render_template("emails/round_opened.txt", person=person, round=round_, agency=agency,
-                               invite_link=link, home=f"{base}/agency/", days=accounts.INVITATION_DAYS)
-        subject = f"{'Invitation: ' if link else ''}{round_.title} is open for {agency}"
-        return mail.Outgoing(person.email, subject, body, "invitation" if link else "round_opened", round_.id)
+        body = render_template("emails/round_opened.txt", person=person, opened=opened, invite_link=link,
+                               home=f"{base}/agency/", days=accounts.INVITATION_DAYS)
+        first, agency = opened[0]
+        what = (f"{first.title} is open for {agency}" if len(opened) == 1 else
+                f"{len(opened)} rounds are open for you")
+        return mail.Outgoing(person.email, f"{'Invitation: ' if link else ''}{what}", body,
+                             "invitation" if link else "round_opened", first.id if len(opened) == 1 else None)
 
     return compose
 

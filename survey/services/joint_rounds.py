@@ -4,7 +4,7 @@ answer, none of its people are emailed, and its managers and chairs see the prop
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -15,7 +15,6 @@ from survey.models import (
     AuditEvent,
     JointState,
     PartnershipAgency,
-    Person,
     Return,
     ReturnState,
     Round,
@@ -24,7 +23,7 @@ from survey.models import (
     utcnow,
 )
 from survey.services import mail
-from survey.services.rounds import RoundError, check_agencies_of, members_to_invite
+from survey.services.rounds import Invite, RoundError, check_agencies_of, members_to_invite
 
 
 def proposals_for(session: Session, partnership_ids: Iterable[int]) -> list[RoundPartnership]:
@@ -58,7 +57,7 @@ def agencies_to_offer(session: Session, joint: RoundPartnership) -> list[tuple[A
 
 @use_case
 def accept(session: Session, joint: RoundPartnership, agency_ids: Sequence[int], by_person_id: int | None,
-           settings: mail.SmtpSettings, compose: Callable[[Person, Round, str], mail.Outgoing]) -> mail.Batch:
+           settings: mail.SmtpSettings, compose: Invite) -> mail.Batch:
     """Accept a proposal with some of the partnership's own agencies; if the round is open they are invited at
     once (the invitations are queued with the change)."""
     if joint.state is not JointState.PROPOSED:
@@ -84,7 +83,8 @@ def accept(session: Session, joint: RoundPartnership, agency_ids: Sequence[int],
     session.flush()
     messages = []
     if round_.state is RoundState.OPEN:
-        messages = [compose(person, round_, agency) for person, agency in members_to_invite(session, added).values()]
+        messages = [compose(person, [(round_, agency)])
+                    for person, agency in members_to_invite(session, added).values()]
     return mail.send(session, settings, messages)
 
 

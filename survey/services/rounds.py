@@ -10,7 +10,7 @@ from typing import Literal
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from survey.db import unit_of_work, use_case
+from survey.db import use_case
 from survey.definitions import Questionnaire
 from survey.models import (
     Agency,
@@ -31,6 +31,9 @@ from survey.models import (
 from survey.services import mail
 from survey.services.access import agency_people
 from survey.services.definitions import ensure_version, questionnaire_of
+
+# Writes one person's email about the rounds just open to them, each with the agencies they answer it for.
+Invite = Callable[[Person, Sequence[tuple[Round, str]]], mail.Outgoing]
 
 
 class RoundError(Exception):
@@ -185,7 +188,7 @@ def _check_deadline(deadline: dt.date, today: dt.date, confirmed: bool, doing: s
 
 @use_case
 def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
-               compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None = None, *,
+               compose: Invite, by_person_id: int | None = None, *,
                today: dt.date | None = None, on_opening_date: bool = False,
                deadline_passed_ok: bool = False) -> mail.Batch:
     """Open a draft round and email everyone in its agencies (the emails are queued with the change).
@@ -211,9 +214,15 @@ def open_round(session: Session, round_: Round, settings: mail.SmtpSettings,
 
 
 def _open(session: Session, round_: Round, settings: mail.SmtpSettings,
-          compose: Callable[[Person, Round, str], mail.Outgoing], by_person_id: int | None,
+          compose: Invite, by_person_id: int | None,
           today: dt.date) -> mail.Batch:
-    seen = members_to_invite(session, round_.returns)
+    seen = _mark_open(session, round_, by_person_id, today)
+    return mail.send(session, settings, [compose(person, [(round_, agency)]) for person, agency in seen.values()])
+
+
+def _mark_open(session: Session, round_: Round, by_person_id: int | None,
+               today: dt.date) -> dict[int, tuple[Person, str]]:
+    """Open the round (audited); the people to tell, as `members_to_invite` gives them."""
     old = {"opens_on": round_.opens_on.isoformat()} if round_.opens_on > today else None
     if old is not None:
         round_.opens_on = today  # opened early: nobody answers before the round's opening date
@@ -223,7 +232,7 @@ def _open(session: Session, round_: Round, settings: mail.SmtpSettings,
     session.add(AuditEvent(person_id=by_person_id, action="round.opened", round_id=round_.id, object_type="round",
                            object_id=str(round_.id), old=old,
                            new={"opens_on": round_.opens_on.isoformat()} if old else None))
-    return mail.send(session, settings, [compose(person, round_, agency) for person, agency in seen.values()])
+    return members_to_invite(session, round_.returns)
 
 
 @use_case
@@ -247,33 +256,57 @@ class OpenedByItself:
 
 
 def open_due(session: Session, settings: mail.SmtpSettings,
-             compose: Callable[[Person, Round, str], mail.Outgoing], today: dt.date | None = None
+             compose: Invite, today: dt.date | None = None
              ) -> list[OpenedByItself]:
-    """Open every scheduled round whose opening date has come, each in its own unit of work; one that cannot
-    open (its agencies were all removed, say) stays a draft, no longer scheduled, with an audit entry saying why."""
+    """Open every scheduled round whose opening date has come.
+
+    A partnership's rounds due the same day open in one unit of work, and each person gets one email listing
+    those of them they take part in (never another board's: each board's emails are its own). A round that
+    cannot open (its agencies were all removed, say) stays a draft, no longer scheduled, with an audit entry."""
     today = today or dt.date.today()
-    due = session.scalars(select(Round.id).where(Round.state == RoundState.DRAFT, Round.opens_by_itself.is_(True),
-                                                 Round.opens_on <= today).order_by(Round.id)).all()
-    opened = []
-    for round_id in due:
-        with unit_of_work(session):
-            round_ = session.get(Round, round_id, with_for_update=True, populate_existing=True)
-            if round_ is None or round_.state is not RoundState.DRAFT or not round_.opens_by_itself:
-                continue  # another worker opened it first
-            if not round_.returns:
-                round_.opens_by_itself = False
-                session.add(AuditEvent(action="round.not_opened", round_id=round_.id, object_type="round",
-                                       object_id=str(round_.id), new={"reason": "no agencies take part"}))
-                opened.append(OpenedByItself(round_.id, round_.title, mail.Batch(), "no agencies take part"))
-                continue
-            opened.append(OpenedByItself(round_.id, round_.title,
-                                         _open(session, round_, settings, compose, None, today)))
-    return opened
+    due = session.execute(select(Round.partnership_id, Round.id).where(
+        Round.state == RoundState.DRAFT, Round.opens_by_itself.is_(True), Round.opens_on <= today)
+        .order_by(Round.partnership_id, Round.id)).all()
+    by_partnership: dict[int, list[int]] = {}
+    for partnership_id, round_id in due:
+        by_partnership.setdefault(partnership_id, []).append(round_id)
+    done: list[OpenedByItself] = []
+    for round_ids in by_partnership.values():
+        done += _open_together(session, round_ids, settings, compose, today)
+    return done
+
+
+@use_case
+def _open_together(session: Session, round_ids: list[int], settings: mail.SmtpSettings,
+                   compose: Invite,
+                   today: dt.date) -> list[OpenedByItself]:
+    opened: list[tuple[Round, dict[int, tuple[Person, str]]]] = []
+    skipped = []
+    for round_id in round_ids:
+        round_ = session.get(Round, round_id, with_for_update=True, populate_existing=True)
+        if round_ is None or round_.state is not RoundState.DRAFT or not round_.opens_by_itself:
+            continue  # another worker opened it first
+        if not round_.returns:
+            round_.opens_by_itself = False
+            session.add(AuditEvent(action="round.not_opened", round_id=round_.id, object_type="round",
+                                   object_id=str(round_.id), new={"reason": "no agencies take part"}))
+            skipped.append(OpenedByItself(round_.id, round_.title, mail.Batch(), "no agencies take part"))
+            continue
+        opened.append((round_, _mark_open(session, round_, None, today)))
+    people: dict[int, Person] = {}
+    lists: dict[int, list[tuple[Round, str]]] = {}
+    for round_, seen in opened:
+        for person_id, (person, agency) in seen.items():
+            people[person_id] = person
+            lists.setdefault(person_id, []).append((round_, agency))
+    batch = mail.send(session, settings, [compose(people[pid], lists[pid]) for pid in people])
+    # The one batch is reported against each round it opened: its emails are the invitations to all of them.
+    return [OpenedByItself(r.id, r.title, batch) for r, _ in opened] + skipped
 
 
 def members_to_invite(session: Session, returns: Iterable[Return]) -> dict[int, tuple[Person, str]]:
     """Everyone with an active membership of the returns' agencies, for the partnership each return answers
-    for: person id -> (person, agency name), each person once."""
+    for: person id -> (person, the names of their agencies among them), each person once."""
     pairs = sorted({(r.agency_id, r.partnership_id) for r in returns})
     if not pairs:
         return {}
@@ -284,10 +317,13 @@ def members_to_invite(session: Session, returns: Iterable[Return]) -> dict[int, 
                RoleAssignment.active.is_(True), Person.active.is_(True))
         .order_by(Person.id)
     ).all()
-    seen: dict[int, tuple[Person, str]] = {}
+    names: dict[int, list[str]] = {}
+    people: dict[int, Person] = {}
     for person, agency_name in recipients:
-        seen.setdefault(person.id, (person, agency_name))
-    return seen
+        people[person.id] = person
+        if agency_name not in names.setdefault(person.id, []):
+            names[person.id].append(agency_name)
+    return {pid: (people[pid], " and ".join(sorted(names[pid]))) for pid in people}
 
 
 @use_case

@@ -167,3 +167,50 @@ def test_the_command_line_asks_the_same(app: Flask, demo: Demo, runner: CliRunne
     early = runner.invoke(main, ["round", "open", str(later)], env=env)
     assert early.exit_code == 0 and f"(its opening date, {opens.isoformat()}, is now today)" in early.output
     assert _round(app, later)[:3] == (RoundState.OPEN, TODAY, False)
+
+
+def _open_now(app: Flask, round_id: int) -> None:
+    from survey.services import invitations, mail
+
+    with app.app_context():
+        session = db.session()
+        rounds.open_round(session, session.get(Round, round_id), mail.SmtpSettings.from_config(app.config),
+                          invitations.composer(session, app.config))
+
+
+def test_someone_joining_an_agency_with_two_open_rounds_gets_one_email_listing_both(
+        app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
+    second = _draft(app, TODAY, TODAY + dt.timedelta(days=45))
+    _open_now(app, second)
+    mailbox.messages.clear()
+    manager = client_for(app, "manager@demo.example")
+    with app.app_context():
+        police = db.session.scalar(select(Agency.id).where(Agency.name == "Essex Police"))
+        titles = list(db.session.scalars(select(Round.title).where(Round.state == RoundState.OPEN)))
+    page = manager.get(f"/manager/agencies/{police}/people/new").get_data(as_text=True)
+    added = manager.post(f"/manager/agencies/{police}/people/new",
+                         data={**form_data(page), "name": "Pat Newman", "email": "pat@police.example",
+                               "role": "contributor"})
+    assert added.status_code == 302
+    [message] = mailbox.to("pat@police.example")
+    body = mailbox.body(message)
+    assert len(titles) == 2 and all(f'"{title}"' in body for title in titles)
+    assert message["Subject"] == "Invitation: 2 rounds are open for you" and "/set-password/invite/" in body
+
+
+def test_rounds_of_one_board_opening_the_same_day_send_each_person_one_email(
+        app: Flask, demo: Demo, mailbox, runner: CliRunner) -> None:  # type: ignore[no-untyped-def]
+    opens = TODAY + dt.timedelta(days=7)
+    first = _draft(app, opens, opens + dt.timedelta(days=30))
+    second = _draft(app, opens, opens + dt.timedelta(days=60), ("Essex Police", "Southend Borough Council – Education"))
+    env = _env(app)
+    for round_id in (first, second):
+        assert runner.invoke(main, ["round", "open", str(round_id), "--on-opening-date"], env=env).exit_code == 0
+    result = runner.invoke(main, ["round", "open-due", "--today", opens.isoformat()], env=env)
+    assert result.exit_code == 0 and result.output.count("opened;") == 2, result.output
+    police = mailbox.to("lead.police@demo.example")
+    assert len(police) == 1 and police[0]["Subject"] == "2 rounds are open for you"
+    assert mailbox.body(police[0]).count("Section 11 audit (scheduled)") == 2
+    education = mailbox.to("lead.education@demo.example")
+    assert len(education) == 1 and " is open for " in education[0]["Subject"], "one round is named in the subject"
+    assert len(mailbox.messages) == len({str(m["To"]) for m in mailbox.messages}), "nobody is emailed twice"

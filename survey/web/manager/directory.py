@@ -131,7 +131,7 @@ def _invite(person: Person, agency: Agency, partnership_id: int) -> str:
     if not open_rounds or not person.active:
         return ""
     compose = invitations.composer(session, current_app.config)
-    messages = [compose(person, r, agency.name) for r in open_rounds]
+    messages = [compose(person, [(r, agency.name) for r in open_rounds])]  # one email, however many rounds
     problem = mail.send_recorded(session, mail.SmtpSettings.from_config(current_app.config), messages)
     if problem:
         return f" They could not be emailed ({problem}); use Send an invitation when email works again."
