@@ -43,6 +43,8 @@ class Return(Base):
         default=ReturnState.NOT_STARTED,
     )
     deadline_extended_to: Mapped[dt.date | None]
+    # Why the board gave the agency more time (the agency is told it with the new date).
+    extension_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     submitted_at: Mapped[dt.datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     declaration_name: Mapped[str] = mapped_column(String(200), default="")

@@ -76,7 +76,8 @@ def apply_retention(session: Session, default_days: int, evidence_dir: str | Pat
         session.execute(update(Answer).where(Answer.return_id.in_(return_ids)).values(
             commentary="", evidence_notes="", evidence_links="", action_what="", action_who="", updated_by_id=None))
         session.execute(update(Return).where(Return.id.in_(return_ids)).values(
-            declaration_name="", declaration_role="", submitted_by_id=None, reopened_reason=""))
+            declaration_name="", declaration_role="", submitted_by_id=None, reopened_reason="",
+            extension_reason=""))
         # The board's notes, challenge threads and action evidence hold the same kind of text as answers.
         session.execute(update(Moderation).where(Moderation.return_id.in_(return_ids)).values(
             note="", by_person_id=None))

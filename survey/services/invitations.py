@@ -13,6 +13,7 @@ from survey.db import use_case
 from survey.links import base_url
 from survey.models import Person, Round
 from survey.services import accounts, mail
+from survey.services.definitions import questionnaire_of
 
 
 def composer(session: Session, config: Any) -> Any:
@@ -63,15 +64,36 @@ def reopened_composer(config: Any) -> Any:
     return compose
 
 
+def extension_composer(config: Any) -> Any:
+    """A function writing the email that tells an agency of its new deadline and why."""
+    base = base_url(config)
+
+    def compose(person: Person, ret: Any) -> mail.Outgoing:
+        body = render_template("emails/extended.txt", person=person, ret=ret,
+                               link=f"{base}/agency/returns/{ret.id}")
+        return mail.Outgoing(person.email, f"More time: {ret.round.title} – {ret.agency.name}", body, "extension",
+                             ret.round_id, ret.id)
+
+    return compose
+
+
 def challenge_composer(config: Any) -> Any:
-    """A function writing the email that tells an agency lead about a challenge (or a follow-up)."""
+    """A function writing the email about the newest message of a challenge: the board's question or follow-up
+    (to the agency's leads) or the agency's answer (to the partnership's managers)."""
     base = base_url(config)
 
     def compose(person: Person, challenge: Any) -> mail.Outgoing:
         ret = challenge.return_
+        latest = challenge.messages[-1]
+        statement = questionnaire_of(ret.round.definition_version).statement_text(challenge.statement_id)
+        if not latest.from_board:  # the agency's answer, to the partnership's managers
+            body = render_template("emails/challenge_answered.txt", person=person, ret=ret, statement=statement,
+                                   message=latest.body, link=f"{base}/manager/challenges/{challenge.id}")
+            return mail.Outgoing(person.email, f"Answered: {ret.round.title} – {ret.agency.name}", body,
+                                 "challenge_answered", ret.round_id, ret.id)
         followup = len(challenge.messages) > 1
-        body = render_template("emails/challenge.txt", person=person, ret=ret, challenge=challenge,
-                               message=challenge.messages[-1].body, followup=followup,
+        body = render_template("emails/challenge.txt", person=person, ret=ret, statement=statement,
+                               message=latest.body, followup=followup,
                                link=f"{base}/agency/returns/{ret.id}/challenges/{challenge.id}")
         subject = f"{'Follow-up' if followup else 'Challenge'}: {ret.round.title} – {ret.agency.name}"
         return mail.Outgoing(person.email, subject, body, "challenge", ret.round_id, ret.id)

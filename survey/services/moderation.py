@@ -25,6 +25,7 @@ from survey.models import (
     Return,
     ReturnState,
     Role,
+    RoleAssignment,
     RoundState,
     utcnow,
 )
@@ -191,9 +192,18 @@ def _reply(session: Session, challenge: Challenge, body: str, person_id: int, fr
     session.add(AuditEvent(person_id=person_id, action="challenge.followed_up" if from_board else "challenge.answered",
                            round_id=ret.round_id, return_id=ret.id, object_type="challenge",
                            object_id=str(challenge.id)))
-    if from_board and settings is not None and compose is not None:
-        return mail.send(session, settings, [compose(p, challenge) for p in _leads(session, ret)])
-    return mail.Batch()
+    if settings is None or compose is None:
+        return mail.Batch()
+    # The board's follow-up goes to the agency's leads; the agency's answer to the partnership's managers.
+    people = _leads(session, ret) if from_board else _managers(session, ret.partnership_id)
+    return mail.send(session, settings, [compose(p, challenge) for p in people])
+
+
+def _managers(session: Session, partnership_id: int) -> list[Person]:
+    """The active managers of a partnership: they read the agencies' answers to challenges."""
+    return list(session.scalars(select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id).where(
+        RoleAssignment.role == Role.MANAGER, RoleAssignment.partnership_id == partnership_id,
+        RoleAssignment.active.is_(True), Person.active.is_(True)).order_by(Person.id).distinct()))
 
 
 @use_case

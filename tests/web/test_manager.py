@@ -142,9 +142,7 @@ def test_reopen_a_submitted_return_and_read_the_audit_log(app: Flask, demo: Demo
     assert "return.reopened" in client.get(f"/manager/rounds/{round_id}/audit").get_data(as_text=True)
 
 
-def test_extend_one_agencys_deadline(app: Flask, demo: Demo) -> None:
-    import datetime as dt
-
+def test_extend_one_agencys_deadline(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
     client = manager(app)
     rid = demo.return_id("Essex Police")
     with app.app_context():
@@ -152,13 +150,22 @@ def test_extend_one_agencys_deadline(app: Flask, demo: Demo) -> None:
     page = client.get(f"/manager/returns/{rid}/extend").get_data(as_text=True)
     data = form_data(page)
     assert data["deadline-day"] == str(round_deadline.day)
-    early = client.post(f"/manager/returns/{rid}/extend", data=data)
+    early = client.post(f"/manager/returns/{rid}/extend", data={**data, "reason": "Inspection week"})
     assert early.status_code == 400 and "An extension must be after the round's deadline" in \
         errors(early.get_data(as_text=True))[0]
     later = round_deadline + dt.timedelta(days=14)
-    data.update({"deadline-day": str(later.day), "deadline-month": str(later.month), "deadline-year": str(later.year)})
-    done = client.post(f"/manager/returns/{rid}/extend", data=data, follow_redirects=True)
+    data.update(date_fields("deadline", later))
+    no_reason = client.post(f"/manager/returns/{rid}/extend", data={**data, "reason": "  "})
+    assert no_reason.status_code == 400 and errors(no_reason.get_data(as_text=True)) == [
+        "Enter the reason for the extension; the agency will see it"]
+    assert mailbox.messages == []
+    done = client.post(f"/manager/returns/{rid}/extend", data={**data, "reason": "HMICFRS inspection in March"},
+                       follow_redirects=True)
     assert f"Essex Police now has until {later.strftime('%-d %B %Y')}" in done.get_data(as_text=True)
+    told = mailbox.to("lead.police@demo.example")
+    assert len(told) == 1 and len(mailbox.messages) == 3, "each of the agency's people, once"
+    body = " ".join(mailbox.body(told[0]).split())
+    assert f"until {later.strftime('%-d %B %Y')}" in body and "The reason: HMICFRS inspection in March" in body
     lead = app.test_client()
     sign_in(lead, "lead.police@demo.example")
     assert later.strftime("%-d %B %Y") in lead.get(f"/agency/returns/{rid}").get_data(as_text=True)

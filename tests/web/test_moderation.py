@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from survey.cli import main
 from survey.extensions import db
 from survey.models import Answer, Challenge, ChallengeState, Moderation, Return, ReturnState, RoundState
+from survey.services.definitions import questionnaire_of
 from tests.fixtures_demo import Demo, client_for, round_in_state
 from tests.web.forms import errors, form_data
 
@@ -119,6 +120,9 @@ def test_a_challenge_thread(app: Flask, demo: Demo, mailbox) -> None:  # type: i
     challenge_id = int(re.search(r"/challenges/(\d+)", raised.location).group(1))
     [email] = mailbox.to("lead.police@demo.example")
     assert "What audit supports this?" in mailbox.body(email)
+    with app.app_context():
+        text = questionnaire_of(db.session.get(Return, rid).round.definition_version).statement_text(statement)
+    assert f'on the statement "{text}"' in " ".join(mailbox.body(email).split()), "named by its text, not its id"
     assert f"/agency/returns/{rid}/challenges/{challenge_id}" in mailbox.body(email)
     assert not mailbox.to("staff.police@demo.example"), "the lead answers challenges"
 
@@ -134,6 +138,10 @@ def test_a_challenge_thread(app: Flask, demo: Demo, mailbox) -> None:  # type: i
     assert lead.post(url, data={**answer_form, "body": "The March 2026 audit."}).status_code == 302
     with app.app_context():
         assert db.session.get(Challenge, challenge_id).state is ChallengeState.ANSWERED
+    [answered] = mailbox.to("manager@demo.example")
+    assert answered["Subject"].startswith("Answered: ") and "The March 2026 audit." in mailbox.body(answered)
+    assert f"/manager/challenges/{challenge_id}" in mailbox.body(answered)
+    assert not mailbox.to("manager@essex.example") and not mailbox.to("chair@demo.example"), "its own managers only"
 
     thread = f"/manager/challenges/{challenge_id}"
     html = manager.get(thread).get_data(as_text=True)

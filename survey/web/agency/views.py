@@ -25,7 +25,17 @@ from survey.definitions import Duty, Questionnaire
 from survey.extensions import db, login_manager
 from survey.links import external_url
 from survey.models import Return
-from survey.services import agency_returns, evidence, pending_uploads, return_snapshots, returns, stash, unsaved
+from survey.services import (
+    agency_returns,
+    evidence,
+    invitations,
+    mail,
+    pending_uploads,
+    return_snapshots,
+    returns,
+    stash,
+    unsaved,
+)
 from survey.services.access import Forbidden, NotFound, return_for_agency_user
 from survey.web import page_cache
 from survey.web.agency import forms
@@ -412,7 +422,8 @@ def challenge(return_id: int, challenge_id: int) -> Any:
             abort(403)
         try:
             moderation.reply(db.session(), found, request.form.get("body", ""), current_user.principal.person_id,
-                             False)
+                             False, mail.SmtpSettings.from_config(current_app.config),
+                             invitations.challenge_composer(current_app.config))
         except moderation.ModerationError as exc:
             error = str(exc)
         else:

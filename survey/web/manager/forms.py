@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
@@ -55,6 +55,9 @@ class ExtensionForm(FlaskForm):  # type: ignore[misc]
     """A later deadline for one agency."""
 
     deadline = GovDateField("New deadline")
+    reason = TextAreaField("Reason", validators=[InputRequired("Enter the reason for the extension; the agency will "
+                                                               "see it"),
+                                                 Length(max=500, message="The reason must be 500 characters or fewer")])
 
     def validate_deadline(self, field: Any) -> None:
         if field.data is None and not field.process_errors:

@@ -281,13 +281,19 @@ def extend(return_id: int) -> Any:
     form = ExtensionForm()
     if request.method == "GET":
         form.deadline.process(None, ret.deadline_extended_to or ret.round.deadline)
+    if request.method == "GET":
+        form.reason.data = ret.extension_reason
     if form.validate_on_submit():
+        settings = mail.SmtpSettings.from_config(current_app.config)
         try:
-            rounds.extend_deadline(db.session(), ret, form.deadline.data, current_user.principal.person_id)
+            batch = rounds.extend_deadline(db.session(), ret, form.deadline.data, form.reason.data, settings,
+                                           invitations.extension_composer(current_app.config),
+                                           current_user.principal.person_id)
         except rounds.RoundError as exc:
             form.deadline.errors = [*form.deadline.errors, str(exc)]
         else:
-            flash(f"{ret.agency.name} now has until {form.deadline.data.strftime('%-d %B %Y')}.", "success")
+            told = f" {mail.summary(db.session(), settings, batch, 'emails to its people')}" if batch else ""
+            flash(f"{ret.agency.name} now has until {form.deadline.data.strftime('%-d %B %Y')}.{told}", "success")
             return redirect(url_for("manager.dashboard", round_id=ret.round_id))
     return render_template("manager/extend.html", ret=ret, form=form), (400 if form.errors else 200)
 
