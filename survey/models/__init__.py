@@ -5,7 +5,7 @@ from .base import Base, as_utc, utcnow
 from .definitions import DefinitionVersion
 from .development import ActionStatus, AgencyAction, AreaAction, DevelopmentArea
 from .evidence import EvidenceFile
-from .mail import EmailMessage, MailState
+from .mail import BoardEmail, EmailMessage, MailState
 from .moderation import Challenge, ChallengeMessage, ChallengeState, CommentReview, Moderation
 from .people import Agency, Partnership, PartnershipAgency, Person, Role, RoleAssignment
 from .returns import Answer, Return, ReturnState
@@ -16,7 +16,8 @@ from .throttle import RateLimit
 __all__ = [
     "ActionStatus", "AgencyAction", "AreaAction", "Challenge", "ChallengeMessage", "ChallengeState",
     "CommentReview", "DevelopmentArea", "Moderation",
-    "Agency", "Answer", "AuditEvent", "Base", "DefinitionVersion", "EmailMessage", "EvidenceFile", "Partnership",
+    "Agency", "Answer", "AuditEvent", "Base", "BoardEmail", "DefinitionVersion", "EmailMessage", "EvidenceFile",
+    "Partnership",
     "PartnershipAgency", "Person", "Publication", "RateLimit", "Return", "ReturnState", "Role", "RoleAssignment",
     "Round", "JointState", "MailState", "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc",
     "utcnow",

@@ -124,6 +124,14 @@ def member_returns(memberships: Iterable[Membership]) -> ColumnElement[bool]:
     return tuple_(Return.agency_id, Return.partnership_id).in_(pairs)
 
 
+def partnership_managers(session: Session, partnership_id: int) -> list[Person]:
+    """The active managers of a partnership (who hear of answered challenges and are copied into late chasers)."""
+    return list(session.scalars(
+        select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.role == Role.MANAGER, RoleAssignment.partnership_id == partnership_id,
+               RoleAssignment.active.is_(True), Person.active.is_(True)).distinct().order_by(Person.id)))
+
+
 def agency_people(session: Session, agency_id: int, partnership_id: int) -> list[Person]:
     """Active people with an active membership of the agency for this partnership (who hear about its returns)."""
     return list(session.scalars(

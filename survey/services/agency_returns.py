@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from survey.db import unit_of_work
 from survey.definitions import Questionnaire
 from survey.models import Answer, EvidenceFile, Person, Return, Round, RoundPartnership, RoundState
-from survey.services import mail
+from survey.services import board_email, mail
 from survey.services.access import Membership, member_returns
 from survey.services.returns import editors_of
 
@@ -99,8 +99,10 @@ def send_confirmation(session: Session, ret: Return, questionnaire: Questionnair
     for recipient in editors_of(session, ret):
         body_for[recipient.email] = render_template(
             "emails/submitted.txt", person=recipient, ret=ret, q=questionnaire, answers=answers, link=print_link)
-    messages = [mail.Outgoing(email, f"Submitted: {ret.round.title} – {ret.agency.name}", body, "submission",
-                              ret.round_id, ret.id) for email, body in body_for.items()]
+    board = board_email.board_of(ret, ret.partnership_id)
+    messages = [board_email.signed(mail.Outgoing(email, f"Submitted: {ret.round.title} – {ret.agency.name}", body,
+                                                 "submission", ret.round_id, ret.id), board)
+                for email, body in body_for.items()]
     settings = mail.SmtpSettings.from_config(config)
     with unit_of_work(session):
         batch = mail.send(session, settings, messages)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from survey.db import use_case
 from survey.links import base_url
 from survey.models import Person, Round
-from survey.services import accounts, mail
+from survey.services import accounts, board_email, mail
 from survey.services.definitions import questionnaire_of
 
 
@@ -23,13 +23,19 @@ def composer(session: Session, config: Any) -> Any:
 
     def compose(person: Person, opened: Sequence[tuple[Round, str]]) -> mail.Outgoing:
         link = password_link(session, person, config)
-        body = render_template("emails/round_opened.txt", person=person, opened=opened, invite_link=link,
-                               home=f"{base}/agency/", days=accounts.INVITATION_DAYS)
         first, agency = opened[0]
+        board = board_email.board_of(first, first.partnership_id)
+        # The board's own text is for an email about one round; a list of several keeps the standard wording.
+        own = board_email.own_text(board, "invitation", {
+            "name": person.name, "partnership": first.partnerships_text, "round": first.title, "agency": agency,
+            "deadline": first.deadline.strftime("%-d %B %Y")}) if len(opened) == 1 else ""
+        body = render_template("emails/round_opened.txt", person=person, opened=opened, invite_link=link,
+                               home=f"{base}/agency/", days=accounts.INVITATION_DAYS, own=own)
         what = (f"{first.title} is open for {agency}" if len(opened) == 1 else
                 f"{len(opened)} rounds are open for you")
-        return mail.Outgoing(person.email, f"{'Invitation: ' if link else ''}{what}", body,
-                             "invitation" if link else "round_opened", first.id if len(opened) == 1 else None)
+        return board_email.signed(mail.Outgoing(
+            person.email, f"{'Invitation: ' if link else ''}{what}", body, "invitation" if link else "round_opened",
+            first.id if len(opened) == 1 else None), board)
 
     return compose
 
@@ -40,13 +46,21 @@ def reminder_composer(config: Any) -> Any:
 
     def compose(person: Person, reminder: Any) -> mail.Outgoing:
         ret = reminder.ret
+        board = board_email.board_of(ret, ret.partnership_id)
+        deadline = ret.deadline_extended_to or ret.round.deadline
+        values = {"name": person.name, "partnership": ret.round.partnerships_text, "round": ret.round.title,
+                  "agency": ret.agency.name, "deadline": deadline.strftime("%-d %B %Y")}
+        own = (board_email.own_text(board, "overdue", {**values, "days_overdue": str(-reminder.days_left)})
+               if reminder.days_left < 0 else
+               board_email.own_text(board, "reminder", {**values, "days_left": str(reminder.days_left)}))
         body = render_template("emails/reminder.txt", person=person, ret=ret, days_left=reminder.days_left,
-                               link=f"{base}/agency/returns/{ret.id}")
+                               link=f"{base}/agency/returns/{ret.id}", own=own)
         when = ("is overdue" if reminder.days_left < 0 else
                 "is due today" if reminder.days_left == 0 else
                 f"is due in {reminder.days_left} day{'s' if reminder.days_left != 1 else ''}")
-        return mail.Outgoing(person.email, f"Reminder: {ret.round.title} {when} – {ret.agency.name}", body,
-                             reminder.kind, ret.round_id, ret.id)
+        return board_email.signed(mail.Outgoing(
+            person.email, f"Reminder: {ret.round.title} {when} – {ret.agency.name}", body, reminder.kind,
+            ret.round_id, ret.id), board)
 
     return compose
 
@@ -58,8 +72,9 @@ def reopened_composer(config: Any) -> Any:
     def compose(person: Person, ret: Any) -> mail.Outgoing:
         body = render_template("emails/reopened.txt", person=person, ret=ret,
                                link=f"{base}/agency/returns/{ret.id}")
-        return mail.Outgoing(person.email, f"Reopened: {ret.round.title} – {ret.agency.name}", body, "reopened",
-                             ret.round_id, ret.id)
+        return board_email.signed(mail.Outgoing(
+            person.email, f"Reopened: {ret.round.title} – {ret.agency.name}", body, "reopened", ret.round_id,
+            ret.id), board_email.board_of(ret, ret.partnership_id))
 
     return compose
 
@@ -71,8 +86,9 @@ def extension_composer(config: Any) -> Any:
     def compose(person: Person, ret: Any) -> mail.Outgoing:
         body = render_template("emails/extended.txt", person=person, ret=ret,
                                link=f"{base}/agency/returns/{ret.id}")
-        return mail.Outgoing(person.email, f"More time: {ret.round.title} – {ret.agency.name}", body, "extension",
-                             ret.round_id, ret.id)
+        return board_email.signed(mail.Outgoing(
+            person.email, f"More time: {ret.round.title} – {ret.agency.name}", body, "extension", ret.round_id,
+            ret.id), board_email.board_of(ret, ret.partnership_id))
 
     return compose
 
@@ -96,7 +112,8 @@ def challenge_composer(config: Any) -> Any:
                                message=latest.body, followup=followup,
                                link=f"{base}/agency/returns/{ret.id}/challenges/{challenge.id}")
         subject = f"{'Follow-up' if followup else 'Challenge'}: {ret.round.title} – {ret.agency.name}"
-        return mail.Outgoing(person.email, subject, body, "challenge", ret.round_id, ret.id)
+        return board_email.signed(mail.Outgoing(person.email, subject, body, "challenge", ret.round_id, ret.id),
+                                  board_email.board_of(ret, ret.partnership_id))
 
     return compose
 

@@ -9,7 +9,7 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -54,6 +54,8 @@ class Outgoing:
     kind: str
     round_id: int | None = None
     return_id: int | None = None
+    sender_name: str = ""  # the partnership's name for itself in From ("" for the installation's address alone)
+    reply_to: str = ""  # where replies go ("" for the sender address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,8 @@ def send(session: Session, settings: SmtpSettings, messages: list[Outgoing]) -> 
     change that was rolled back, nor twice for one that committed."""
     now = utcnow()
     rows = [EmailMessage(to_address=m.to, subject=m.subject, kind=m.kind, round_id=m.round_id,
-                         return_id=m.return_id, body=m.body, state=MailState.QUEUED, next_attempt_at=now)
+                         return_id=m.return_id, body=m.body, state=MailState.QUEUED, next_attempt_at=now,
+                         sender_name=m.sender_name, reply_to=m.reply_to)
             for m in messages]
     if not rows:
         return Batch()
@@ -137,7 +140,9 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
 
 def _mime(settings: SmtpSettings, row: EmailMessage) -> MimeMessage:
     mime = MimeMessage()
-    mime["From"] = settings.sender
+    mime["From"] = formataddr((row.sender_name, settings.sender)) if row.sender_name else settings.sender
+    if row.reply_to:
+        mime["Reply-To"] = row.reply_to
     mime["To"] = row.to_address
     mime["Subject"] = row.subject
     mime["Message-ID"] = make_msgid(domain=settings.sender.split("@")[-1])

@@ -25,12 +25,11 @@ from survey.models import (
     Return,
     ReturnState,
     Role,
-    RoleAssignment,
     RoundState,
     utcnow,
 )
 from survey.services import mail
-from survey.services.access import agency_people
+from survey.services.access import agency_people, partnership_managers
 from survey.services.definitions import questionnaire_of
 
 NOTE_MAX = 2000
@@ -195,15 +194,9 @@ def _reply(session: Session, challenge: Challenge, body: str, person_id: int, fr
     if settings is None or compose is None:
         return mail.Batch()
     # The board's follow-up goes to the agency's leads; the agency's answer to the partnership's managers.
-    people = _leads(session, ret) if from_board else _managers(session, ret.partnership_id)
+    people = _leads(session, ret) if from_board else partnership_managers(session, ret.partnership_id)
     return mail.send(session, settings, [compose(p, challenge) for p in people])
 
-
-def _managers(session: Session, partnership_id: int) -> list[Person]:
-    """The active managers of a partnership: they read the agencies' answers to challenges."""
-    return list(session.scalars(select(Person).join(RoleAssignment, RoleAssignment.person_id == Person.id).where(
-        RoleAssignment.role == Role.MANAGER, RoleAssignment.partnership_id == partnership_id,
-        RoleAssignment.active.is_(True), Person.active.is_(True)).order_by(Person.id).distinct()))
 
 
 @use_case

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from survey.db import unit_of_work
 from survey.models import EmailMessage, MailState, Person, Return, ReturnState, Round, RoundState
-from survey.services import mail
-from survey.services.access import agency_people
+from survey.services import board_email, mail
+from survey.services.access import agency_people, partnership_managers
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,27 +36,48 @@ def _already_sent(session: Session, return_id: int, kind: str) -> set[str]:
 
 
 def due(session: Session, today: dt.date, days_before: Sequence[int]) -> list[Reminder]:
-    """Reminders due today across open rounds; people already sent one of that kind are left out."""
+    """Reminders due today across open rounds, by each partnership's schedule (`days_before` for one that has
+    set none); people already sent one of that kind are left out."""
     out = []
     returns = session.scalars(select(Return).join(Round).where(
         Round.state == RoundState.OPEN, Return.state != ReturnState.SUBMITTED)
         .options(selectinload(Return.round), selectinload(Return.agency)).order_by(Return.id)).all()
+    schedules: dict[int, board_email.Schedule] = {}
     for ret in returns:
+        if ret.partnership_id not in schedules:
+            schedules[ret.partnership_id] = board_email.schedule_of(
+                board_email.settings_of(session, ret.partnership_id), days_before)
         deadline = ret.deadline_extended_to or ret.round.deadline
         days_left = (deadline - today).days
-        if days_left < 0:
-            kind = "reminder:overdue"
-        else:
-            # Only the most urgent reminder that applies: a cron that missed days does not send a backlog.
-            applicable = sorted(n for n in days_before if days_left <= n)
-            if not applicable:
-                continue
-            kind = f"reminder:due-{applicable[0]}"
+        kind, copy_managers = which(schedules[ret.partnership_id], days_left)
+        if kind is None:
+            continue
         sent = _already_sent(session, ret.id, kind)
-        people = tuple(p for p in _recipients(session, ret) if p.email not in sent)
+        everyone = list(_recipients(session, ret))
+        if copy_managers:
+            everyone += [m for m in partnership_managers(session, ret.partnership_id) if m not in everyone]
+        people = tuple(p for p in everyone if p.email not in sent)
         if people:
             out.append(Reminder(ret, kind, days_left, people))
     return out
+
+
+def which(schedule: board_email.Schedule, days_left: int) -> tuple[str | None, bool]:
+    """The reminder due with this many days left (negative: overdue), and whether the managers are copied.
+
+    Only the most urgent that applies: a cron that missed days sends no backlog."""
+    if days_left > 0 or (days_left == 0 and not schedule.on_the_day):
+        applicable = [n for n in schedule.before if days_left <= n]
+        return (f"reminder:due-{min(applicable)}" if applicable else None), False
+    if days_left == 0:
+        return "reminder:due-0", False
+    if schedule.every == 0:
+        return "reminder:overdue", False  # the installation's default: one overdue reminder
+    if schedule.times == 0:
+        return None, False
+    chaser = min(schedule.times, 1 + (-days_left - 1) // schedule.every)
+    copy = bool(schedule.copy_managers_from) and chaser >= schedule.copy_managers_from
+    return ("reminder:overdue" if chaser == 1 else f"reminder:overdue-{chaser}"), copy
 
 
 def send_due(session: Session, settings: mail.SmtpSettings, today: dt.date, days_before: Sequence[int],

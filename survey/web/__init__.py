@@ -25,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.auth.views import bp as auth_bp
     from survey.web.chair.views import bp as chair_bp
     from survey.web.main.views import bp as main_bp
+    from survey.web.manager import board_emails as _board_emails  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager import directory as _directory  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager import moderation as _moderation  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager.views import bp as manager_bp

@@ -64,7 +64,7 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.new_action", "manager.change_action", "manager.round_actions",
                                    "manager.round_challenges_csv", "manager.report", "manager.report_pdf",
                                    "manager.return_workbook", "manager.import_workbook", "manager.commentary",
-                                   "manager.round_emails"],
+                                   "manager.round_emails", "manager.board_emails"],
                                   MANAGER_PAGE))
 # No proposal to run a round jointly is addressed to the demo's only partnership.
 GET_EXPECTED["manager.joint_proposal"] = {**MANAGER_PAGE, "manager": 404}

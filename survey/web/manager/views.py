@@ -52,7 +52,9 @@ def home() -> str:
     mine = frozenset(current_user.principal.manager_partnerships)
     rows = rounds.list_rounds(db.session(), mine)
     todo = attention.for_partnerships(db.session(), mine, dt.date.today())
-    return render_template("manager/home.html", rows=rows, attention=todo,
+    partnerships = db.session.scalars(select(Partnership).where(Partnership.id.in_(mine))
+                                      .order_by(Partnership.name)).all()
+    return render_template("manager/home.html", rows=rows, attention=todo, partnerships=partnerships,
                            proposals=joint_rounds.proposals_for(db.session(), mine))
 
 
