@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask import Flask
 
@@ -32,8 +34,10 @@ def test_a_joint_round_by_agreement(app: Flask, demo: Demo, live_server: str, br
     follow(page, "Create a round")
     page.get_by_label("Section 11 audit (version 2023.1)").check()
     page.get_by_label("Title").fill(TITLE)
-    fill_date(page, "opens_on", "1", "2", "2027")
-    fill_date(page, "deadline", "31", "3", "2027")
+    opens = dt.date.today() + dt.timedelta(days=30)  # to come, whatever the day the test runs
+    deadline = opens + dt.timedelta(days=60)
+    fill_date(page, "opens_on", str(opens.day), str(opens.month), str(opens.year))
+    fill_date(page, "deadline", str(deadline.day), str(deadline.month), str(deadline.year))
     page.get_by_label(LAMBETH).check()
     assert page.get_by_label("Lambeth Youth Service").count() == 0, "Lambeth chooses its own agencies"
     for box in page.locator("input[name=agencies]").all():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask import Flask
 
@@ -21,12 +23,24 @@ def test_manager_creates_opens_and_follows_a_round(app: Flask, demo: Demo, live_
     sign_in(manager, live_server, "manager@demo.example")
     assert manager.url.endswith("/manager/")
     axe.check(manager)
+    follow(manager, "Emails and reminders")
+    manager.get_by_label("Sender name").fill("Southend Safeguarding Partnership")
+    manager.get_by_label("Invitation, when a round opens").fill(
+        "{partnership} has opened {round} for {agency}. Please finish it by {deadline}.")
+    press(manager, "Preview")
+    assert "has opened Section 11 audit for Example Health Trust" in manager.content()
+    axe.check(manager)
+    shot(manager, "manager-board-emails")
+    press(manager, "Save")
+    assert "emails and reminders are saved" in manager.content()
+    manager.goto(f"{live_server}/manager/")
     follow(manager, "Create a round")
     axe.check(manager)
     manager.get_by_label("Section 11 audit (version 2023.1)").check()
     manager.get_by_label("Title").fill("Section 11 audit for the police, 2027")
-    fill_date(manager, "opens_on", "1", "2", "2027")
-    fill_date(manager, "deadline", "31", "3", "2027")
+    today, deadline = dt.date.today(), dt.date.today() + dt.timedelta(days=60)
+    fill_date(manager, "opens_on", str(today.day), str(today.month), str(today.year))
+    fill_date(manager, "deadline", str(deadline.day), str(deadline.month), str(deadline.year))
     for box in manager.locator("input[name=agencies]").all():
         box.uncheck()
     manager.get_by_label("Essex Police").check()
@@ -40,7 +54,10 @@ def test_manager_creates_opens_and_follows_a_round(app: Flask, demo: Demo, live_
     assert manager.get_by_role("cell", name="Not started").count() == 1
     round_url = manager.url
     shot(manager, "manager-dashboard")
-    assert len(mailbox.to("lead.police@demo.example")) == 1
+    [invitation] = mailbox.to("lead.police@demo.example")
+    assert "Southend Safeguarding Partnership" in str(invitation["From"])
+    assert "has opened Section 11 audit for the police, 2027 for Essex Police" in " ".join(
+        mailbox.body(invitation).split())
 
     # The agency lead completes and submits the return.
     sign_in(lead, live_server, "lead.police@demo.example")
