@@ -4,6 +4,7 @@ others."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from survey.db import use_case
 from survey.links import base_url
-from survey.models import Person, Round
-from survey.services import accounts, board_email, mail
+from survey.models import Agency, Partnership, Person, Role, Round
+from survey.services import accounts, agencies, board_email, mail
 from survey.services.definitions import questionnaire_of
 
 
@@ -141,3 +142,33 @@ def role_granted(session: Session, person: Person, what: str, config: Any) -> ma
                            sign_in=f"{base_url(config)}/sign-in")
     subject = f"{'Invitation: ' if link else ''}you are now {what}"
     return mail.Outgoing(person.email, subject, body, "invitation" if link else "role_granted")
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """A person given a membership, and what they were emailed about it."""
+
+    added: agencies.Added
+    rounds: tuple[Round, ...]  # the open rounds they were invited to (none: told of the role, or nothing)
+    batch: mail.Batch
+
+
+@use_case
+def add_member(session: Session, agency: Agency, partnership_id: int, name: str, email: str, role: Role,
+               config: Any, by_person_id: int | None) -> Joined:
+    """Give someone a membership of an agency and, in the same unit of work, queue their one email: an
+    invitation listing the agency's open rounds for the partnership, or, for someone who already had an account
+    and has no round to join, word of the new role."""
+    added = agencies.add_person(session, agency, partnership_id, name, email, role, by_person_id)
+    settings = mail.SmtpSettings.from_config(config)
+    open_rounds = agencies.open_rounds_for(session, agency, frozenset({partnership_id}))
+    person = added.person
+    if open_rounds and person.active:
+        batch = mail.send(session, settings, [composer(session, config)(person, [(r, agency.name)
+                                                                                 for r in open_rounds])])
+        return Joined(added, tuple(open_rounds), batch)
+    if added.existing_account:
+        partnership = session.get(Partnership, partnership_id)
+        what = f"{role.value} for {agency.name} ({partnership.name if partnership else ''})"
+        return Joined(added, (), mail.send(session, settings, [role_granted(session, person, what, config)]))
+    return Joined(added, (), mail.Batch())

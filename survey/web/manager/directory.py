@@ -149,32 +149,30 @@ def add_person(agency_id: int) -> Any:
         try:
             if partnership_id is None:
                 raise agencies.DirectoryError("Choose the partnership the person works with", "partnership")
-            added = agencies.add_person(db.session(), agency, partnership_id, form["name"], form["email"],
-                                        agencies.role_named(form["role"]), current_user.principal.person_id)
+            joined = invitations.add_member(db.session(), agency, partnership_id, form["name"], form["email"],
+                                            agencies.role_named(form["role"]), current_app.config,
+                                            current_user.principal.person_id)
         except agencies.DirectoryError as exc:
             error = exc
         else:
-            person = added.person
+            person = joined.added.person
             kept = (f" {form['email'].strip()} already had an account, so it keeps the name {person.name} and its "
-                    "own password." if added.existing_account else "")
-            told = _invite(person, agency, partnership_id)
-            if added.existing_account and not told:
-                told = _tell_of_membership(person, agency, form["role"], partnership_id)
-            flash(f"{person.name} is now {form['role']} for {agency.name}.{kept}{told}", "success")
+                    "own password." if joined.added.existing_account else "")
+            flash(f"{person.name} is now {form['role']} for {agency.name}.{kept}{_told(joined)}", "success")
             return redirect(url_for("manager.agency_page", agency_id=agency.id))
     return render_template("manager/person_form.html", agency=agency, person=None, member=None, form=form,
                            error=error, partnerships=choices, may_edit_account=True), (400 if error else 200)
 
 
-def _tell_of_membership(person: Person, agency: Agency, role: str, partnership_id: int) -> str:
-    """Email someone with an account that a partnership has given them a role in an agency."""
-    session = db.session()
-    partnership = session.get(Partnership, partnership_id)
-    assert partnership is not None  # noqa: S101 - one of the manager's own
-    message = invitations.role_granted(session, person, f"{role} for {agency.name} ({partnership.name})",
-                                       current_app.config)
-    if mail.send_recorded(session, mail.SmtpSettings.from_config(current_app.config), [message]):
-        return " They could not be emailed about it."
+def _told(joined: invitations.Joined) -> str:
+    """What to tell the manager about the email a new member was sent."""
+    if not joined.batch:
+        return ""
+    problem = mail.problem(db.session(), mail.SmtpSettings.from_config(current_app.config), joined.batch)
+    if problem:
+        return f" They could not be emailed yet ({problem})."
+    if joined.rounds:
+        return f" They have been emailed about {', '.join(r.title for r in joined.rounds)}."
     return " They have been emailed about it."
 
 
