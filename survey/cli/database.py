@@ -87,7 +87,7 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("control_socket_disable", True)
-            self.cfg.set("accesslog", "-")
+            self.cfg.set("accesslog", None)  # the app logs one JSON line per request itself
             # As deploy/gunicorn.conf.py: keep what the app built out of full garbage collections.
             self.cfg.set("post_worker_init", lambda _worker: gc.freeze())
 

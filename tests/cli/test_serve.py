@@ -116,3 +116,22 @@ def test_serve_workers_never_share_a_database_connection(postgres_url: str, tmp_
     finally:
         observer.dispose()
         stop(process)
+
+
+def test_serve_logs_each_request_once(db_url: str, tmp_path: Path) -> None:
+    """One JSON line per request from the app; gunicorn's access log would write a second, plain one."""
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen([str(BIN / "survey"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                    "--workers", "1"], env={**os.environ, "SURVEY_DATABASE_URL": db_url},
+                                   stdout=handle, stderr=handle, cwd=tmp_path)
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz", process)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accessibility", timeout=5):  # noqa: S310
+                pass
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=15)
+    lines = [line for line in log.read_text().splitlines() if "/accessibility" in line]
+    assert len(lines) == 1 and lines[0].startswith("{"), lines
