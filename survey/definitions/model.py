@@ -67,6 +67,13 @@ def format_value(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def rating_label(value: float, scale: Scale) -> str:
+    """A rating as "3 – Good", or "2.5" for a half point (pages and emails alike)."""
+    label = scale.label_for(value)
+    shown = format_value(value)
+    return label if label == shown else f"{shown} – {label}"
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """One thing rated."""

@@ -7,14 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey.db import unit_of_work
 from survey.definitions import Questionnaire
 from survey.models import Answer, EvidenceFile, Person, Return, Round, RoundPartnership, RoundState
-from survey.services import board_email, mail
+from survey.services import board_email, email_texts, mail
 from survey.services.access import Membership, member_returns
 from survey.services.returns import editors_of
 
@@ -97,8 +96,8 @@ def send_confirmation(session: Session, ret: Return, questionnaire: Questionnair
     answers = {a.statement_id: a for a in ret.answers}
     body_for = {}
     for recipient in editors_of(session, ret):
-        body_for[recipient.email] = render_template(
-            "emails/submitted.txt", person=recipient, ret=ret, q=questionnaire, answers=answers, link=print_link)
+        body_for[recipient.email] = email_texts.render("submitted.txt", config, person=recipient, ret=ret,
+                                                       q=questionnaire, answers=answers, link=print_link)
     board = board_email.board_of(ret, ret.partnership_id)
     messages = [board_email.signed(mail.Outgoing(email, f"Submitted: {ret.round.title} – {ret.agency.name}", body,
                                                  "submission", ret.round_id, ret.id), board)

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template
 from sqlalchemy.orm import Session
 
 from survey.db import use_case
 from survey.links import base_url
 from survey.models import Agency, Partnership, Person, Role, Round
-from survey.services import accounts, agencies, board_email, mail
+from survey.services import accounts, agencies, board_email, email_texts, mail
 from survey.services.definitions import questionnaire_of
 
 
@@ -30,7 +29,7 @@ def composer(session: Session, config: Any) -> Any:
         own = board_email.own_text(board, "invitation", {
             "name": person.name, "partnership": first.partnerships_text, "round": first.title, "agency": agency,
             "deadline": first.deadline.strftime("%-d %B %Y")}) if len(opened) == 1 else ""
-        body = render_template("emails/round_opened.txt", person=person, opened=opened, invite_link=link,
+        body = email_texts.render("round_opened.txt", config, person=person, opened=opened, invite_link=link,
                                home=f"{base}/agency/", days=accounts.INVITATION_DAYS, own=own)
         what = (f"{first.title} is open for {agency}" if len(opened) == 1 else
                 f"{len(opened)} rounds are open for you")
@@ -54,7 +53,7 @@ def reminder_composer(config: Any) -> Any:
         own = (board_email.own_text(board, "overdue", {**values, "days_overdue": str(-reminder.days_left)})
                if reminder.days_left < 0 else
                board_email.own_text(board, "reminder", {**values, "days_left": str(reminder.days_left)}))
-        body = render_template("emails/reminder.txt", person=person, ret=ret, days_left=reminder.days_left,
+        body = email_texts.render("reminder.txt", config, person=person, ret=ret, days_left=reminder.days_left,
                                link=f"{base}/agency/returns/{ret.id}", own=own)
         when = ("is overdue" if reminder.days_left < 0 else
                 "is due today" if reminder.days_left == 0 else
@@ -71,7 +70,7 @@ def reopened_composer(config: Any) -> Any:
     base = base_url(config)
 
     def compose(person: Person, ret: Any) -> mail.Outgoing:
-        body = render_template("emails/reopened.txt", person=person, ret=ret,
+        body = email_texts.render("reopened.txt", config, person=person, ret=ret,
                                link=f"{base}/agency/returns/{ret.id}")
         return board_email.signed(mail.Outgoing(
             person.email, f"Reopened: {ret.round.title} – {ret.agency.name}", body, "reopened", ret.round_id,
@@ -85,7 +84,7 @@ def extension_composer(config: Any) -> Any:
     base = base_url(config)
 
     def compose(person: Person, ret: Any) -> mail.Outgoing:
-        body = render_template("emails/extended.txt", person=person, ret=ret,
+        body = email_texts.render("extended.txt", config, person=person, ret=ret,
                                link=f"{base}/agency/returns/{ret.id}")
         return board_email.signed(mail.Outgoing(
             person.email, f"More time: {ret.round.title} – {ret.agency.name}", body, "extension", ret.round_id,
@@ -104,12 +103,12 @@ def challenge_composer(config: Any) -> Any:
         latest = challenge.messages[-1]
         statement = questionnaire_of(ret.round.definition_version).statement_text(challenge.statement_id)
         if not latest.from_board:  # the agency's answer, to the partnership's managers
-            body = render_template("emails/challenge_answered.txt", person=person, ret=ret, statement=statement,
+            body = email_texts.render("challenge_answered.txt", config, person=person, ret=ret, statement=statement,
                                    message=latest.body, link=f"{base}/manager/challenges/{challenge.id}")
             return mail.Outgoing(person.email, f"Answered: {ret.round.title} – {ret.agency.name}", body,
                                  "challenge_answered", ret.round_id, ret.id)
         followup = len(challenge.messages) > 1
-        body = render_template("emails/challenge.txt", person=person, ret=ret, statement=statement,
+        body = email_texts.render("challenge.txt", config, person=person, ret=ret, statement=statement,
                                message=latest.body, followup=followup,
                                link=f"{base}/agency/returns/{ret.id}/challenges/{challenge.id}")
         subject = f"{'Follow-up' if followup else 'Challenge'}: {ret.round.title} – {ret.agency.name}"
@@ -137,7 +136,7 @@ def role_granted(session: Session, person: Person, what: str, config: Any) -> ma
     """The email telling someone of a role they were given ("manager of ..."), with a password link if needed
     (needs an app context for the template)."""
     link = password_link(session, person, config)
-    body = render_template("emails/invitation.txt", person=person, what=what, link=link,
+    body = email_texts.render("invitation.txt", config, person=person, what=what, link=link,
                            days=accounts.INVITATION_DAYS,
                            sign_in=f"{base_url(config)}/sign-in")
     subject = f"{'Invitation: ' if link else ''}you are now {what}"

@@ -18,7 +18,7 @@ def _shown(value: Any) -> Any:
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
-    from survey.definitions import format_value
+    from survey.definitions import rating_label
     from survey.web.admin.views import bp as admin_bp
     from survey.web.agency.views import bp as agency_bp
     from survey.web.auth import account as _account  # noqa: F401 - adds "Your account" to the auth blueprint
@@ -48,11 +48,9 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_global(charts.nearest_label, "nearest_label")
 
     @app.template_filter("rating")
-    def rating_label(value: float, questionnaire: Any) -> str:
+    def rating(value: float, questionnaire: Any) -> str:
         """A rating as "3 – Good", or "2.5" for a half point."""
-        label = questionnaire.scale.label_for(value)
-        shown = format_value(value)
-        return label if label == shown else f"{shown} – {label}"
+        return rating_label(value, questionnaire.scale)
 
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 

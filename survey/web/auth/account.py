@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from survey.extensions import db, limiter
 from survey.links import external_url
 from survey.models import Person
-from survey.services import accounts, agencies, mail
+from survey.services import accounts, agencies, email_texts, mail
 from survey.web.auth.views import bp
 
 
@@ -56,10 +56,10 @@ def _send_confirmation(me: Person, new_email: str) -> None:
     link = external_url(current_app.config, url_for("auth.confirm_email", token=token))
     messages = [
         mail.Outgoing(new_email, "Confirm your new email address",
-                      render_template("emails/email_change.txt", person=me, link=link,
+                      email_texts.render("email_change.txt", current_app.config, person=me, link=link,
                                       hours=accounts.EMAIL_CHANGE_HOURS), "email_change"),
         mail.Outgoing(me.email, "Your email address is being changed",
-                      render_template("emails/email_change_notice.txt", person=me, new_email=new_email),
+                      email_texts.render("email_change_notice.txt", current_app.config, person=me, new_email=new_email),
                       "email_change_notice"),
     ]
     problem = mail.send_recorded(session, mail.SmtpSettings.from_config(current_app.config), messages)

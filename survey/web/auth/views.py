@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from survey.extensions import db, limiter
 from survey.links import external_url
 from survey.models import Person
-from survey.services import accounts, mail
+from survey.services import accounts, email_texts, mail
 from survey.services.access import principal_for
 from survey.web.after_response import deliver_after_response
 from survey.web.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
@@ -94,7 +94,7 @@ def forgot_password() -> Any:
     if form.validate_on_submit():
         def compose(person: Person, token: str) -> mail.Outgoing:
             link = external_url(current_app.config, url_for("auth.set_password", purpose="reset", token=token))
-            body = render_template("emails/password_reset.txt", person=person, link=link,
+            body = email_texts.render("password_reset.txt", current_app.config, person=person, link=link,
                                    hours=accounts.RESET_HOURS)
             return mail.Outgoing(person.email, "Reset your password", body, "password_reset")
 
