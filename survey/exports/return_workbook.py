@@ -49,6 +49,11 @@ BASE_COLUMNS = ["Statement id", "Duty", "Statement", "Guidance", "Rating", "Comm
 ACTION_COLUMNS = ["Action: what", "Action: who", "Action: by (date)"]
 
 
+def example_date() -> str:
+    """A date three months ahead as a spreadsheet shows it, like 31/03/2027, for hints and messages."""
+    return (dt.date.today() + dt.timedelta(days=90)).strftime("%d/%m/%Y")
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     """Which return a workbook belongs to, and the revision of each answer when it was downloaded."""
@@ -164,7 +169,7 @@ def write_return_workbook(questionnaire: Questionnaire, identity: Identity, answ
         ws.add_data_validation(rating_check)
         if len(heads) > len(BASE_COLUMNS):
             date_check = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-                                        showErrorMessage=True, error="Enter a date, for example 31/03/2027")
+                                        showErrorMessage=True, error=f"Enter a date, for example {example_date()}")
             date_check.add(f"K2:K{max(last, 2)}")
             ws.add_data_validation(date_check)
         for i, width in enumerate([16, 26, 60, 40, 10, 50, 40, 30, 40, 20, 14][:len(heads)], start=1):
@@ -392,7 +397,7 @@ def _values(wb: Any, questionnaire: Questionnaire) -> dict[str, CellValues]:
                 when = _cell_date(row[10])
                 if isinstance(when, str):
                     problems.append(f"{where.format(col='K')}: {when[:40]!r} is not a date; enter one like "
-                                    "31/03/2027")
+                                    f"{example_date()}")
                 else:
                     by = when
                 if len(what) > MAX_NOTES:

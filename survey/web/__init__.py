@@ -41,8 +41,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(chair_bp)
     app.register_blueprint(admin_bp)
 
-    from survey.web import charts
+    from survey.web import charts, dates
 
+    app.add_template_global(dates.example, "example_date")
     app.add_template_global(charts.distribution, "distribution")
     app.add_template_global(charts.heat_class, "heat_class")
     app.add_template_global(charts.nearest_label, "nearest_label")

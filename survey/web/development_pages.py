@@ -13,20 +13,12 @@ from survey.extensions import db
 from survey.models import Agency, AreaAction, DevelopmentArea, PartnershipAgency, Round
 from survey.services import development, results
 from survey.services.definitions import questionnaire_of
+from survey.web import dates
 
 
 def parse_date(prefix: str) -> tuple[dt.date | None, str | None]:
     """A GOV.UK date input's value from the form, or the message for a date that is not real."""
-    parts = [request.form.get(f"{prefix}-{p}", "").strip() for p in ("day", "month", "year")]
-    if not any(parts):
-        return None, None
-    try:
-        day, month, year = (int(p) for p in parts)
-        if year < 1000:
-            raise ValueError
-        return dt.date(year, month, day), None
-    except ValueError:
-        return None, "Enter a real date, for example 31 3 2027"
+    return dates.from_parts(dates.parts_from(request.form, prefix))
 
 
 def areas_page(round_: Round, viewer: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Answer, AuditEvent, EmailMessage, EvidenceFile, MailState, Return, ReturnState
+from survey.web import dates
 from tests.fixtures_demo import Demo, sign_in
 
 from .forms import errors, form_data
@@ -116,7 +117,7 @@ BAD_VALUES = [
     ({"notes-supervision-1": "x" * 2001}, "Evidence notes must be 2000 characters or fewer"),
     ({"links-supervision-1": "javascript:alert(1)"}, "Enter each link on its own line, starting with https://"),
     ({"rating-supervision-1": "3", "by-supervision-1-day": "31", "by-supervision-1-month": "2",
-      "by-supervision-1-year": "2030"}, "Enter a real date, for example 31 3 2027"),
+      "by-supervision-1-year": "2030"}, dates.not_real()),
     ({"rating-supervision-1": "3", "by-supervision-1-day": "1", "by-supervision-1-month": "1",
       "by-supervision-1-year": "2020"}, "The date for the action must be today or in the future"),
     ({"rating-supervision-1": "2"}, "Enter the action you will take, because you rated this below Good"),

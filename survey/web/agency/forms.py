@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from survey.definitions import Duty, Questionnaire, Statement, format_value
 from survey.services.returns import MAX_COMMENTARY, MAX_NOTES, AnswerValues, StatementInput
 from survey.text import first_bad_link, link_problem
+from survey.web import dates
 
 NOT_APPLICABLE = "na"
 
@@ -32,17 +33,10 @@ class GovDateField(Field):  # type: ignore[misc]
             if isinstance(data, dt.date):
                 self.parts = (str(data.day), str(data.month), str(data.year))
             return
-        self.parts = tuple(formdata.get(f"{self.name}-{p}", "").strip() for p in ("day", "month", "year"))
-        self.data = None
-        if not any(self.parts):
-            return
-        try:
-            day, month, year = (int(p) for p in self.parts)
-            if year < 1000:
-                raise ValueError
-            self.data = dt.date(year, month, day)
-        except ValueError:
-            self.process_errors.append("Enter a real date, for example 31 3 2027")
+        self.parts = dates.parts_from(formdata, self.name)
+        self.data, problem = dates.from_parts(self.parts)
+        if problem:
+            self.process_errors.append(problem)
 
 
 class RatingField(RadioField):  # type: ignore[misc]
