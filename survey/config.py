@@ -63,7 +63,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DEVELOPMENT_LOWEST": 5,
         "DEVELOPMENT_WIDE_RANGE": 2.0,
         "SIGN_IN_LIMIT_PER_ADDRESS": "30 per minute",
+        # Failed sign-ins only: per account from one client address, and a slower limit per account from anywhere.
         "SIGN_IN_LIMIT_PER_ACCOUNT": "10 per 10 minutes",
+        "SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE": "100 per hour",
         "SESSION_MAX_HOURS": 12,
         # Rendered duty pages each worker keeps (survey/web/page_cache.py); 0 turns the cache off.
         "PAGE_CACHE_ENTRIES": 128,

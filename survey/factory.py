@@ -76,6 +76,15 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
 
     register_blueprints(app)
+
+    @app.after_request
+    def _end_transaction(response: Any) -> Any:
+        # Registered last, so it runs before the other after-request work: what the view did is committed by
+        # its unit of work or was never meant to be kept, and ending the transaction now releases SQLite's
+        # write lock before the rate limiter records a refused sign-in on a connection of its own.
+        db.session.remove()
+        return response
+
     return app
 
 

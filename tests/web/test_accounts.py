@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import time
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
@@ -138,7 +139,7 @@ def test_password_reset_by_email(app: Flask, demo: Demo, mailbox) -> None:  # ty
     assert page.status_code == 200
     short = client.post(link, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
                                     "password": "short", "confirm": "short"})
-    assert short.status_code == 400 and "Password must be 10 characters or more" in errors(short.get_data(as_text=True))
+    assert short.status_code == 400 and "Password must be 12 characters or more" in errors(short.get_data(as_text=True))
     done = client.post(link, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
                                    "password": "river-kettle-orange-42", "confirm": "river-kettle-orange-42"})
     assert done.status_code == 302 and done.location == "/sign-in"
@@ -219,6 +220,52 @@ def test_sign_in_is_throttled_per_account_across_workers(app: Flask, demo: Demo)
     blocked = sign_in(app.test_client(), "lead.police@demo.example")
     assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
     assert sign_in(app.test_client(), "staff.police@demo.example").status_code == 302, "other accounts unaffected"
+    elsewhere = _client_at(app, "10.20.30.40")
+    assert sign_in(elsewhere, "lead.police@demo.example").status_code == 302, \
+        "a guesser at one address cannot lock the owner out from another"
+
+
+def _client_at(app: Flask, address: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_the_slower_limit_per_account_from_anywhere(app: Flask, demo: Demo) -> None:
+    app.config["SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE"] = "6 per hour"
+    statuses = [sign_in(_client_at(app, f"10.0.0.{n}"), "lead.police@demo.example",
+                        f"guess-{n}-xxxx").status_code for n in range(7)]
+    assert statuses == [400] * 6 + [429], "many addresses guessing one account are slowed down too"
+
+
+def test_successful_sign_ins_never_count_towards_a_limit(app: Flask, demo: Demo) -> None:
+    app.config.update(SIGN_IN_LIMIT_PER_ADDRESS="3 per minute", SIGN_IN_LIMIT_PER_ACCOUNT="3 per minute")
+    client = app.test_client()
+    assert [sign_in(client, "lead.police@demo.example").status_code for _ in range(8)] == [302] * 8
+    assert [sign_in(client, "lead.police@demo.example", "wrong-password-x").status_code for _ in range(4)] == [
+        400, 400, 400, 429]
+
+
+@pytest.mark.parametrize(("password", "message"), [
+    ("eleven-char", "Password must be 12 characters or more"),
+    ("password1234", "Password is too easy to guess. This is a very common password"),
+    ("qwertyuiop12", "Password is too easy to guess. This is similar to a commonly used password"),
+    ("1234567890ab", "Password is too easy to guess"),
+    ("staffcafcass2026", "Password must not be made from your email address"),
+])
+def test_common_and_short_passwords_are_refused_with_the_reason(app: Flask, demo: Demo, mailbox, password: str,  # type: ignore[no-untyped-def]
+                                                                message: str) -> None:
+    client = app.test_client()
+    token = csrf_token(client.get("/forgot-password").get_data(as_text=True))
+    client.post("/forgot-password", data={"csrf_token": token, "email": "staff.cafcass@demo.example"}).close()
+    link = re.search(r"http://127.0.0.1:5000(/set-password/reset/\S+)",
+                     mailbox.body(mailbox.to("staff.cafcass@demo.example")[0])).group(1)
+    page = client.get(link).get_data(as_text=True)
+    refused = client.post(link, data={"csrf_token": csrf_token(page), "password": password, "confirm": password})
+    assert refused.status_code == 400 and errors(refused.get_data(as_text=True))[0].startswith(message)
+    accepted = client.post(link, data={"csrf_token": csrf_token(page), "password": "lorry staple fig orchard",
+                                       "confirm": "lorry staple fig orchard"})
+    assert accepted.status_code == 302, "three or four unrelated words are fine"
 
 
 def test_sign_in_is_throttled_per_address(app: Flask, demo: Demo) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from survey.extensions import db, limiter
@@ -35,8 +36,18 @@ def home_for(user: SignedIn) -> str:
     return url_for("main.home")
 
 
+def _email() -> str:
+    return accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
 def _account_key() -> str:
-    return "account:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+    # An account from one client: someone guessing from one address is stopped there, and cannot lock the
+    # account's owner out from anywhere else.
+    return f"account:{_email()}|{get_remote_address()}"
+
+
+def _account_anywhere_key() -> str:
+    return f"account-anywhere:{_email()}"
 
 
 def _address_limit() -> str:
@@ -47,9 +58,19 @@ def _account_limit() -> str:
     return str(current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"])
 
 
+def _account_anywhere_limit() -> str:
+    return str(current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE"])
+
+
+def _failed(response: Any) -> bool:
+    """Only a refused sign-in counts towards the limits (a successful one redirects)."""
+    return bool(response.status_code != 302)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
+@limiter.limit(_account_anywhere_limit, methods=["POST"], key_func=_account_anywhere_key, deduct_when=_failed)
 def sign_in() -> Any:
     """Sign in with email and password."""
     form = SignInForm()
