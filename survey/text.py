@@ -61,3 +61,13 @@ def email_address(text: str) -> str | None:
     except EmailNotValidError:
         return None
     return text.lower()
+
+
+def possessive(name: str) -> str:
+    """A name with its possessive: "Essex Police's", but "Children's Services'" (no "Services's")."""
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """A count with its noun: "1 challenge", "2 challenges"."""
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"

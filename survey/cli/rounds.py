@@ -28,6 +28,7 @@ from survey.exports.cells import csv_cell
 from survey.extensions import db as database
 from survey.models import Agency, JointState, Partnership, PartnershipAgency, RoundPartnership
 from survey.services import invitations, joint_rounds, mail, reminders, results, rounds
+from survey.text import possessive
 
 
 @main.group("round")
@@ -206,7 +207,8 @@ def round_joint(round_id: int, decision: str, partnership: str, agencies: tuple[
                     PartnershipAgency.partnership_id == found.id))}
             unknown = [a for a in agencies if a not in own]
             if unknown or not agencies:
-                fail(f"name {found.name}'s agencies to take part with --agency (unknown: {', '.join(unknown)})"
+                fail(f"name {possessive(found.name)} agencies to take part with --agency "
+                     f"(unknown: {', '.join(unknown)})"
                      if unknown else "name at least one agency to take part with --agency")
             batch = joint_rounds.accept(session, joint, [own[a] for a in agencies], None,
                                         mail.SmtpSettings.from_config(app.config),

@@ -23,6 +23,7 @@ from survey.extensions import db as database
 from survey.models import Agency, Return
 from survey.services import board_export, return_workbooks, rounds
 from survey.services.returns import ReadOnly
+from survey.text import possessive
 
 
 @main.command("export")
@@ -101,7 +102,7 @@ def import_return(file: Path, dry_run: bool, overwrite_conflicts: bool) -> None:
             click.echo(f"conflict: {conflict.statement_id} was changed online by {conflict.their_name} since the "
                        f"workbook was downloaded", err=True)
         if dry_run:
-            click.echo(f"would change {len(planned.changes)} statement(s) of {ret.agency.name}'s return; "
+            click.echo(f"would change {len(planned.changes)} statement(s) of {possessive(ret.agency.name)} return; "
                        f"{len(planned.conflicts)} conflict(s)")
             return
         if planned.conflicts and not overwrite_conflicts:
@@ -112,6 +113,7 @@ def import_return(file: Path, dry_run: bool, overwrite_conflicts: bool) -> None:
             result = return_workbooks.apply(session, planned, return_workbooks.system_principal(ret), overwrite)
         except ReadOnly as exc:
             fail(str(exc))
-        click.echo(f"saved {len(result.saved)} statement(s) of {ret.agency.name}'s return for {ret.round.title}")
+        click.echo(f"saved {len(result.saved)} statement(s) of {possessive(ret.agency.name)} return for "
+                   f"{ret.round.title}")
 
 

@@ -11,6 +11,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from survey.config import ROOT
 from survey.definitions import rating_label
+from survey.text import possessive
+from survey.timezone import london
 
 TEMPLATES = ROOT / "templates" / "emails"
 
@@ -20,6 +22,8 @@ def _environment() -> Environment:
     # Plain text, as Flask renders a .txt template: nothing is HTML-escaped.
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=False))
     environment.filters["rating"] = lambda value, questionnaire: rating_label(value, questionnaire.scale)
+    environment.filters["possessive"] = possessive
+    environment.filters["london"] = london
     return environment
 
 

@@ -31,6 +31,7 @@ from survey.models import (
 from survey.services import mail
 from survey.services.access import agency_people, partnership_managers
 from survey.services.definitions import questionnaire_of
+from survey.text import possessive
 
 NOTE_MAX = 2000
 MESSAGE_MAX = 4000
@@ -60,7 +61,8 @@ def _check_open(ret: Return, what: str) -> None:
     if ret.round.state is RoundState.CLOSED:
         raise ModerationError(f"{ret.round.title} is closed: its returns can no longer be {what}")
     if ret.state is not ReturnState.SUBMITTED:
-        raise ModerationError(f"{ret.agency.name}'s return has not been submitted, so it cannot be {what} yet")
+        raise ModerationError(f"{possessive(ret.agency.name)} return has not been submitted, so it cannot be "
+                              f"{what} yet")
 
 
 def _statement(questionnaire: Questionnaire, statement_id: str) -> None:

@@ -25,6 +25,7 @@ from survey.models import Answer, Return, utcnow
 from survey.services import returns
 from survey.services.access import Principal
 from survey.services.returns import AnswerValues, StatementInput
+from survey.text import possessive
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,7 @@ def plan(session: Session, data: bytes, name: str, secret: str, expected: Return
         raise WorkbookError([f"{name}: this workbook is for another version of the questionnaire"])
     if not returns.is_editable(ret):
         state = "closed" if ret.round.state.value == "closed" else ret.state.value
-        raise WorkbookError([f"{name}: {ret.agency.name}'s return is {state} and cannot be changed"])
+        raise WorkbookError([f"{name}: {possessive(ret.agency.name)} return is {state} and cannot be changed"])
     answers = {a.statement_id: a for a in session.scalars(select(Answer).where(Answer.return_id == ret.id))}
     inputs, changes, conflicts = [], [], []
     for statement_id, cell in result.values.items():

@@ -19,6 +19,9 @@ def _shown(value: Any) -> Any:
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
     from survey.definitions import rating_label
+    from survey.services.definitions import questionnaire_of
+    from survey.text import plural, possessive
+    from survey.timezone import london
     from survey.web.admin.views import bp as admin_bp
     from survey.web.agency.views import bp as agency_bp
     from survey.web.auth import account as _account  # noqa: F401 - adds "Your account" to the auth blueprint
@@ -44,6 +47,15 @@ def register_blueprints(app: Flask) -> None:
     from survey.web import charts, dates
 
     app.add_template_global(dates.example, "example_date")
+    app.add_template_filter(possessive, "possessive")
+    app.add_template_filter(plural, "plural")
+    app.add_template_filter(london, "london")
+
+    @app.template_global("statement_text")
+    def statement_text(round_: Any, statement_id: str) -> str:
+        """A statement's text as the round's questionnaire words it (pages never show its internal id)."""
+        return questionnaire_of(round_.definition_version).statement_text(statement_id)
+
     app.add_template_global(charts.distribution, "distribution")
     app.add_template_global(charts.heat_class, "heat_class")
     app.add_template_global(charts.nearest_label, "nearest_label")

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from survey.extensions import db, login_manager
 from survey.models import Partnership, Person, Role
 from survey.services import agencies, boards, data_protection, invitations, mail
+from survey.text import possessive
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -192,7 +193,7 @@ def account(person_id: int) -> Any:
         except agencies.DirectoryError as exc:
             error = exc
         else:
-            flash(f"{found.name}'s account has been changed.", "success")
+            flash(f"{possessive(found.name)} account has been changed.", "success")
             return redirect(url_for("admin.person", person_id=found.id))
     return render_template("admin/account.html", person=found, form=form, error=error), (400 if error else 200)
 

@@ -24,7 +24,7 @@ from survey.db import read_first
 from survey.definitions import Duty, Questionnaire
 from survey.extensions import db, login_manager
 from survey.links import external_url
-from survey.models import Return
+from survey.models import Return, utcnow
 from survey.services import (
     agency_returns,
     evidence,
@@ -37,6 +37,7 @@ from survey.services import (
     unsaved,
 )
 from survey.services.access import Forbidden, NotFound, return_for_agency_user
+from survey.timezone import london
 from survey.web import page_cache
 from survey.web.agency import forms
 
@@ -263,7 +264,7 @@ def autosave(return_id: int, duty_id: str) -> Any:
         saved={sid: {"rev": rev, "base": sent[sid].digest()} for sid, rev in result.revisions.items()},
         conflicts=[c.statement_id for c in result.conflicts],
         review=url_for("agency.conflict", return_id=ret.id, duty_id=duty.id) if result.conflicts else None,
-        at=dt.datetime.now().strftime("%H:%M"),
+        at=london(utcnow()).strftime("%H:%M"),
     )
 
 
@@ -364,7 +365,7 @@ def print_view(return_id: int) -> str:
     ret, questionnaire = _load(return_id)
     return render_template("agency/print.html", ret=ret, q=questionnaire, answers=returns.answers_by_statement(ret),
                            files=agency_returns.evidence_by_statement(db.session(), ret.id),
-                           deadline=agency_returns.deadline_of(ret), printed=dt.datetime.now())
+                           deadline=agency_returns.deadline_of(ret), printed=utcnow())
 
 
 @bp.route("/returns/<int:return_id>/evidence/<int:file_id>")

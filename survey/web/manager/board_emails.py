@@ -12,6 +12,7 @@ from survey import placeholders
 from survey.extensions import db
 from survey.models import Partnership
 from survey.services import board_email
+from survey.text import possessive
 from survey.web.manager.views import bp
 
 FIELDS = ("sender_name", "reply_to", "invitation_text", "reminder_text", "overdue_text", "remind_before",
@@ -64,7 +65,8 @@ def board_emails(partnership_id: int) -> Any:
                             for kind in board_email.TEXTS}
             else:
                 board_email.save(session, partnership.id, submitted, current_user.principal.person_id)
-                flash(f"{partnership.name}'s emails and reminders are saved. They apply to every email from now on.",
+                flash(f"{possessive(partnership.name)} emails and reminders are saved. They apply to every email "
+                      "from now on.",
                       "success")
                 return redirect(url_for("manager.board_emails", partnership_id=partnership.id))
         except board_email.BoardEmailError as exc:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Agency, Partnership, Person
 from survey.services import agencies, directory, invitations, mail
+from survey.text import possessive
 from survey.web.manager.views import bp
 from survey.web.uploads import carried, posted_file
 
@@ -194,7 +195,7 @@ def change_person(agency_id: int, person_id: int) -> Any:
         except agencies.DirectoryError as exc:
             error = exc
         else:
-            flash(f"{person.name}'s details have been changed.", "success")
+            flash(f"{possessive(person.name)} details have been changed.", "success")
             return redirect(url_for("manager.agency_page", agency_id=agency.id))
     return render_template("manager/person_form.html", agency=agency, person=person, member=member, form=form,
                            error=error, partnerships=[], may_edit_account=may_edit), (400 if error else 200)
@@ -217,7 +218,7 @@ def person_action(agency_id: int, person_id: int, action: str) -> Any:
     elif action in ("deactivate", "reactivate"):
         agencies.set_membership_active(session, person, agency, _partnerships(), action == "reactivate", by)
         flash(f"{person.name} {'can work on' if action == 'reactivate' else 'can no longer work on'} "
-              f"{agency.name}'s returns for your partnership.", "success")
+              f"{possessive(agency.name)} returns for your partnership.", "success")
     else:
         told = _invite(person, agency, member.partnership_id)
         flash(told.strip() if told else f"{agency.name} takes part in no open round, so there is nothing to invite "

@@ -11,6 +11,7 @@ from survey.extensions import db
 from survey.models import Challenge
 from survey.services import invitations, mail, moderation
 from survey.services.definitions import questionnaire_of
+from survey.text import possessive
 from survey.web.manager.views import _return, _round, bp
 
 
@@ -50,7 +51,8 @@ def raise_challenge(return_id: int) -> Any:
             mail.SmtpSettings.from_config(current_app.config), invitations.challenge_composer(current_app.config))
     except moderation.ModerationError as exc:
         return _page(ret, {statement_id: ("question", str(exc))}, 400)
-    flash(warning or f"Challenge raised on {statement_id}; {ret.agency.name}'s lead has been emailed.",
+    text = questionnaire_of(ret.round.definition_version).statement_text(statement_id)
+    flash(warning or f"Challenge raised on “{text}”; {possessive(ret.agency.name)} lead has been emailed.",
           "info" if warning else "success")
     return redirect(url_for("manager.challenge", challenge_id=challenge.id))
 
@@ -115,7 +117,7 @@ def challenge_action(challenge_id: int) -> Any:
     except action_plans.ActionPlanError as exc:
         return render_template("challenges/thread.html", challenge=found, ret=found.return_, viewer="manager",
                                error=None, action_error=exc, body="", action_form=request.form), 400
-    flash(f"The action has been added to {found.return_.agency.name}'s action plan.", "success")
+    flash(f"The action has been added to {possessive(found.return_.agency.name)} action plan.", "success")
     return redirect(url_for("manager.challenge", challenge_id=challenge_id))
 
 
@@ -182,6 +184,7 @@ def import_workbook(return_id: int) -> Any:
     ret = _return(return_id)
     back = url_for("manager.dashboard", round_id=ret.round_id)
     if not returns.is_editable(ret):
-        flash(f"{ret.agency.name}'s return cannot be changed now, so a workbook cannot be uploaded into it.", "info")
+        flash(f"{possessive(ret.agency.name)} return cannot be changed now, so a workbook cannot be uploaded "
+              "into it.", "info")
         return redirect(back)
     return import_page(ret, back, back)

@@ -15,6 +15,7 @@ from survey.exports.cells import csv_cell
 from survey.extensions import db, login_manager
 from survey.models import Agency, Partnership, PartnershipAgency, Round
 from survey.services import invitations, mail, reminders, rounds
+from survey.text import possessive
 from survey.web.manager.forms import RoundForm
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -245,7 +246,7 @@ def reopen(return_id: int) -> Any:
             if problem:
                 flash(f"The return is reopened, but {problem}.", "info")
             else:
-                flash(f"{ret.agency.name}'s return is reopened and its people are being emailed.", "success")
+                flash(f"{possessive(ret.agency.name)} return is reopened and its people are being emailed.", "success")
             return redirect(url_for("manager.dashboard", round_id=ret.round_id))
     return render_template("manager/reopen.html", ret=ret, error=error, reason=reason), (400 if error else 200)
 
