@@ -52,6 +52,13 @@ AGENCIES: list[tuple[str, str, str]] = [
     ("schools", "Southend Schools and Colleges", "education"),
 ]
 
+# What the demo reproduces, and the three printed rows it cannot (shown on the start page and in the README).
+ABOUT = ("The demo's closed board self-assessment reproduces the Appendix 3 table of the Southend LSCB annual "
+         "report (mode, mean and range per statement from six returns), except three rows whose printed "
+         "figures no six ratings on the scale can give together: membership-1 (mode 4, mean 3.5, range 1), "
+         "risk-1 (mode 3, mean 3.4, range 1.5) and leadership-3 (mode 4, mean 3.5, range 1). There the demo "
+         "keeps the printed mode and range, and its means are 3.6, 3.2 and 3.6.")
+
 # Ratings of the six agencies that completed the board self-assessment, per statement (Appendix 3).
 BOARD_RATINGS: dict[str, list[float | None]] = {
     "strategic-plan-1": [2, 3, 3, 3, 3, 4],
@@ -139,6 +146,11 @@ def _person(session: Session, hasher_hash: str, email: str, name: str, title: st
     person = Person(email=email, name=name, job_title=title, password_hash=hasher_hash, is_demo=True)
     session.add(person)
     return person
+
+
+def loaded(session: Session) -> bool:
+    """Whether the demo partnership is in the database."""
+    return bool(session.scalar(select(exists().where(Partnership.is_demo.is_(True)))))
 
 
 @use_case

@@ -82,3 +82,16 @@ def test_no_empty_commentary_heading(app: Flask, demo: Demo) -> None:
         db.session.commit()
     page = client_for(app, "manager@demo.example").get(f"/manager/rounds/{round_id}/results").get_data(as_text=True)
     assert "Partner commentary" in page and "No partner has written commentary yet." in page
+
+
+def test_the_start_page_says_what_the_demo_cannot_reproduce(app: Flask, demo: Demo) -> None:
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert "About the demo" in page
+    for row in ("membership-1 (mode 4, mean 3.5, range 1)", "risk-1 (mode 3, mean 3.4, range 1.5)",
+                "leadership-3 (mode 4, mean 3.5, range 1)"):
+        assert row in page
+    assert "means are 3.6, 3.2 and 3.6" in page
+
+
+def test_without_the_demo_the_start_page_says_nothing_of_it(app: Flask) -> None:
+    assert "About the demo" not in app.test_client().get("/").get_data(as_text=True)

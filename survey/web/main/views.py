@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from survey.extensions import db
+from survey.services import demo
 
 bp = Blueprint("main", __name__)
 
@@ -16,7 +17,8 @@ bp = Blueprint("main", __name__)
 def home() -> str:
     """The start page: what the service is for and the questionnaires it runs."""
     catalogue = current_app.extensions["survey_catalogue"]
-    return render_template("main/home.html", questionnaires=list(catalogue))
+    return render_template("main/home.html", questionnaires=list(catalogue),
+                           demo_about=demo.ABOUT if demo.loaded(db.session()) else "")
 
 
 @bp.route("/questionnaires/<questionnaire_id>")
