@@ -4,6 +4,7 @@ a database or a reader would trip over, and no bidirectional overrides that make
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -71,3 +72,11 @@ def possessive(name: str) -> str:
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """A count with its noun: "1 challenge", "2 challenges"."""
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def file_name(*parts: str, ext: str) -> str:
+    """A download's file name from what it holds, like "section-11-audit-2026-essex-police.xlsx": plain letters,
+    digits and hyphens only, so it is safe in a header and on every file system."""
+    words = unicodedata.normalize("NFKD", " ".join(parts)).encode("ascii", "ignore").decode().lower()
+    stem = re.sub(r"[^a-z0-9]+", "-", words).strip("-")[:120].rstrip("-") or "download"
+    return f"{stem}.{ext}"

@@ -10,6 +10,7 @@ from flask import current_app, send_file
 from survey.extensions import db
 from survey.models import Round
 from survey.services import board_export
+from survey.text import file_name
 
 
 def send_board_workbook(round_: Round, moderated: bool = False, viewer: str = "manager") -> Any:
@@ -18,6 +19,6 @@ def send_board_workbook(round_: Round, moderated: bool = False, viewer: str = "m
     board_export.export_round(db.session(), round_, handle, current_app.config["SECRET_KEY"], moderated=moderated,
                               viewer=viewer)
     handle.seek(0)
-    name = f"round-{round_.id}-board-workbook{'-moderated' if moderated else ''}.xlsx"
+    name = file_name(round_.title, "board workbook", "moderated" if moderated else "", ext="xlsx")
     return send_file(handle, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      as_attachment=True, download_name=name, max_age=0)

@@ -12,6 +12,7 @@ from survey.exports.return_workbook import MAX_BYTES, WorkbookError
 from survey.extensions import db
 from survey.models import Return
 from survey.services import return_workbooks, returns
+from survey.text import file_name
 from survey.web.uploads import carried, posted_file
 
 
@@ -21,7 +22,8 @@ def send_workbook(ret: Return) -> Any:
     return_workbooks.write(db.session(), ret, current_app.config["SECRET_KEY"], handle)
     handle.seek(0)
     return send_file(handle, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     as_attachment=True, download_name=f"return-{ret.round_id}-{ret.agency_id}.xlsx", max_age=0)
+                     as_attachment=True, download_name=file_name(ret.round.title, ret.agency.name, ext="xlsx"),
+                     max_age=0)
 
 
 def import_page(ret: Return, back: str, done: str) -> Any:

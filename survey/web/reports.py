@@ -9,6 +9,7 @@ from flask import Response, abort, render_template
 
 from survey.extensions import db
 from survey.models import Return
+from survey.text import file_name
 
 
 def report_response(ret: Return, back: str, pdf_url: str, pdf: bool) -> Any:
@@ -26,6 +27,6 @@ def report_response(ret: Return, back: str, pdf_url: str, pdf: bool) -> Any:
         abort(503, "PDF downloads need the Pango library on the server; use the print view instead.")
     # No base_url: the report needs nothing from outside itself, so WeasyPrint fetches nothing.
     data = HTML(string=html).write_pdf()
-    name = f"report-{ret.round_id}-{ret.agency_id}.pdf"
+    name = file_name(ret.round.title, ret.agency.name, "report", ext="pdf")
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -95,3 +95,28 @@ def test_the_start_page_says_what_the_demo_cannot_reproduce(app: Flask, demo: De
 
 def test_without_the_demo_the_start_page_says_nothing_of_it(app: Flask) -> None:
     assert "About the demo" not in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_file_names_say_what_a_download_holds() -> None:
+    from survey.text import file_name
+
+    assert file_name("Section 11 audit 2026", "Southend Borough Council – Children's Services", ext="xlsx") == \
+        "section-11-audit-2026-southend-borough-council-children-s-services.xlsx"
+    assert file_name('"; evil\r\nSet-Cookie: x', ext="csv") == "evil-set-cookie-x.csv", "nothing a header could trip on"
+    assert file_name("Ærø ‘Ωmega’", ext="pdf") == "r-mega.pdf" and file_name("", ext="csv") == "download.csv"
+    assert len(file_name("x" * 500, ext="xlsx")) <= 125
+
+
+def test_downloads_are_named_for_their_round_and_agency(app: Flask, demo: Demo) -> None:
+    from survey.models import Round, RoundState
+
+    rid = demo.return_id("Essex Police")
+    with app.app_context():
+        title = db.session.get(Return, rid).round.title
+        round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+    stem = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    manager = client_for(app, "manager@demo.example")
+    with manager.get(f"/manager/returns/{rid}/workbook.xlsx") as workbook:
+        assert f"filename={stem}-essex-police.xlsx" in workbook.headers["Content-Disposition"]
+    with manager.get(f"/manager/rounds/{round_id}/status.csv") as status:
+        assert f'filename="{stem}-status.csv"' in status.headers["Content-Disposition"]

@@ -11,7 +11,7 @@ from survey.extensions import db
 from survey.models import Challenge
 from survey.services import invitations, mail, moderation
 from survey.services.definitions import questionnaire_of
-from survey.text import possessive
+from survey.text import file_name, possessive
 from survey.web.manager.views import _return, _round, bp
 
 
@@ -164,7 +164,7 @@ def round_challenges_csv(round_id: int) -> Any:
                              "board" if m.from_board else "agency", _cell(m.person.name if m.person else ""),
                              m.created_at.isoformat(timespec="minutes"), _cell(m.body)])
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="round-{found.id}-challenges.csv"'})
+        "Content-Disposition": f'attachment; filename="{file_name(found.title, "challenges", ext="csv")}"'})
 
 
 @bp.route("/returns/<int:return_id>/workbook.xlsx")

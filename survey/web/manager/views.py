@@ -15,7 +15,7 @@ from survey.exports.cells import csv_cell
 from survey.extensions import db, login_manager
 from survey.models import Agency, Partnership, PartnershipAgency, Round
 from survey.services import invitations, mail, reminders, rounds
-from survey.text import possessive
+from survey.text import file_name, possessive
 from survey.web.manager.forms import RoundForm
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -135,7 +135,7 @@ def dashboard_csv(round_id: int) -> Response:
                          r.submitted_at.isoformat() if r.submitted_at else "", _cell(r.submitted_by),
                          r.deadline.isoformat()])
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="round-{found.id}-status.csv"'})
+        "Content-Disposition": f'attachment; filename="{file_name(found.title, "status", ext="csv")}"'})
 
 
 def _cell(text: str) -> str:
@@ -381,7 +381,7 @@ def grading_csv(round_id: int) -> Response:
         writer.writerow([_cell(g.agency), g.overall.mean_label, *[g.groups[c].mean_label for c in columns],
                          " ".join(f"{sid}={value:g}" for sid, value in g.below)])
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="round-{found.id}-grading.csv"'})
+        "Content-Disposition": f'attachment; filename="{file_name(found.title, "by agency", ext="csv")}"'})
 
 
 @bp.route("/rounds/<int:round_id>/areas")
