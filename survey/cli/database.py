@@ -32,8 +32,6 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the database schema (safe to run on every deploy)."""
-
-
     with app_context() as app:
         engine = database.engine
         assert engine is not None  # noqa: S101 - bound by create_app
@@ -76,8 +74,6 @@ def demo() -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 def serve(host: str, port: int, workers: int) -> None:
     """Run the web app with gunicorn (use a reverse proxy in front of it in production)."""
-
-
     with app_context() as app:
         require_schema()
     settle_after_crash(app)

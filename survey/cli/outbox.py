@@ -43,8 +43,6 @@ def deliver_all(app: Flask, limit: int = 100, rounds: int = 1000) -> Any:
 def send_batch(app: Flask, batch: Any, what: str = "emails") -> tuple[str, bool]:
     """Send the emails a command queued before it ends (nobody waits on a terminal but its user): what happened,
     and whether every one of them reached the mail server."""
-
-
     settings = mail.SmtpSettings.from_config(app.config)
     if batch and settings.outbox:
         with ProgressBar(f"sending {what}") as progress:

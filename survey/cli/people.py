@@ -189,8 +189,6 @@ def agencies_import(file: Path, partnership: str, dry_run: bool) -> None:
     """Import agencies and people from a CSV or XLSX file (columns agency, type, name, email, role).
 
     Every row is checked first; nothing is saved unless the whole file is valid."""
-
-
     with app_context():
         require_schema()
         session = database.session()

@@ -67,8 +67,6 @@ def round_create(partnership: str, questionnaire_id: str, title: str, opens: str
 
     --joint-with asks other partnerships to run it jointly: each takes part (with the agencies its manager
     chooses) only once its manager agrees, on the web or with `survey round joint`."""
-
-
     opens_on, deadline_on = parse_date(opens, "--opens"), parse_date(deadline, "--deadline")
     with app_context() as app:
         require_schema()
@@ -117,8 +115,6 @@ def round_open(round_id: int, on_opening_date: bool, deadline_passed_ok: bool, t
     """Open a draft round and email everyone in its agencies (invitations for people without a password).
 
     Before its opening date it opens now and its opening date becomes today, unless --on-opening-date."""
-
-
     today = parse_date(today_text, "--today") if today_text else dt.date.today()
     with app_context() as app:
         require_schema()
@@ -160,8 +156,6 @@ def round_open_due(today_text: str | None) -> None:
 
 def open_due_rounds(app: Flask, today: Any = None) -> list[Any]:
     """Open the scheduled rounds due today and send their invitations; what happened to each."""
-
-
     @dataclasses.dataclass(frozen=True)
     class Done:
         round_id: int
@@ -185,8 +179,6 @@ def open_due_rounds(app: Flask, today: Any = None) -> list[Any]:
 @click.option("--agency", "agencies", multiple=True, help="With accept: one of its agencies to take part (repeat).")
 def round_joint(round_id: int, decision: str, partnership: str, agencies: tuple[str, ...]) -> None:
     """Answer a request to run a round jointly, for the partnership that was asked (as its manager would)."""
-
-
     with app_context() as app:
         require_schema()
         session = database.session()
@@ -243,8 +235,6 @@ def round_results(round_id: int, ratings: str, fmt: str) -> None:
 
     One row per section, duty and statement (submitted returns only). Rows the anonymity rules hide have no
     figures and say why in `note`."""
-
-
     with app_context():
         require_schema()
         session = database.session()
@@ -320,8 +310,6 @@ def remind(dry_run: bool, today_text: str | None) -> None:
     """Send the reminders due: before the deadline (SURVEY_REMINDER_DAYS_BEFORE, default 7,1) and when overdue.
 
     Safe to run from cron every hour: each reminder goes to each person once."""
-
-
     today = parse_date(today_text, "--today") if today_text else dt.date.today()
     with app_context() as app:
         require_schema()

@@ -55,8 +55,6 @@ def return_workbook(round_id: int, agency: str, out: Path | None) -> None:
     """Write an agency's return as an Excel workbook to complete offline (AGENCY: its name or id).
 
     The current answers are filled in; only answer cells can be edited; `survey import-return` reads it back."""
-
-
     with app_context() as app:
         require_schema()
         session = database.session()

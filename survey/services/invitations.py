@@ -65,32 +65,27 @@ def reminder_composer(config: Any) -> Any:
     return compose
 
 
-def reopened_composer(config: Any) -> Any:
-    """A function writing the email that tells an agency its return was reopened."""
+def _return_notice(config: Any, template: str, subject: str, kind: str) -> Any:
+    """A function writing an email to an agency's people about their return (`subject` before the titles)."""
     base = base_url(config)
 
     def compose(person: Person, ret: Any) -> mail.Outgoing:
-        body = email_texts.render("reopened.txt", config, person=person, ret=ret,
-                               link=f"{base}/agency/returns/{ret.id}")
+        body = email_texts.render(template, config, person=person, ret=ret, link=f"{base}/agency/returns/{ret.id}")
         return board_email.signed(mail.Outgoing(
-            person.email, f"Reopened: {ret.round.title} – {ret.agency.name}", body, "reopened", ret.round_id,
-            ret.id), board_email.board_of(ret, ret.partnership_id))
+            person.email, f"{subject}: {ret.round.title} – {ret.agency.name}", body, kind, ret.round_id, ret.id),
+            board_email.board_of(ret, ret.partnership_id))
 
     return compose
+
+
+def reopened_composer(config: Any) -> Any:
+    """A function writing the email that tells an agency its return was reopened."""
+    return _return_notice(config, "reopened.txt", "Reopened", "reopened")
 
 
 def extension_composer(config: Any) -> Any:
     """A function writing the email that tells an agency of its new deadline and why."""
-    base = base_url(config)
-
-    def compose(person: Person, ret: Any) -> mail.Outgoing:
-        body = email_texts.render("extended.txt", config, person=person, ret=ret,
-                               link=f"{base}/agency/returns/{ret.id}")
-        return board_email.signed(mail.Outgoing(
-            person.email, f"More time: {ret.round.title} – {ret.agency.name}", body, "extension", ret.round_id,
-            ret.id), board_email.board_of(ret, ret.partnership_id))
-
-    return compose
+    return _return_notice(config, "extended.txt", "More time", "extension")
 
 
 def challenge_composer(config: Any) -> Any:
