@@ -89,11 +89,11 @@ R = TypeVar("R")
 
 def use_case(function: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
     """Run a service function (whose first argument is the session) as one unit of work."""
-    @functools.wraps(function)
-    def run(session: Session, *args: P.args, **kwargs: P.kwargs) -> R:
+    def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with unit_of_work(session):
             return function(session, *args, **kwargs)
 
+    functools.update_wrapper(run, function)
     return run
 
 

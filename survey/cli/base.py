@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -134,7 +134,7 @@ def require_schema() -> None:
     if current != migrate.head_revision():
         fail(f"the database schema is at {current or 'nothing (empty database)'}; run `survey db upgrade` first")
 
-def print_table(table: list[tuple[str, ...]]) -> None:
+def print_table(table: Sequence[tuple[str, ...]]) -> None:
     """Rows of text in columns, the first row the heading."""
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:

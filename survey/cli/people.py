@@ -167,13 +167,13 @@ def partnership_list(fmt: str) -> None:
     """One row per partnership: short name, name, agencies, board managers and chairs."""
     with app_context():
         require_schema()
-        rows = [r.to_json() for r in boards.list_partnerships(database.session())]
+        rows = boards.list_partnerships(database.session())
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([r.to_json() for r in rows], indent=2))
         return
     print_table([("slug", "name", "agencies", "managers", "chairs")] + [
-        (str(r["slug"]), str(r["name"]), str(r["agencies"]), ", ".join(r["managers"]) or "-",  # type: ignore[arg-type]
-         ", ".join(r["chairs"]) or "-") for r in rows])
+        (r.partnership.slug, r.partnership.name, str(r.agencies), ", ".join(p.email for p in r.managers) or "-",
+         ", ".join(p.email for p in r.chairs) or "-") for r in rows])
 
 
 @main.group("agencies")

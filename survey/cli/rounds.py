@@ -256,7 +256,7 @@ def round_results(round_id: int, ratings: str, fmt: str) -> None:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
-        writer.writerows([[r[c] if r[c] is not None else "" for c in columns] for r in out])
+        writer.writerows([[csv_cell(r[c]) if r[c] is not None else "" for c in columns] for r in out])
         click.echo(buffer.getvalue(), nl=False)
         return
     click.echo(f"{collated.round.title}: {collated.counted} of {collated.total} returns counted; figures from "
@@ -297,10 +297,10 @@ def round_status(round_id: int, fmt: str) -> None:
         return
     click.echo(f"{report.round.title} ({report.round.state.value}): {report.submitted} of {len(rows)} returned "
                f"({report.percent_returned}%)")
-    width = max((len(r["agency"]) for r in rows), default=6)
-    for r in rows:
-        click.echo(f"  {r['agency'].ljust(width)}  {r['status']:<11} {r['percent']:>3}% answered"
-                   f"{'  submitted by ' + r['submitted_by'] if r['submitted_by'] else ''}")
+    width = max((len(r.agency) for r in report.rows), default=6)
+    for r in report.rows:
+        click.echo(f"  {r.agency.ljust(width)}  {r.status:<11} {r.percent:>3}% answered"
+                   f"{'  submitted by ' + r.submitted_by if r.submitted_by else ''}")
 
 
 @main.command()

@@ -17,8 +17,11 @@ Membership = tuple[int, int]  # (agency id, partnership id): a role in an agency
 class HasAgencyAndPartnership(Protocol):
     """A return, or a row that carries a return's agency and the partnership it answers for."""
 
-    agency_id: int
-    partnership_id: int
+    @property
+    def agency_id(self) -> int: ...
+
+    @property
+    def partnership_id(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from zxcvbn import zxcvbn
 
 from survey.db import use_case
 from survey.models import AuditEvent, Person, RoleAssignment, SignInSession, as_utc, utcnow
-from survey.prepared import PreparedSelect
 from survey.services import mail
 from survey.services.access import Principal, principal_from_roles
 
@@ -140,8 +139,8 @@ class SessionCheck:
     expired_person_id: int | None = None
 
 
-# One query for the session, its person and their roles, built once: this runs on every signed-in request.
-_SESSION_WITH_ROLES = PreparedSelect(
+# One query for the session, its person and their roles: this runs on every signed-in request.
+_SESSION_WITH_ROLES = (
     select(SignInSession.id, SignInSession.person_id, SignInSession.created_at, SignInSession.last_seen_at,
            SignInSession.ended_at, Person.name, Person.email, Person.active,
            RoleAssignment.role, RoleAssignment.agency_id, RoleAssignment.partnership_id)
@@ -153,7 +152,7 @@ _SESSION_WITH_ROLES = PreparedSelect(
 
 def check_session(session: Session, token: str, idle: dt.timedelta, absolute: dt.timedelta) -> SessionCheck:
     """The person of a live session and their roles (touching the session), or who it belonged to if it timed out."""
-    rows = _SESSION_WITH_ROLES.rows(session.connection(), {"token_hash": digest(token)})
+    rows = session.execute(_SESSION_WITH_ROLES, {"token_hash": digest(token)}).all()
     if not rows or rows[0].ended_at is not None:
         return SessionCheck(None)
     first = rows[0]

@@ -6,6 +6,7 @@ its returns), a person is deactivated (cannot sign in, keeps their name on what 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -107,6 +108,8 @@ def members(session: Session, agency: Agency, partnership_ids: frozenset[int]) -
                            .order_by(Person.name, Person.id)).all()
     best: dict[tuple[int, int], Member] = {}
     for person, role, partnership_id, active in rows:
+        if partnership_id is None:
+            continue  # not a membership: the query asks only for these partnerships'
         key = (person.id, partnership_id)
         if key not in best or role is Role.LEAD:
             best[key] = Member(person, role, partnership_id, active and person.active)
@@ -138,10 +141,10 @@ def _clean_kind(kind: str) -> str:
 
 
 def audit(session: Session, by: int | None, action: str, object_type: str, object_id: int,
-          old: dict[str, object] | None = None, new: dict[str, object] | None = None) -> None:
+          old: Mapping[str, object] | None = None, new: Mapping[str, object] | None = None) -> None:
     """Record a change to the directory in the audit log."""
     session.add(AuditEvent(person_id=by, action=action, object_type=object_type, object_id=str(object_id),
-                           old=old, new=new))
+                           old=dict(old) if old is not None else None, new=dict(new) if new is not None else None))
 
 
 @use_case

@@ -46,7 +46,8 @@ def build(session: Session, ret: Return) -> AgencyReport:
             previous = {sid: rating for sid, rating in session.execute(
                 select(Answer.statement_id, Answer.rating).where(Answer.return_id == old.id,
                                                                  Answer.rating.is_not(None),
-                                                                 Answer.not_applicable.is_(False)))}
+                                                                 Answer.not_applicable.is_(False)))
+                        if rating is not None}
     actions: dict[str, list[AgencyAction]] = {}
     for action in session.scalars(select(AgencyAction).where(AgencyAction.return_id == ret.id)
                                   .order_by(AgencyAction.id)):

@@ -10,6 +10,7 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.definitions import Statement
 from survey.exports.board_workbook import Action, Area, BoardData, SummaryRow, write_board_workbook
 from survey.models import Answer, Moderation, Round, utcnow
 from survey.services.development import areas_of
@@ -25,8 +26,9 @@ def _responses(session: Session, results: RoundResults, salt: str,
     labels = respondent_order(results.round.id, returns, salt)
     position = {sid: i for i, sid in enumerate(results.questionnaire.statement_ids())}
     for done, return_id in enumerate(sorted(returns, key=labels.__getitem__), start=1):
-        rows = session.execute(select(Answer.statement_id, Answer.rating, Answer.not_applicable)
-                               .where(Answer.return_id == return_id)).all()
+        rows: list[tuple[str, float | None, bool]] = [
+            (sid, rating, na) for sid, rating, na in session.execute(
+                select(Answer.statement_id, Answer.rating, Answer.not_applicable).where(Answer.return_id == return_id))]
         if results.moderated:
             moderated = dict(session.execute(select(Moderation.statement_id, Moderation.rating)
                                              .where(Moderation.return_id == return_id)).all())
@@ -54,10 +56,10 @@ def board_data(session: Session, round_: Round, salt: str, progress: Callable[[i
             for statement in duty.statements:
                 section_of[statement.id] = section.id
     for level, item, figures, change in results.rows():
-        text = getattr(item, "title", None) or getattr(item, "text", "")
-        rows.append(SummaryRow(level, item.id, text, section_of[item.id], figures,  # type: ignore[attr-defined]
+        text = item.text if isinstance(item, Statement) else item.title
+        rows.append(SummaryRow(level, item.id, text, section_of[item.id], figures,
                                change.previous_mean if change else None, change.direction if change else "",
-                               results.note(level, item.id)))  # type: ignore[attr-defined]
+                               results.note(level, item.id)))
     comments = {duty: [(c.statement_id, f"{c.text} – {c.agency}" if c.agency else c.text, c.example)
                        for c in listed]
                 for duty, listed in results.comments.items()}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from survey.db import use_case
@@ -125,7 +125,8 @@ def list_partnerships(session: Session, only: Partnership | None = None) -> list
         .where(RoleAssignment.role.in_(BOARD_ROLES), RoleAssignment.partnership_id.in_(ids))
         .order_by(Person.name)).all()
     for partnership_id, role, person in rows:
-        people.setdefault((partnership_id, role), []).append(person)
+        if partnership_id is not None:  # always, for these roles: the query asks for these partnerships'
+            people.setdefault((partnership_id, role), []).append(person)
     return [PartnershipRow(p, agencies.get(p.id, 0), people.get((p.id, Role.MANAGER), []),
                            people.get((p.id, Role.CHAIR), [])) for p in partnerships]
 
@@ -173,7 +174,8 @@ def remove_board_role(session: Session, person: Person, role: Role, partnership:
     if role is Role.ADMIN and session.scalars(select(RoleAssignment.person_id).where(
             RoleAssignment.role == role)).all() == [person.id]:
         raise DirectoryError("This is the last administrator; make someone else an administrator first")
-    removed = session.execute(delete(RoleAssignment).where(*_holding(person, role, partnership))).rowcount
+    result = session.execute(delete(RoleAssignment).where(*_holding(person, role, partnership)))
+    removed = cast("CursorResult[Any]", result).rowcount
     if removed:
         audit(session, by, "role.removed", "person", person.id,
               old={"role": role.value, "partnership": partnership.name if partnership is not None else None})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ def apply_retention(session: Session, default_days: int, evidence_dir: str | Pat
             who="", evidence="", updated_by_id=None))
         for row in rows:
             # The bytes go only once the rows saying they are gone have committed.
-            after_commit(session, lambda path=Path(evidence_dir) / row.storage_key: path.unlink(missing_ok=True))
+            after_commit(session, functools.partial((Path(evidence_dir) / row.storage_key).unlink, missing_ok=True))
             row.filename, row.storage_key, row.deleted_at = "removed", f"removed-{row.id}", utcnow()
         unsaved.forget_returns(session, return_ids)  # versions kept from edit conflicts hold answers' text
         # Stored copies of emails about the round (confirmations hold the answers, reopen notices the reasons).

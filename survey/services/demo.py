@@ -206,16 +206,16 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
     session.add(closed)
     respondents = ["childrens-services", "police", "ccg", "hospital", "mental-health", "education"]
     for i, slug in enumerate(respondents):
-        lead = session.scalar(select(Person).where(Person.email == f"lead.{slug}@{DOMAIN}"))
+        signer = session.scalar(select(Person).where(Person.email == f"lead.{slug}@{DOMAIN}"))
         ret = Return(round=closed, agency=agencies[slug], partnership=partnership, state=ReturnState.SUBMITTED,
-                     submitted_at=_at(today, -345 + i), submitted_by=lead,
-                     declaration_name=lead.name if lead else "", declaration_role="Head of Safeguarding")
+                     submitted_at=_at(today, -345 + i), submitted_by=signer,
+                     declaration_name=signer.name if signer else "", declaration_role="Head of Safeguarding")
         session.add(ret)
         for sid, ratings in BOARD_RATINGS.items():
             quotes = BOARD_COMMENTARY.get(sid, [])
             rating = ratings[i]
             session.add(Answer(return_=ret, statement_id=sid, rating=rating,
-                               commentary=quotes[i] if i < len(quotes) else "", updated_by=lead,
+                               commentary=quotes[i] if i < len(quotes) else "", updated_by=signer,
                                updated_at=_at(today, -350 + i)))
 
     # The chair agreed an area for development after the board self-assessment; its actions are under way.
@@ -242,7 +242,7 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
     progress = {"childrens-services": len(statement_ids), "police": 20, "ccg": 12, "hospital": 5,
                 "mental-health": 1, "probation": 0, "crc": 0, "cafcass": 8, "schools": 0}
     for j, (slug, answered) in enumerate(progress.items()):
-        staff = session.scalar(select(Person).where(Person.email == f"staff.{slug}@{DOMAIN}"))
+        writer = session.scalar(select(Person).where(Person.email == f"staff.{slug}@{DOMAIN}"))
         state = ReturnState.DRAFT if answered else ReturnState.NOT_STARTED
         ret = Return(round=open_round, agency=agencies[slug], partnership=partnership, state=state)
         session.add(ret)
@@ -250,7 +250,7 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
             rating = float(2 + (j + k) % 3)
             needs_action = audit.requires_action_below is not None and rating < audit.requires_action_below
             session.add(Answer(
-                return_=ret, statement_id=sid, rating=rating, updated_by=staff, updated_at=_at(today, -10 + k % 9),
+                return_=ret, statement_id=sid, rating=rating, updated_by=writer, updated_at=_at(today, -10 + k % 9),
                 commentary="Evidence reviewed at the safeguarding committee; see the annual safeguarding report.",
                 action_what="Refresh the policy and audit compliance" if needs_action else "",
                 action_who="Head of Safeguarding" if needs_action else "",

@@ -232,11 +232,12 @@ def deliver(session: Session, settings: SmtpSettings, limit: int = 100, now: dt.
                     smtp.send_message(_mime(settings, rows[email_id]))
                     outcomes[email_id] = (True, "", False)
                 except smtplib.SMTPRecipientsRefused as exc:
-                    code, reply = next(iter(exc.recipients.values()))
-                    outcomes[email_id] = (False, f"{code} {reply.decode(errors='replace')}", code >= 500)
+                    code, refused = next(iter(exc.recipients.values()))
+                    outcomes[email_id] = (False, f"{code} {refused.decode(errors='replace')}", code >= 500)
                 except smtplib.SMTPResponseException as exc:
-                    reply = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
-                    outcomes[email_id] = (False, reply, exc.smtp_code >= 500)
+                    error = exc.smtp_error
+                    text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+                    outcomes[email_id] = (False, f"{exc.smtp_code} {text}", exc.smtp_code >= 500)
     except (OSError, smtplib.SMTPException) as exc:
         reason = f"cannot send email through {settings.host}:{settings.port}: {exc}"
         for email_id in ids:

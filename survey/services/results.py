@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from survey import disclosure, scoring
 from survey.db import use_case
-from survey.definitions import Questionnaire
+from survey.definitions import Duty, Questionnaire, Section, Statement
 from survey.models import (
     Agency,
     Answer,
@@ -127,8 +127,8 @@ class RoundResults:
             return f"not shown: fewer than {self.k} ratings"
         return f"not shown: a statement in it has fewer than {self.k} ratings"
 
-    def rows(self, section_id: str | None = None) -> Iterator[tuple[scoring.Level, object, scoring.Figures | None,
-                                                                   Change | None]]:
+    def rows(self, section_id: str | None = None) -> Iterator[tuple[scoring.Level, Section | Duty | Statement,
+                                                                   scoring.Figures | None, Change | None]]:
         """Section, duty and statement rows in the Appendix 3 order (of one section, if given) with what may be
         shown of each."""
         for section in self.questionnaire.sections:
@@ -391,7 +391,8 @@ def grading(session: Session, round_: Round, include_unsubmitted: bool = False,
     out = []
     for row, return_id in enumerate(ratings.return_ids):
         codes = ratings.codes[row:row + 1]
-        groups = {(f.level, f.id): f for f in scoring.collate_codes(codes, ratings.layout) if f.level != "statement"}
+        groups: dict[Key, scoring.Figures] = {(f.level, f.id): f for f in scoring.collate_codes(codes, ratings.layout)
+                                              if f.level != "statement"}
         overall = scoring.collate_codes(codes, everything)[0]
         below = tuple((sid, ratings.layout.values[code - 1]) for sid, code in
                       zip(ratings.layout.statement_ids, codes[0].tolist(), strict=True)

@@ -1,9 +1,7 @@
 """A return and one duty's answers and evidence as plain values, in three light queries: what a duty page shows.
 
 The duty page is the page agencies spend their time on. Loading it as column rows instead of ORM objects costs
-a fraction as much, only the duty's statements are read however long the questionnaire, and because the values
-hold everything the page shows, they can key a cache of the rendered page (`survey.web.page_cache`) that can never
-serve anything out of date. On PostgreSQL the three queries go to the server together (`snapshot`)."""
+a fraction as much, and only the duty's statements are read however long the questionnaire."""
 
 from __future__ import annotations
 
@@ -11,7 +9,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -31,7 +28,6 @@ from survey.models import (
     as_utc,
     utcnow,
 )
-from survey.prepared import PreparedSelect, rows_together
 from survey.services.access import NotFound, Principal
 from survey.services.definitions import questionnaire_with_hash
 from survey.services.returns import EDITABLE, VALUE_FIELDS, AnswerValues
@@ -97,9 +93,7 @@ class StoredContent:
         return out
 
 
-# Built once (per number of statements): these run on every duty page, where building and compiling a statement
-# costs as much as running it.
-_HEAD = PreparedSelect(
+_HEAD = (
     select(Return.id, Return.agency_id, Return.partnership_id, Agency.name, Round.title, Round.state, Return.state,
            Round.definition_version_id, DefinitionVersion.content_hash)
     .join(Agency, Agency.id == Return.agency_id).join(Round, Round.id == Return.round_id)
@@ -107,36 +101,27 @@ _HEAD = PreparedSelect(
     .where(Return.id == bindparam("return_id"), Round.state != RoundState.DRAFT)
 )
 
+_ANSWERS = (
+    select(Answer.statement_id, *(getattr(Answer, name) for name in VALUE_FIELDS), Answer.revision,
+           Answer.updated_by_id, Answer.updated_at)
+    .where(Answer.return_id == bindparam("return_id"), Answer.statement_id.in_(bindparam("statement_ids")))
+    .order_by(Answer.statement_id)
+)
 
-_VALUE_COLUMNS = tuple(getattr(Answer, name) for name in VALUE_FIELDS)
-
-
-@lru_cache(maxsize=64)
-def _content_queries(count: int) -> tuple[PreparedSelect, PreparedSelect]:
-    ids = [bindparam(f"s{i}") for i in range(count)]
-    answers = (
-        select(Answer.statement_id, *_VALUE_COLUMNS, Answer.revision, Answer.updated_by_id, Answer.updated_at)
-        .where(Answer.return_id == bindparam("return_id"), Answer.statement_id.in_(ids))
-        .order_by(Answer.statement_id)
-    )
-    files = (
-        select(EvidenceFile.id, EvidenceFile.statement_id, EvidenceFile.filename, EvidenceFile.size)
-        .where(EvidenceFile.return_id == bindparam("return_id"), EvidenceFile.statement_id.in_(ids),
-               EvidenceFile.deleted_at.is_(None))
-        .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
-    )
-    return PreparedSelect(answers), PreparedSelect(files)
+_FILES = (
+    select(EvidenceFile.id, EvidenceFile.statement_id, EvidenceFile.filename, EvidenceFile.size)
+    .where(EvidenceFile.return_id == bindparam("return_id"),
+           EvidenceFile.statement_id.in_(bindparam("statement_ids")), EvidenceFile.deleted_at.is_(None))
+    .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
+)
 
 
 def head(session: Session, principal: Principal, return_id: int) -> ReturnHead:
     """A return of one of the person's agencies in an open or closed round, else NotFound."""
-    return _checked(_HEAD.rows(session.connection(), {"return_id": return_id}), principal)
-
-
-def _checked(rows: Sequence[Any], principal: Principal) -> ReturnHead:
-    if not rows:
+    row = session.execute(_HEAD, {"return_id": return_id}).first()
+    if row is None:
         raise NotFound
-    found = ReturnHead(*rows[0])
+    found = ReturnHead(*row)
     if not principal.can_edit_return(found):
         raise NotFound
     return found
@@ -151,54 +136,18 @@ def content(session: Session, ret: ReturnHead, statement_ids: Sequence[str]) -> 
     """The answers and current evidence files of some of a return's statements (a duty's: a page's worth)."""
     if not statement_ids:
         return StoredContent(answers=(), files=())
-    answers, files = _content_queries(len(statement_ids))
-    params = _content_params(ret.id, statement_ids)
-    found = rows_together(session.connection(), [(answers, params), (files, params)])
-    return _stored(*found)
-
-
-def _content_params(return_id: int, statement_ids: Sequence[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {f"s{i}": sid for i, sid in enumerate(statement_ids)}
-    params["return_id"] = return_id
-    return params
-
-
-def _stored(answers: Sequence[Any], files: Sequence[Any]) -> StoredContent:
-    return StoredContent(answers=tuple(answers), files=tuple(StoredFile(*row) for row in files))
-
-
-# The questionnaire each return met in this process pinned (a round's version never changes once it opens), so
-# that next time the return's head and content can be asked for together. Only ever a guess: the head read with
-# the content says whether it held.
-_PINNED: dict[int, tuple[str, Questionnaire]] = {}
-_PINNED_MAX = 4096
+    params = {"return_id": ret.id, "statement_ids": list(statement_ids)}
+    answers = tuple(tuple(row) for row in session.execute(_ANSWERS, params))
+    files = tuple(StoredFile(*row) for row in session.execute(_FILES, params))
+    return StoredContent(answers=answers, files=files)
 
 
 def snapshot(session: Session, principal: Principal, return_id: int,
              statement_ids: Callable[[Questionnaire], Sequence[str]]
              ) -> tuple[ReturnHead, Questionnaire, StoredContent]:
-    """A return's head (as `head`), questionnaire, and the content of the statements `statement_ids` picks.
-
-    The second time a process shows a return, all three come in one round trip to the database server."""
-    pinned = _PINNED.get(return_id)
-    if pinned is not None:
-        content_hash, guessed = pinned
-        ids = statement_ids(guessed)
-        queries: list[tuple[PreparedSelect, dict[str, Any]]] = [(_HEAD, {"return_id": return_id})]
-        if ids:
-            answers, files = _content_queries(len(ids))
-            params = _content_params(return_id, ids)
-            queries += [(answers, params), (files, params)]
-        heads, *found = rows_together(session.connection(), queries)
-        answer_rows, file_rows = found or ([], [])
-        ret = _checked(heads, principal)
-        if ret.content_hash == content_hash:
-            return ret, guessed, _stored(answer_rows, file_rows)
+    """A return's head (as `head`), questionnaire, and the content of the statements `statement_ids` picks."""
     ret = head(session, principal, return_id)
     found = questionnaire(session, ret)
-    if len(_PINNED) >= _PINNED_MAX:
-        _PINNED.clear()
-    _PINNED[return_id] = (ret.content_hash, found)
     return ret, found, content(session, ret, statement_ids(found))
 
 

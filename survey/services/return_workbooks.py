@@ -116,7 +116,7 @@ def _return_named_in(session: Session, data: bytes, name: str) -> Return:
         raw = ({str(r[0]): r[1] for r in wb[IDENTITY_SHEET].iter_rows(values_only=True) if r and r[0]}
                if IDENTITY_SHEET in wb.sheetnames else {})
         wb.close()
-        return_id = int(raw.get("return") or 0)
+        return_id = int(str(raw.get("return") or 0))
     except (ValueError, TypeError):
         return_id = 0
     except Exception:  # noqa: BLE001 - any damage means the same to the person

@@ -76,7 +76,7 @@ def register_blueprints(app: Flask) -> None:
         from survey.extensions import db, login_manager
 
         try:
-            db.session.rollback()
+            db.session.remove()  # ends the failed transaction; the page below reads nothing more
         except Exception:  # noqa: BLE001, S110 - the connection is already gone
             pass
         if not (isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated):
@@ -87,7 +87,7 @@ def register_blueprints(app: Flask) -> None:
         # Render without touching the database again: no session, and an anonymous user for the page chrome.
         g._login_user = login_manager.anonymous_user()
         app.logger.error("database unavailable: %s", type(exc).__name__)
-        typed = []
+        typed: list[tuple[str, str]] = []
         if request.method == "POST":
             for key, values in request.form.lists():
                 if key.startswith(("commentary-", "notes-", "links-", "what-", "who-")) or key in ("name", "role"):

@@ -67,7 +67,7 @@ class PageCache:
     def _csrf_token(self) -> str:
         """This session's signed form token, signed afresh at most once a minute."""
         name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-        secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        secret = str(current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key)
         raw = session.get(name)
         now = time.monotonic()
         if raw is not None and name not in g:
@@ -76,7 +76,7 @@ class PageCache:
             if kept is not None and now - kept[1] < TOKEN_REUSE_SECONDS:
                 setattr(g, name, kept[0])
                 return kept[0]
-        token = generate_csrf()
+        token = str(generate_csrf())
         with self._lock:
             self._tokens[(secret, session[name])] = (token, now)
             while len(self._tokens) > max(self.size, 1):

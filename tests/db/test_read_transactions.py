@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey import create_app
+from survey.config import ROOT
 from survey.db import make_engine, unit_of_work, write_intent
 from survey.models import Agency
 from tests.fixtures_demo import client_for
@@ -87,7 +88,6 @@ def test_postgresql_keeps_the_duty_page_queries_prepared(postgres_url: str, tmp_
     from survey.extensions import db
     from survey.services import demo as demo_service
     from survey.services.catalogue import load_catalogue
-    from tests.db.test_prepared import ROOT
 
     engine = make_engine(postgres_url)
     with Session(engine) as session:

@@ -10,7 +10,9 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+
+# WTForms 3.2's named (value, label) choice, which templates read by name; its type stubs predate it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -22,7 +24,7 @@ from survey.web import dates
 NOT_APPLICABLE = "na"
 
 
-class GovDateField(Field):  # type: ignore[misc]
+class GovDateField(Field):
     """A GOV.UK date input: three boxes named <name>-day, -month, -year; blank means no date."""
 
     def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
@@ -39,13 +41,13 @@ class GovDateField(Field):  # type: ignore[misc]
             self.process_errors.append(problem)
 
 
-class RatingField(RadioField):  # type: ignore[misc]
+class RatingField(RadioField):
     """Radio buttons for a rating; an unknown value gets a message people understand."""
 
     def pre_validate(self, form: Any) -> None:
         if self.data in (None, "", "None"):
             return
-        if self.data not in {choice.value for choice in self.choices}:
+        if self.data not in {value for value, *_ in self.iter_choices()}:
             raise ValidationError("Select one of the ratings shown")
 
 

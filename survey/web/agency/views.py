@@ -333,7 +333,8 @@ def submit(return_id: int) -> Any:
         form.role.data = person.job_title
     if form.validate_on_submit():
         try:
-            first = returns.submit(db.session(), ret, principal, form.name.data.strip(), form.role.data.strip())
+            first = returns.submit(db.session(), ret, principal, (form.name.data or "").strip(),
+                                  (form.role.data or "").strip())
         except returns.ReadOnly as exc:
             flash(str(exc), "info")
             return redirect(url_for("agency.check_answers", return_id=ret.id))

@@ -54,7 +54,7 @@ def init_login(app: Flask) -> None:
     def unauthorized() -> Any:
         """Send people to sign in; a post from a session that just timed out is kept and restored after."""
         expired = getattr(g, "expired_person_id", None)
-        params: dict[str, str] = {"next": safe_next(request.full_path if request.method == "GET" else request.path)}
+        params: dict[str, Any] = {"next": safe_next(request.full_path if request.method == "GET" else request.path)}
         if expired is not None:
             flash("You were signed out because you were inactive. Sign in again to carry on.", "info")
             if request.method == "POST":

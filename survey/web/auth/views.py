@@ -77,7 +77,7 @@ def sign_in() -> Any:
     target = safe_next(request.args.get("next"))
     restore = request.args.get("restore", "")
     if form.validate_on_submit():
-        signed_in = accounts.sign_in(db.session(), form.email.data, form.password.data)
+        signed_in = accounts.sign_in(db.session(), form.email.data or "", form.password.data or "")
         if signed_in is None:
             form.email.errors = ["Enter a correct email address and password"]
         else:
@@ -120,7 +120,7 @@ def forgot_password() -> Any:
             return mail.Outgoing(person.email, "Reset your password", body, "password_reset")
 
         settings = mail.SmtpSettings.from_config(current_app.config)
-        batch = accounts.request_password_reset(db.session(), form.email.data, current_app.config["SECRET_KEY"],
+        batch = accounts.request_password_reset(db.session(), form.email.data or "", current_app.config["SECRET_KEY"],
                                                 settings, compose)
         deliver_after_response(settings, batch)
         return render_template("auth/check_email.html", email=form.email.data)
@@ -139,7 +139,7 @@ def set_password(purpose: str, token: str) -> Any:
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password_from_link(db.session(), person, form.password.data)
+            accounts.set_password_from_link(db.session(), person, form.password.data or "")
         except accounts.AccountError as exc:
             form.password.errors = [str(exc)]
         else:

@@ -7,7 +7,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+
+# WTForms 3.2's named (value, label) choice, which templates read by name; its type stubs predate it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from survey.web.agency.forms import GovDateField

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from survey.exports.cells import csv_cell
 from survey.extensions import db, login_manager
 from survey.models import Agency, Partnership, PartnershipAgency, Round
+from survey.scoring import Level
 from survey.services import invitations, mail, reminders, rounds
 from survey.text import file_name, possessive
 from survey.web.manager.forms import RoundForm
@@ -88,7 +89,8 @@ def new_round() -> Any:
         partnership = next(p for p in partnerships if p.id == form.partnership.data)
         try:
             created = rounds.create_round(session, partnership, catalogue.get(form.questionnaire.data),
-                                          form.title.data, form.opens_on.data, form.deadline.data, form.agencies.data,
+                                          form.title.data or "", form.opens_on.data, form.deadline.data,
+                                          form.agencies.data or [],
                                           current_user.principal.person_id, joint_with=joint,
                                           deadline_passed_ok=bool(form.deadline_passed.data))
         except rounds.DeadlinePassed as exc:
@@ -289,7 +291,7 @@ def extend(return_id: int) -> Any:
     if form.validate_on_submit():
         settings = mail.SmtpSettings.from_config(current_app.config)
         try:
-            batch = rounds.extend_deadline(db.session(), ret, form.deadline.data, form.reason.data, settings,
+            batch = rounds.extend_deadline(db.session(), ret, form.deadline.data, form.reason.data or "", settings,
                                            invitations.extension_composer(current_app.config),
                                            current_user.principal.person_id)
         except rounds.RoundError as exc:
@@ -372,7 +374,8 @@ def grading_csv(round_id: int) -> Response:
     found = _round(round_id)
     questionnaire = questionnaire_of(found.definition_version)
     grades = results_service.grading(db.session(), found)
-    columns = [("section", s.id) for s in questionnaire.sections] + [("duty", d.id) for _, d in questionnaire.duties()]
+    columns: list[tuple[Level, str]] = ([("section", s.id) for s in questionnaire.sections]
+                                        + [("duty", d.id) for _, d in questionnaire.duties()])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["agency", "overall mean", *[f"{level} {ident}" for level, ident in columns],
