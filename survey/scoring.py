@@ -222,6 +222,13 @@ def collate_codes(codes: npt.NDArray[np.int8], layout: Layout) -> list[Figures]:
     return collate_counts(count_codes(codes, len(layout.values)), layout)
 
 
+def overall(layout: Layout) -> Layout:
+    """A layout pooling every statement into one row (a return's overall mean)."""
+    everything = tuple(range(len(layout.statement_ids)))
+    return Layout(layout.values, layout.statement_ids, (Group("section", "overall", everything),),
+                          (("section", 0),), layout.precision)
+
+
 def by_id(figures: Iterable[Figures]) -> dict[tuple[Level, str], Figures]:
     """Index figures by (level, id) for pages and workbooks."""
     return {(f.level, f.id): f for f in figures}

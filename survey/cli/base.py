@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 from survey import create_app, migrate
 from survey.extensions import db as database
 from survey.factory import ConfigurationError
-from survey.models import RoundState
-from survey.services import rounds
+from survey.models import Partnership, RoundState
+from survey.services import boards, rounds
 from survey.services.catalogue import CatalogueError
 
 
@@ -149,3 +149,9 @@ def parse_date(value: str, name: str) -> Any:
         fail(f"{name} must be a date like 2026-04-01, not {value!r}")
 
 
+def partnership_named(session: Any, slug: str, option: str = "") -> Partnership:
+    """The partnership with this short name, or a failure naming the option and where to look them up."""
+    found = boards.partnership_by_slug(session, slug)
+    if found is None:
+        fail(f"{option + ': ' if option else ''}no partnership {slug!r} (`survey partnership list` shows them)")
+    return found

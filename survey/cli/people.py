@@ -7,19 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import select
 
 from survey.cli.base import (
     ProgressBar,
     app_context,
     fail,
     main,
+    partnership_named,
     print_table,
     require_schema,
     write_text,
 )
 from survey.extensions import db as database
-from survey.models import Partnership
 from survey.services import accounts, agencies, boards, data_protection, directory, invitations
 
 
@@ -36,9 +35,7 @@ def _board_role(role: str, partnership: str | None) -> tuple[Any, Any]:
         fail(f"--role: {exc}")
     found = None
     if partnership is not None:
-        found = boards.partnership_by_slug(database.session(), partnership)
-        if found is None:
-            fail(f"no partnership {partnership!r} (`survey partnership list` shows them)")
+        found = partnership_named(database.session(), partnership)
     return chosen, found
 
 
@@ -150,9 +147,7 @@ def partnership_rename(slug: str, name: str) -> None:
     """Give the partnership SLUG a new full name; its short name stays the same."""
     with app_context():
         require_schema()
-        found = boards.partnership_by_slug(database.session(), slug)
-        if found is None:
-            fail(f"no partnership {slug!r} (`survey partnership list` shows them)")
+        found = partnership_named(database.session(), slug)
         try:
             old = boards.rename_partnership(database.session(), found, name)
         except agencies.DirectoryError as exc:
@@ -192,9 +187,7 @@ def agencies_import(file: Path, partnership: str, dry_run: bool) -> None:
     with app_context():
         require_schema()
         session = database.session()
-        found = session.scalar(select(Partnership).where(Partnership.slug == partnership))
-        if found is None:
-            fail(f"no partnership {partnership!r}")
+        found = partnership_named(session, partnership)
         try:
             with ProgressBar("checking rows") as progress:
                 plan = directory.import_file(session, found, file, dry_run=dry_run, progress=progress)

@@ -12,13 +12,13 @@ from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
 from survey.cli.base import (
     app_context,
     fail,
     main,
     parse_date,
+    partnership_named,
     print_table,
     require_schema,
     round_with_returns,
@@ -26,7 +26,8 @@ from survey.cli.base import (
 from survey.cli.outbox import send_batch
 from survey.exports.cells import csv_cell
 from survey.extensions import db as database
-from survey.models import Agency, JointState, Partnership, PartnershipAgency, RoundPartnership
+from survey.models import JointState
+from survey.services import agencies as agencies_service
 from survey.services import invitations, joint_rounds, mail, reminders, results, rounds
 from survey.text import possessive
 
@@ -71,22 +72,13 @@ def round_create(partnership: str, questionnaire_id: str, title: str, opens: str
     with app_context() as app:
         require_schema()
         session = database.session()
-        found = session.scalar(select(Partnership).where(Partnership.slug == partnership))
-        if found is None:
-            fail(f"no partnership {partnership!r}")
-        others = []
-        for slug in joint:
-            other = session.scalar(select(Partnership).where(Partnership.slug == slug))
-            if other is None:
-                fail(f"--joint-with: no partnership {slug!r} (`survey partnership list` shows them)")
-            others.append(other)
+        found = partnership_named(session, partnership)
+        others = [partnership_named(session, slug, "--joint-with") for slug in joint]
         questionnaire = app.extensions["survey_catalogue"].get(questionnaire_id)
         if questionnaire is None:
             known = ", ".join(q.id for q in app.extensions["survey_catalogue"])
             fail(f"no questionnaire {questionnaire_id!r} (known: {known})")
-        members = {a.name: (a, active) for a, active in session.execute(
-            select(Agency, PartnershipAgency.active).join(PartnershipAgency).where(
-                PartnershipAgency.partnership_id == found.id))}
+        members = agencies_service.agencies_by_name(session, found.id)
         if agencies:
             unknown = [a for a in agencies if a not in members]
             if unknown:
@@ -182,11 +174,8 @@ def round_joint(round_id: int, decision: str, partnership: str, agencies: tuple[
     with app_context() as app:
         require_schema()
         session = database.session()
-        found = session.scalar(select(Partnership).where(Partnership.slug == partnership))
-        if found is None:
-            fail(f"no partnership {partnership!r} (`survey partnership list` shows them)")
-        joint = session.scalar(select(RoundPartnership).where(RoundPartnership.round_id == round_id,
-                                                             RoundPartnership.partnership_id == found.id))
+        found = partnership_named(session, partnership)
+        joint = joint_rounds.request_to(session, round_id, found.id)
         if joint is None:
             fail(f"round {round_id} has not asked {found.name} to run it jointly")
         try:
@@ -194,9 +183,7 @@ def round_joint(round_id: int, decision: str, partnership: str, agencies: tuple[
                 joint_rounds.decline(session, joint, by_person_id=None)
                 click.echo(f"{found.name} declined round {round_id}")
                 return
-            own = {name: agency_id for name, agency_id in session.execute(
-                select(Agency.name, Agency.id).join(PartnershipAgency).where(
-                    PartnershipAgency.partnership_id == found.id))}
+            own = {name: a.id for name, (a, _) in agencies_service.agencies_by_name(session, found.id).items()}
             unknown = [a for a in agencies if a not in own]
             if unknown or not agencies:
                 fail(f"name {possessive(found.name)} agencies to take part with --agency "

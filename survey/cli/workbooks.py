@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
 
 from survey.cli.base import (
     ProgressBar,
@@ -20,7 +19,6 @@ from survey.cli.base import (
 from survey.config import ROOT
 from survey.exports.return_workbook import WorkbookError
 from survey.extensions import db as database
-from survey.models import Agency, Return
 from survey.services import board_export, return_workbooks, rounds
 from survey.services.returns import ReadOnly
 from survey.text import possessive
@@ -62,8 +60,7 @@ def return_workbook(round_id: int, agency: str, out: Path | None) -> None:
             found = rounds.get_round(session, round_id)
         except rounds.RoundError as exc:
             fail(str(exc))
-        condition = Agency.id == int(agency) if agency.isdigit() else func.lower(Agency.name) == agency.lower()
-        ret = session.scalar(select(Return).join(Agency).where(Return.round_id == found.id, condition))
+        ret = rounds.return_of(session, found, agency)
         if ret is None:
             fail(f"{agency!r} has no return in round {round_id}; `survey round status {round_id}` lists its agencies")
         target = xlsx_target(out or ROOT / "exports" / f"return-{round_id}-{ret.agency_id}.xlsx", "workbook")

@@ -80,6 +80,13 @@ def agencies_of(session: Session, partnership_ids: frozenset[int]) -> list[Agenc
     return sorted(rows, key=lambda r: (not r.active, r.agency.name.lower()))
 
 
+def agencies_by_name(session: Session, partnership_id: int) -> dict[str, tuple[Agency, bool]]:
+    """A partnership's agencies by name, each with whether it still takes part (active)."""
+    return {agency.name: (agency, active) for agency, active in session.execute(
+        select(Agency, PartnershipAgency.active).join(PartnershipAgency)
+        .where(PartnershipAgency.partnership_id == partnership_id))}
+
+
 def agency_in(session: Session, agency_id: int, partnership_ids: frozenset[int]) -> Agency | None:
     """The agency if it belongs to one of the partnerships, else None (a manager sees only their own)."""
     return session.scalar(select(Agency).join(PartnershipAgency).where(

@@ -5,13 +5,15 @@ commentary by partners" that Appendix 3 prints."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.db import use_case
-from survey.models import Agency, Answer, AuditEvent, CommentReview, Return, ReturnState, Round
+from survey.definitions import Questionnaire
+from survey.models import Agency, Answer, AuditEvent, CommentReview, Person, Return, ReturnState, RoleAssignment, Round
 from survey.services.definitions import questionnaire_of
 
 MAX_SHOWN = 5000
@@ -70,8 +72,6 @@ def current(review: CommentReview | None, written: str) -> CommentReview | None:
 
 def items(session: Session, round_: Round) -> list[ReviewItem]:
     """Every comment of the round's submitted returns, in questionnaire order, with its review."""
-    from survey.services.results import redact, redactor  # results imports this module
-
     questionnaire = questionnaire_of(round_.definition_version)
     place = {st.id: (i, duty.title, st.text) for i, (_, duty, st) in enumerate(questionnaire.statements())}
     names = redactor(session, round_) if questionnaire.anonymous_results else None
@@ -130,3 +130,75 @@ def save(session: Session, round_: Round, choices: dict[int, Choice], by_person_
                                new={"hidden": choice.hidden, "example": choice.example, "edited": bool(kept)}))
         changed += 1
     return changed
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One anonymised piece of partner commentary."""
+
+    statement_id: str
+    text: str
+    agency: str = ""  # who wrote it: only where the questionnaire's results are not anonymous
+    example: bool = False  # chosen by the board manager as an example of commentary by partners
+
+
+# Contact details say who wrote a comment as surely as a name does.
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d(?:[\s-]?\d){8,9}\b")
+
+
+def redact(text: str, names: re.Pattern[str] | None) -> str:
+    """Commentary as the chair may read it: names, short names, email addresses and phone numbers removed."""
+    text = EMAIL.sub("[email removed]", text)
+    text = PHONE.sub("[phone removed]", text)
+    return names.sub("[name removed]", text) if names else text
+
+
+def redactor(session: Session, round_: Round) -> re.Pattern[str] | None:
+    """The names to remove from a round's commentary: its agencies', their short names, and their people's."""
+    agency_ids = [r.agency_id for r in round_.returns]
+    names = set(session.scalars(select(Agency.name).where(Agency.id.in_(agency_ids))))
+    names |= set(session.scalars(select(Person.name).join(RoleAssignment).where(
+        RoleAssignment.agency_id.in_(agency_ids))))
+    names = {n.strip() for n in names if len(n.strip()) >= 3}
+    # Short names the managers gave may be two letters ("YJ"); they chose them, so each is meant.
+    for short in session.scalars(select(Agency.short_names).where(Agency.id.in_(agency_ids))):
+        names |= {n.strip() for n in short.split(",") if len(n.strip()) >= 2}
+    if not names:
+        return None
+    # Longest first, so "Essex Police Authority" goes before "Essex Police"; whole words only, so that someone
+    # called Ali leaves "Quality" alone.
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def comments_by_duty(session: Session, round_: Round, questionnaire: Questionnaire,
+                     return_ids: frozenset[int] | None = None) -> dict[str, list[Comment]]:
+    """Submitted commentary per duty (of these returns, when given), sorted by text: without agency or author and
+    with names and contact details removed, unless the questionnaire says its results are not anonymous
+    (`anonymous_results: false`), when each comment is shown as written with its agency."""
+    duty_of = {st.id: duty.id for _, duty, st in questionnaire.statements()}
+    anonymous = questionnaire.anonymous_results
+    names = redactor(session, round_) if anonymous else None
+    out: dict[str, list[Comment]] = {duty.id: [] for _, duty in questionnaire.duties()}
+    query = select(Answer.id, Answer.statement_id, Answer.commentary, Agency.name).select_from(Answer).join(
+        Return, Return.id == Answer.return_id).join(Agency, Agency.id == Return.agency_id).where(
+        Return.round_id == round_.id, Return.state == ReturnState.SUBMITTED, Answer.commentary != "")
+    if return_ids is not None:
+        query = query.where(Return.id.in_(sorted(return_ids) or [-1]))
+    rows = session.execute(query).all()
+    reviews = reviews_for(session, [r[0] for r in rows])
+    for answer_id, statement_id, text, agency in rows:
+        if statement_id not in duty_of or not text.strip():
+            continue
+        review = current(reviews.get(answer_id), text)
+        if review is not None and review.hidden:
+            continue
+        shown = review.shown_text if review is not None and review.shown_text else (
+            redact(text.strip(), names) if anonymous else text.strip())
+        out[duty_of[statement_id]].append(Comment(statement_id, shown, "" if anonymous else agency,
+                                                  review is not None and review.example))
+    order = {sid: i for i, sid in enumerate(duty_of)}
+    for comments in out.values():
+        comments.sort(key=lambda c: (order[c.statement_id], c.text.lower()))
+    return out

@@ -45,6 +45,12 @@ def proposal_for(session: Session, joint_id: int, partnership_ids: Iterable[int]
     return found
 
 
+def request_to(session: Session, round_id: int, partnership_id: int) -> RoundPartnership | None:
+    """The request for a partnership to run a round jointly, if it was asked."""
+    return session.scalar(select(RoundPartnership).where(RoundPartnership.round_id == round_id,
+                                                         RoundPartnership.partnership_id == partnership_id))
+
+
 def agencies_to_offer(session: Session, joint: RoundPartnership) -> list[tuple[Agency, bool]]:
     """The invited partnership's active agencies, each with whether it already answers in the round (for the
     proposing partnership, say, when an agency serves both)."""

@@ -13,7 +13,6 @@ Anonymity rules (stated on the results page too):
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -24,23 +23,21 @@ from survey import disclosure, scoring
 from survey.db import use_case
 from survey.definitions import Duty, Questionnaire, Section, Statement
 from survey.models import (
-    Agency,
     Answer,
     AuditEvent,
     DefinitionVersion,
     Moderation,
-    Person,
     Publication,
     Return,
     ReturnState,
-    RoleAssignment,
     Round,
     RoundState,
     as_utc,
     utcnow,
 )
-from survey.services import collation, commentary
+from survey.services import collation
 from survey.services.collation import collate_round, round_ratings
+from survey.services.commentary import Comment, comments_by_duty
 from survey.services.definitions import questionnaire_of
 
 Key = tuple[scoring.Level, str]
@@ -53,16 +50,6 @@ class Change:
     previous_mean: float
     previous_label: str
     direction: str  # "improving", "maintaining" or "declining"
-
-
-@dataclass(frozen=True, slots=True)
-class Comment:
-    """One anonymised piece of partner commentary."""
-
-    statement_id: str
-    text: str
-    agency: str = ""  # who wrote it: only where the questionnaire's results are not anonymous
-    example: bool = False  # chosen by the board manager as an example of commentary by partners
 
 
 @dataclass
@@ -231,80 +218,11 @@ def previous_round(session: Session, round_: Round) -> Round | None:
     return session.scalar(query)
 
 
-# Contact details say who wrote a comment as surely as a name does.
-EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|\(?0)\d(?:[\s-]?\d){8,9}\b")
-
-
-def redact(text: str, names: re.Pattern[str] | None) -> str:
-    """Commentary as the chair may read it: names, short names, email addresses and phone numbers removed."""
-    text = EMAIL.sub("[email removed]", text)
-    text = PHONE.sub("[phone removed]", text)
-    return names.sub("[name removed]", text) if names else text
-
-
-def redactor(session: Session, round_: Round) -> re.Pattern[str] | None:
-    """The names to remove from a round's commentary: its agencies', their short names, and their people's."""
-    agency_ids = [r.agency_id for r in round_.returns]
-    names = set(session.scalars(select(Agency.name).where(Agency.id.in_(agency_ids))))
-    names |= set(session.scalars(select(Person.name).join(RoleAssignment).where(
-        RoleAssignment.agency_id.in_(agency_ids))))
-    names = {n.strip() for n in names if len(n.strip()) >= 3}
-    # Short names the managers gave may be two letters ("YJ"); they chose them, so each is meant.
-    for short in session.scalars(select(Agency.short_names).where(Agency.id.in_(agency_ids))):
-        names |= {n.strip() for n in short.split(",") if len(n.strip()) >= 2}
-    if not names:
-        return None
-    # Longest first, so "Essex Police Authority" goes before "Essex Police"; whole words only, so that someone
-    # called Ali leaves "Quality" alone.
-    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
-def comments_by_duty(session: Session, round_: Round, questionnaire: Questionnaire,
-                     return_ids: frozenset[int] | None = None) -> dict[str, list[Comment]]:
-    """Submitted commentary per duty (of these returns, when given), sorted by text: without agency or author and
-    with names and contact details removed, unless the questionnaire says its results are not anonymous
-    (`anonymous_results: false`), when each comment is shown as written with its agency."""
-    duty_of = {st.id: duty.id for _, duty, st in questionnaire.statements()}
-    anonymous = questionnaire.anonymous_results
-    names = redactor(session, round_) if anonymous else None
-    out: dict[str, list[Comment]] = {duty.id: [] for _, duty in questionnaire.duties()}
-    query = select(Answer.id, Answer.statement_id, Answer.commentary, Agency.name).select_from(Answer).join(
-        Return, Return.id == Answer.return_id).join(Agency, Agency.id == Return.agency_id).where(
-        Return.round_id == round_.id, Return.state == ReturnState.SUBMITTED, Answer.commentary != "")
-    if return_ids is not None:
-        query = query.where(Return.id.in_(sorted(return_ids) or [-1]))
-    rows = session.execute(query).all()
-    reviews = commentary.reviews_for(session, [r[0] for r in rows])
-    for answer_id, statement_id, text, agency in rows:
-        if statement_id not in duty_of or not text.strip():
-            continue
-        review = commentary.current(reviews.get(answer_id), text)
-        if review is not None and review.hidden:
-            continue
-        shown = review.shown_text if review is not None and review.shown_text else (
-            redact(text.strip(), names) if anonymous else text.strip())
-        out[duty_of[statement_id]].append(Comment(statement_id, shown, "" if anonymous else agency,
-                                                  review is not None and review.example))
-    order = {sid: i for i, sid in enumerate(duty_of)}
-    for comments in out.values():
-        comments.sort(key=lambda c: (order[c.statement_id], c.text.lower()))
-    return out
-
-
-def _overall(layout: scoring.Layout) -> scoring.Layout:
-    """A layout pooling every statement into one row (a return's overall mean)."""
-    everything = tuple(range(len(layout.statement_ids)))
-    return scoring.Layout(layout.values, layout.statement_ids, (scoring.Group("section", "overall", everything),),
-                          (("section", 0),), layout.precision)
-
-
 def _agency_means(session: Session, round_id: int, moderated: bool,
                   return_ids: frozenset[int] | None = None) -> dict[int, float]:
     ratings = round_ratings(session, round_id, moderated=moderated)
     agency_of = dict(session.execute(select(Return.id, Return.agency_id).where(Return.round_id == round_id)).all())
-    overall = _overall(ratings.layout)
+    overall = scoring.overall(ratings.layout)
     out: dict[int, float] = {}
     for row, return_id in enumerate(ratings.return_ids):
         if return_ids is not None and return_id not in return_ids:
@@ -361,59 +279,6 @@ def results_for(session: Session, round_: Round, moderated: bool = False, viewer
                          != "declining")
             results.agencies_improving = (better, len(both))
     return results
-
-
-@dataclass(frozen=True, slots=True)
-class AgencyGrade:
-    """One agency's return: its means by duty and section and its statements below the threshold."""
-
-    return_id: int
-    agency: str
-    state: ReturnState
-    overall: scoring.Figures
-    groups: dict[Key, scoring.Figures]
-    below: tuple[tuple[str, float], ...]
-
-
-def grading(session: Session, round_: Round, include_unsubmitted: bool = False,
-            moderated: bool = False) -> list[AgencyGrade]:
-    """Each return's means by duty and section, for managers to find the strongest and those needing help."""
-    questionnaire = questionnaire_of(round_.definition_version)
-    ratings = round_ratings(session, round_.id, submitted_only=not include_unsubmitted, moderated=moderated)
-    returns = {r.id: r for r in session.scalars(select(Return).where(Return.id.in_(ratings.return_ids)))}
-    agencies = dict(session.execute(select(Agency.id, Agency.name).where(
-        Agency.id.in_([r.agency_id for r in returns.values()]))).all())
-    threshold = questionnaire.requires_action_below
-    if threshold is None:  # the middle of the scale: below "adequate" on a 1-4 scale
-        values = questionnaire.scale.values()
-        threshold = values[len(values) // 2 - 1] if len(values) > 1 else values[0]
-    everything = _overall(ratings.layout)
-    out = []
-    for row, return_id in enumerate(ratings.return_ids):
-        codes = ratings.codes[row:row + 1]
-        groups: dict[Key, scoring.Figures] = {(f.level, f.id): f for f in scoring.collate_codes(codes, ratings.layout)
-                                              if f.level != "statement"}
-        overall = scoring.collate_codes(codes, everything)[0]
-        below = tuple((sid, ratings.layout.values[code - 1]) for sid, code in
-                      zip(ratings.layout.statement_ids, codes[0].tolist(), strict=True)
-                      if code and ratings.layout.values[code - 1] < threshold)
-        ret = returns[return_id]
-        out.append(AgencyGrade(return_id, agencies[ret.agency_id], ret.state, overall, groups, below))
-    return out
-
-
-def sorted_grades(grades: list[AgencyGrade], questionnaire: Questionnaire,
-                  sort: str) -> tuple[list[AgencyGrade], str]:
-    """Grades sorted by agency, or by a section's or duty's mean (lowest first), or overall; with the sort used."""
-    def mean_of(grade: AgencyGrade, ident: str) -> float:
-        found = [f.mean for (_, i), f in grade.groups.items() if i == ident and f.mean is not None]
-        return found[0] if found else 99.0
-
-    if sort == "agency":
-        return sorted(grades, key=lambda g: g.agency.lower()), sort
-    if sort in {d.id for _, d in questionnaire.duties()} | {s.id for s in questionnaire.sections}:
-        return sorted(grades, key=lambda g: (mean_of(g, sort), g.agency)), sort
-    return sorted(grades, key=lambda g: (g.overall.mean if g.overall.mean is not None else 99.0, g.agency)), "overall"
 
 
 def respondent_order(round_id: int, return_ids: list[int], salt: str) -> dict[int, str]:
@@ -495,6 +360,6 @@ def publish(session: Session, round_: Round, by_person_id: int | None, risk_reas
     return publication
 
 
-__all__ = ["AgencyGrade", "Change", "Comment", "PublishError", "PublishState", "Release", "RoundResults", "can_see",
-           "comments_by_duty", "grading", "publish_state", "publications", "release_for",
-           "previous_round", "publish", "respondent_order", "results_for", "sorted_grades"]
+__all__ = ["Change", "Comment", "PublishError", "PublishState", "Release", "RoundResults", "can_see",
+           "comments_by_duty", "publish_state", "publications", "release_for",
+           "previous_round", "publish", "respondent_order", "results_for"]

@@ -29,8 +29,9 @@ from survey.models import (
     utcnow,
 )
 from survey.services.access import NotFound, Principal
+from survey.services.answer_values import VALUE_FIELDS, AnswerValues
 from survey.services.definitions import questionnaire_with_hash
-from survey.services.returns import EDITABLE, VALUE_FIELDS, AnswerValues
+from survey.services.returns import EDITABLE
 
 
 @dataclass(frozen=True, slots=True)

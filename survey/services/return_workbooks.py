@@ -14,17 +14,12 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.exports.return_workbook import (
-    CellValues,
-    Identity,
-    WorkbookError,
-    read_return_workbook,
-    write_return_workbook,
-)
+from survey.exports.return_workbook import CellValues, Identity, WorkbookError, write_return_workbook
+from survey.exports.return_workbook_reader import read_return_workbook
 from survey.models import Answer, Return, utcnow
 from survey.services import returns
 from survey.services.access import Principal
-from survey.services.returns import AnswerValues, StatementInput
+from survey.services.answer_values import AnswerValues, Conflict, SaveResult, StatementInput
 from survey.text import possessive
 
 
@@ -35,7 +30,7 @@ class Planned:
     ret: Return
     inputs: tuple[StatementInput, ...]
     changes: tuple[str, ...]
-    conflicts: tuple[returns.Conflict, ...]
+    conflicts: tuple[Conflict, ...]
 
 
 def _values(answer: Answer | None) -> AnswerValues:
@@ -94,7 +89,7 @@ def plan(session: Session, data: bytes, name: str, secret: str, expected: Return
             continue
         their_revision = current.revision if current is not None else 0
         if their_revision != base_revision:
-            conflicts.append(returns.Conflict(statement_id, values, theirs, their_revision,
+            conflicts.append(Conflict(statement_id, values, theirs, their_revision,
                                               current.updated_by.name if current is not None
                                               and current.updated_by is not None else "someone",
                                               current.updated_at if current is not None else None))
@@ -108,7 +103,8 @@ def _return_named_in(session: Session, data: bytes, name: str) -> Return:
 
     from openpyxl import load_workbook
 
-    from survey.exports.return_workbook import IDENTITY_SHEET, check_archive
+    from survey.exports.return_workbook import IDENTITY_SHEET
+    from survey.exports.return_workbook_reader import check_archive
 
     check_archive(data, name)
     try:
@@ -129,7 +125,7 @@ def _return_named_in(session: Session, data: bytes, name: str) -> Return:
 
 
 def apply(session: Session, planned: Planned, principal: Principal, overwrite: frozenset[str] = frozenset()
-          ) -> returns.SaveResult:
+          ) -> SaveResult:
     """Save a checked import in one transaction; conflicting statements only where the person chose the file's."""
     answers = {a.statement_id: a for a in session.scalars(select(Answer).where(
         Answer.return_id == planned.ret.id))}

@@ -29,7 +29,6 @@ from survey.models import (
     utcnow,
 )
 from survey.services import mail
-from survey.services.access import agency_people
 from survey.services.definitions import ensure_version, questionnaire_of
 
 # Writes one person's email about the rounds just open to them, each with the agencies they answer it for.
@@ -117,6 +116,13 @@ def list_rounds(session: Session, partnership_ids: Iterable[int] | None = None) 
         Return.state == ReturnState.SUBMITTED).group_by(Return.round_id)).all())
     return [RoundRow(r.id, r.partnership.name, r.definition_version.questionnaire_id, r.title, r.state.value,
                      submitted.get(r.id, 0), totals.get(r.id, 0), r.partnership_names[1:]) for r in rounds]
+
+
+def return_of(session: Session, round_: Round, agency: str) -> Return | None:
+    """The round's return from an agency named by its id or its name (in any case)."""
+    named = Agency.id == int(agency) if agency.isdigit() else func.lower(Agency.name) == agency.strip().lower()
+    return session.scalar(select(Return).join(Agency, Agency.id == Return.agency_id)
+                          .where(Return.round_id == round_.id, named))
 
 
 def get_round(session: Session, round_id: int) -> Round:
@@ -365,72 +371,3 @@ def status(session: Session, round_: Round, today: dt.date | None = None) -> Rou
                                  ret.declaration_name if ret.submitted_at else "", deadline))
     rows.sort(key=lambda r: r.agency)
     return RoundStatus(round_, tuple(rows))
-
-
-@use_case
-def reopen_return(session: Session, ret: Return, reason: str, settings: mail.SmtpSettings,
-                  compose: Callable[[Person, Return], mail.Outgoing], by_person_id: int | None = None) -> mail.Batch:
-    """Reopen a submitted return with a reason and tell the agency (the emails are queued with the change)."""
-    reason = reason.strip()
-    if not reason:
-        raise RoundError("Enter the reason for reopening the return; the agency will see it")
-    if len(reason) > 1000:
-        raise RoundError("The reason must be 1000 characters or fewer")
-    if ret.round.state is not RoundState.OPEN:
-        raise RoundError("Only returns in an open round can be reopened")
-    if ret.state is not ReturnState.SUBMITTED:
-        raise RoundError("Only a submitted return can be reopened")
-    ret.state = ReturnState.REOPENED
-    ret.reopened_reason = reason
-    session.add(AuditEvent(person_id=by_person_id, action="return.reopened", round_id=ret.round_id, return_id=ret.id,
-                           object_type="return", object_id=str(ret.id), new={"reason": reason}))
-    return mail.send(session, settings,
-                     [compose(person, ret) for person in agency_people(session, ret.agency_id, ret.partnership_id)])
-
-
-@dataclass(frozen=True, slots=True)
-class AuditLine:
-    """One audit event as a manager reads it."""
-
-    at: dt.datetime
-    who: str
-    action: str
-    what: str
-    old: dict[str, object] | None
-    new: dict[str, object] | None
-
-
-def audit_log(session: Session, round_id: int, return_id: int | None = None) -> list[AuditLine]:
-    """The audit events of a round (or of one of its returns), newest first."""
-    query = (select(AuditEvent, Person.name).outerjoin(Person, Person.id == AuditEvent.person_id)
-             .where(AuditEvent.round_id == round_id).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
-    if return_id is not None:
-        query = query.where(AuditEvent.return_id == return_id)
-    return [AuditLine(as_utc(e.at), name or "the system", e.action, f"{e.object_type} {e.object_id}".strip(),
-                      e.old, e.new) for e, name in session.execute(query.limit(2000))]
-
-
-@use_case
-def extend_deadline(session: Session, ret: Return, new_deadline: dt.date, reason: str, settings: mail.SmtpSettings,
-                    compose: Callable[[Person, Return], mail.Outgoing], by_person_id: int | None = None) -> mail.Batch:
-    """Give one agency a later deadline than the round's, with the reason; its people are told both."""
-    reason = reason.strip()
-    if ret.round.state is RoundState.CLOSED:
-        raise RoundError("The round is closed; its deadlines can no longer change")
-    if new_deadline <= ret.round.deadline:
-        raise RoundError(f"An extension must be after the round's deadline "
-                         f"({ret.round.deadline.strftime('%-d %B %Y')})")
-    if not reason:
-        raise RoundError("Enter the reason for the extension; the agency will see it")
-    if len(reason) > 500:
-        raise RoundError("The reason must be 500 characters or fewer")
-    old = ret.deadline_extended_to
-    ret.deadline_extended_to, ret.extension_reason = new_deadline, reason
-    session.add(AuditEvent(person_id=by_person_id, action="return.deadline_extended", round_id=ret.round_id,
-                           return_id=ret.id, object_type="return", object_id=str(ret.id),
-                           old={"deadline": old.isoformat() if old else None},
-                           new={"deadline": new_deadline.isoformat(), "reason": reason}))
-    if ret.round.state is not RoundState.OPEN or ret.state is ReturnState.SUBMITTED:
-        return mail.Batch()  # nobody is waiting on the date yet, or any more
-    return mail.send(session, settings,
-                     [compose(person, ret) for person in agency_people(session, ret.agency_id, ret.partnership_id)])

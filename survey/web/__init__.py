@@ -23,6 +23,8 @@ def register_blueprints(app: Flask) -> None:
     from survey.text import plural, possessive
     from survey.timezone import london
     from survey.web.admin.views import bp as admin_bp
+    from survey.web.agency import evidence_files as _evidence_files  # noqa: F401 - adds its pages to the agency blueprint
+    from survey.web.agency import follow_up as _follow_up  # noqa: F401 - adds its pages to the agency blueprint
     from survey.web.agency.views import bp as agency_bp
     from survey.web.auth import account as _account  # noqa: F401 - adds "Your account" to the auth blueprint
     from survey.web.auth.views import bp as auth_bp
@@ -31,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.manager import board_emails as _board_emails  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager import directory as _directory  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager import moderation as _moderation  # noqa: F401 - adds its pages to the manager blueprint
+    from survey.web.manager import results as _results  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager.views import bp as manager_bp
 
     # Every value a template shows loses any bidirectional override: input no longer takes them, but text stored

@@ -21,7 +21,8 @@ from survey.extensions import db
 from survey.models import Agency, Answer, EvidenceFile, Person, Return
 from survey.services import evidence, returns
 from survey.services.access import principal_for
-from survey.services.returns import AnswerValues, EvidenceFolder, StatementInput, Upload
+from survey.services.answer_values import AnswerValues, SaveResult, StatementInput
+from survey.services.returns import EvidenceFolder, Upload
 from tests.fixtures_demo import Demo
 
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -69,7 +70,7 @@ def _staff(app: Flask, demo: Demo) -> tuple[Return, object]:
     return ret, principal_for(session, person)
 
 
-def _save(app: Flask, ret: Return, principal: object, text: str) -> returns.SaveResult:
+def _save(app: Flask, ret: Return, principal: object, text: str) -> SaveResult:
     folder = EvidenceFolder(app.config["EVIDENCE_DIR"], 1024 * 1024)
     item = StatementInput("supervision-1", AnswerValues(commentary=text), 0, AnswerValues().digest())
     return returns.save_statements(db.session(), ret, principal, "supervision", [item],  # type: ignore[arg-type]
@@ -84,7 +85,7 @@ def test_an_upload_is_kept_with_its_answer_when_the_save_runs_again(app: Flask, 
         real = returns._save_once
         calls = []
 
-        def concurrent_save_first_time(*args: object, **kwargs: object) -> returns.SaveResult:
+        def concurrent_save_first_time(*args: object, **kwargs: object) -> SaveResult:
             calls.append(1)
             result = real(*args, **kwargs)  # type: ignore[arg-type]
             if len(calls) == 1:
@@ -107,7 +108,7 @@ def test_a_save_that_fails_keeps_neither_answer_nor_file(app: Flask, demo: Demo,
     with app.app_context():
         ret, principal = _staff(app, demo)
 
-        def always_concurrent(*_args: object, **_kwargs: object) -> returns.SaveResult:
+        def always_concurrent(*_args: object, **_kwargs: object) -> SaveResult:
             raise StaleDataError("someone saves it every time")
 
         monkeypatch.setattr(returns, "_save_once", always_concurrent)

@@ -17,7 +17,8 @@ from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from survey.definitions import Duty, Questionnaire, Statement, format_value
-from survey.services.returns import MAX_COMMENTARY, MAX_NOTES, AnswerValues, StatementInput
+from survey.services.answer_values import AnswerValues, StatementInput
+from survey.services.returns import MAX_COMMENTARY, MAX_NOTES
 from survey.text import first_bad_link, link_problem
 from survey.web import dates
 

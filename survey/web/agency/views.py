@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -28,8 +27,6 @@ from survey.models import Return, utcnow
 from survey.services import (
     agency_returns,
     evidence,
-    invitations,
-    mail,
     pending_uploads,
     return_snapshots,
     returns,
@@ -369,134 +366,7 @@ def print_view(return_id: int) -> str:
                            deadline=agency_returns.deadline_of(ret), printed=utcnow())
 
 
-@bp.route("/returns/<int:return_id>/evidence/<int:file_id>")
-def evidence_file(return_id: int, file_id: int) -> Any:
-    """Download an evidence file: always as an attachment, never rendered by the browser."""
-    ret, _ = _load(return_id)
-    row = agency_returns.evidence_row(db.session(), ret.id, file_id)
-    if row is None:
-        abort(404)
-    response = send_file(evidence.path_of(row, current_app.config["EVIDENCE_DIR"]), mimetype=row.content_type,
-                         as_attachment=True, download_name=row.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/returns/<int:return_id>/evidence/<int:file_id>/remove", methods=["POST"])
-def remove_evidence(return_id: int, file_id: int) -> Any:
-    """Remove an evidence file from a draft return."""
-    ret, _ = _load(return_id)
-    row = agency_returns.evidence_row(db.session(), ret.id, file_id)
-    if row is None:
-        abort(404)
-    if not returns.is_editable(ret):
-        abort(403, "This return can no longer be changed.")
-    evidence.remove(db.session(), row, current_user.principal.person_id, ret.round_id)
-    flash(f"{row.filename} has been removed.", "success")
-    back = request.form.get("duty_id", "")
-    if back:
-        return redirect(url_for("agency.duty_page", return_id=ret.id, duty_id=back))
-    return redirect(url_for("agency.check_answers", return_id=ret.id))
-
-
 @bp.errorhandler(Forbidden)
 def forbidden(_exc: Forbidden) -> Any:
     """A service refused: the person may see this but not do it."""
     abort(403)
-
-
-@bp.route("/returns/<int:return_id>/challenges/<int:challenge_id>", methods=["GET", "POST"])
-def challenge(return_id: int, challenge_id: int) -> Any:
-    """A challenge from the board: everyone in the agency reads it, the lead answers."""
-    from survey.models import Challenge
-    from survey.services import moderation
-
-    ret, _ = _load(return_id)
-    found = db.session.get(Challenge, challenge_id)
-    if found is None or found.return_id != ret.id:
-        abort(404)
-    can_reply = current_user.principal.can_submit_return(ret)
-    error = None
-    if request.method == "POST":
-        if not can_reply:
-            abort(403)
-        try:
-            moderation.reply(db.session(), found, request.form.get("body", ""), current_user.principal.person_id,
-                             False, mail.SmtpSettings.from_config(current_app.config),
-                             invitations.challenge_composer(current_app.config))
-        except moderation.ModerationError as exc:
-            error = str(exc)
-        else:
-            flash("Your answer has been sent to the board.", "success")
-            return redirect(url_for("agency.challenge", return_id=return_id, challenge_id=challenge_id))
-    return render_template("challenges/thread.html", challenge=found, ret=ret, viewer="agency", error=error,
-                           body=request.form.get("body", ""), can_reply=can_reply), (400 if error else 200)
-
-
-@bp.route("/actions")
-def action_plan() -> str:
-    """The action plan of the person's agencies: from low ratings and from challenges, across rounds."""
-    from survey.services import action_plans
-
-    return render_template("agency/actions.html", today=dt.date.today(),
-                           actions=action_plans.plan_of(db.session(), current_user.principal.memberships))
-
-
-@bp.route("/actions/<int:agency_action_id>", methods=["GET", "POST"])
-def action_progress(agency_action_id: int) -> Any:
-    """Record how far an action has got, with the evidence when it is done."""
-    from survey.models import AgencyAction
-    from survey.services import action_plans
-
-    action = db.session.get(AgencyAction, agency_action_id)
-    if action is None or not current_user.principal.can_edit_return(action.return_):
-        abort(404)
-    error = None
-    form = {"status": request.form.get("status", action.status.value),
-            "evidence": request.form.get("evidence", action.evidence)}
-    if request.method == "POST":
-        try:
-            action_plans.update_progress(db.session(), action, form["status"], form["evidence"],
-                                         current_user.principal.person_id, dt.date.today())
-        except action_plans.ActionPlanError as exc:
-            error = exc
-        else:
-            flash("Progress saved.", "success")
-            return redirect(url_for("agency.action_plan"))
-    return render_template("agency/action_progress.html", action=action, form=form, error=error), \
-        (400 if error else 200)
-
-
-@bp.route("/returns/<int:return_id>/report")
-@bp.route("/returns/<int:return_id>/report.pdf", endpoint="report_pdf", defaults={"pdf": True})
-def report(return_id: int, pdf: bool = False) -> Any:
-    """The agency's report on this round for its own governance (print view or PDF)."""
-    from survey.web.reports import report_response
-
-    ret, _ = _load(return_id)
-    return report_response(ret, url_for("agency.task_list", return_id=return_id),
-                           url_for("agency.report_pdf", return_id=return_id), pdf)
-
-
-@bp.route("/returns/<int:return_id>/workbook.xlsx")
-def return_workbook(return_id: int) -> Any:
-    """The return as an Excel workbook to complete offline."""
-    from survey.web.offline import send_workbook
-
-    ret, _ = _load(return_id)
-    return send_workbook(ret)
-
-
-@bp.route("/returns/<int:return_id>/import", methods=["GET", "POST"])
-def import_workbook(return_id: int) -> Any:
-    """Upload a completed workbook into the return."""
-    from survey.web.offline import import_page
-
-    ret, _ = _load(return_id)
-    if not returns.is_editable(ret):
-        flash("This return cannot be changed now, so a workbook cannot be uploaded into it.", "info")
-        return redirect(url_for("agency.task_list", return_id=return_id))
-    back = url_for("agency.task_list", return_id=return_id)
-    return import_page(ret, back, back)

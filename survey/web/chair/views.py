@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from survey.extensions import db, login_manager
 from survey.models import Round, RoundState
+from survey.services import grading as grading_service
 from survey.services import results as results_service
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
@@ -80,7 +81,7 @@ def grading(round_id: int) -> str:
     questionnaire = questionnaire_of(found.definition_version)
     if questionnaire.anonymous_results:
         abort(404)
-    grades, sort = results_service.sorted_grades(results_service.grading(db.session(), found), questionnaire,
+    grades, sort = grading_service.sorted_grades(grading_service.grading(db.session(), found), questionnaire,
                                                  request.args.get("sort", "overall"))
     return render_template("manager/grading.html", round=found, grades=grades, questionnaire=questionnaire,
                            sort=sort, back=url_for("chair.results", round_id=round_id), csv_url=None)

@@ -14,8 +14,7 @@ from sqlalchemy import select
 from survey.exports.cells import csv_cell
 from survey.extensions import db, login_manager
 from survey.models import Agency, Partnership, PartnershipAgency, Round
-from survey.scoring import Level
-from survey.services import invitations, mail, reminders, rounds
+from survey.services import audit_log, invitations, mail, reminders, return_changes, rounds
 from survey.text import file_name, possessive
 from survey.web.manager.forms import RoundForm
 
@@ -238,9 +237,9 @@ def reopen(return_id: int) -> Any:
         session = db.session()
         settings = mail.SmtpSettings.from_config(current_app.config)
         try:
-            batch = rounds.reopen_return(session, ret, reason, settings,
-                                         invitations.reopened_composer(current_app.config),
-                                         current_user.principal.person_id)
+            batch = return_changes.reopen_return(session, ret, reason, settings,
+                                                 invitations.reopened_composer(current_app.config),
+                                                 current_user.principal.person_id)
         except rounds.RoundError as exc:
             error = str(exc)
         else:
@@ -258,7 +257,7 @@ def round_audit(round_id: int) -> str:
     """Everything recorded about a round and its returns."""
     found = _round(round_id)
     return render_template("manager/audit.html", round=found, ret=None,
-                           lines=rounds.audit_log(db.session(), found.id))
+                           lines=audit_log.audit_log(db.session(), found.id))
 
 
 @bp.route("/rounds/<int:round_id>/emails")
@@ -274,7 +273,7 @@ def return_audit(return_id: int) -> str:
     """Everything recorded about one return: who changed what, when, from what to what."""
     ret = _return(return_id)
     return render_template("manager/audit.html", round=ret.round, ret=ret,
-                           lines=rounds.audit_log(db.session(), ret.round_id, ret.id))
+                           lines=audit_log.audit_log(db.session(), ret.round_id, ret.id))
 
 
 @bp.route("/returns/<int:return_id>/extend", methods=["GET", "POST"])
@@ -291,9 +290,9 @@ def extend(return_id: int) -> Any:
     if form.validate_on_submit():
         settings = mail.SmtpSettings.from_config(current_app.config)
         try:
-            batch = rounds.extend_deadline(db.session(), ret, form.deadline.data, form.reason.data or "", settings,
-                                           invitations.extension_composer(current_app.config),
-                                           current_user.principal.person_id)
+            batch = return_changes.extend_deadline(db.session(), ret, form.deadline.data, form.reason.data or "",
+                                                   settings, invitations.extension_composer(current_app.config),
+                                                   current_user.principal.person_id)
         except rounds.RoundError as exc:
             form.deadline.errors = [*form.deadline.errors, str(exc)]
         else:
@@ -301,118 +300,6 @@ def extend(return_id: int) -> Any:
             flash(f"{ret.agency.name} now has until {form.deadline.data.strftime('%-d %B %Y')}.{told}", "success")
             return redirect(url_for("manager.dashboard", round_id=ret.round_id))
     return render_template("manager/extend.html", ret=ret, form=form), (400 if form.errors else 200)
-
-
-@bp.route("/rounds/<int:round_id>/results")
-def results(round_id: int) -> str:
-    """The collated results, interim while the round is open."""
-    from survey.services import results as results_service
-
-    found = _round(round_id)
-    if not results_service.can_see(found, "manager"):
-        abort(404)
-    from survey.web.development_pages import carried_context
-
-    return render_template("results/results.html",
-                           results=results_service.results_for(db.session(), found,
-                                                               request.args.get("ratings") == "moderated"),
-                           **carried_context(found), publishing=results_service.publish_state(db.session(), found),
-                           viewer="manager", back=url_for("manager.dashboard", round_id=round_id))
-
-
-@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
-def publish(round_id: int) -> Any:
-    """Let the chair see the results before the round closes."""
-    from survey.services import results as results_service
-
-    found = _round(round_id)
-    if found.state.value == "draft":
-        abort(404)
-    try:
-        results_service.publish(db.session(), found, current_user.principal.person_id,
-                                request.form.get("risk_reason", ""))
-    except results_service.PublishError as exc:
-        flash(f"{exc}.", "info")
-    else:
-        flash("The results are published: the chair sees them as they are now, until you publish again.",
-              "success")
-    return redirect(url_for("manager.results", round_id=round_id))
-
-
-@bp.route("/rounds/<int:round_id>/workbook.xlsx")
-def board_workbook(round_id: int) -> Any:
-    """The board workbook as a download."""
-    from survey.web.downloads import send_board_workbook
-
-    found = _round(round_id)
-    if found.state.value == "draft":
-        abort(404)
-    return send_board_workbook(found, request.args.get("ratings") == "moderated")
-
-
-@bp.route("/rounds/<int:round_id>/grading")
-def grading(round_id: int) -> str:
-    """Each submitted return's means by duty and section, sortable, with statements below the threshold."""
-    from survey.services import results as results_service
-    from survey.services.definitions import questionnaire_of
-
-    found = _round(round_id)
-    questionnaire = questionnaire_of(found.definition_version)
-    grades, sort = results_service.sorted_grades(results_service.grading(db.session(), found), questionnaire,
-                                                 request.args.get("sort", "overall"))
-    return render_template("manager/grading.html", round=found, grades=grades, questionnaire=questionnaire,
-                           sort=sort, back=url_for("manager.results", round_id=round_id),
-                           csv_url=url_for("manager.grading_csv", round_id=round_id))
-
-
-@bp.route("/rounds/<int:round_id>/grading.csv")
-def grading_csv(round_id: int) -> Response:
-    """The grading as CSV: one row per return, a column per section and duty mean."""
-    from survey.services import results as results_service
-    from survey.services.definitions import questionnaire_of
-
-    found = _round(round_id)
-    questionnaire = questionnaire_of(found.definition_version)
-    grades = results_service.grading(db.session(), found)
-    columns: list[tuple[Level, str]] = ([("section", s.id) for s in questionnaire.sections]
-                                        + [("duty", d.id) for _, d in questionnaire.duties()])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["agency", "overall mean", *[f"{level} {ident}" for level, ident in columns],
-                     "statements below the threshold"])
-    for g in sorted(grades, key=lambda g: g.agency.lower()):
-        writer.writerow([_cell(g.agency), g.overall.mean_label, *[g.groups[c].mean_label for c in columns],
-                         " ".join(f"{sid}={value:g}" for sid, value in g.below)])
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{file_name(found.title, "by agency", ext="csv")}"'})
-
-
-@bp.route("/rounds/<int:round_id>/areas")
-def areas(round_id: int) -> str:
-    """The round's areas for development (agreed by the chair) and their actions."""
-    from survey.web.development_pages import areas_page
-
-    found = _round(round_id)
-    if found.state.value == "draft":
-        abort(404)
-    return areas_page(found, "manager")
-
-
-@bp.route("/areas/<int:area_id>/actions/new", methods=["GET", "POST"])
-def new_action(area_id: int) -> Any:
-    """Add an action to an area for development."""
-    from survey.web.development_pages import action_form, area_in
-
-    return action_form(area_in(area_id, current_user.principal.manager_partnerships), None, "manager.areas")
-
-
-@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
-def change_action(action_id: int) -> Any:
-    """Update an action's status, owner or due date."""
-    from survey.web.development_pages import action_form, action_in
-
-    action = action_in(action_id, current_user.principal.manager_partnerships)
-    return action_form(action.area, action, "manager.areas")
 
 
 @bp.route("/joint/<int:joint_id>", methods=["GET", "POST"])
@@ -447,33 +334,3 @@ def joint_proposal(joint_id: int) -> Any:
     return render_template("manager/joint_proposal.html", joint=joint, error=error, chosen=chosen,
                            offered=joint_rounds.agencies_to_offer(session, joint),
                            questionnaire=questionnaire_of(joint.round.definition_version)), (400 if error else 200)
-
-
-@bp.route("/rounds/<int:round_id>/commentary", methods=["GET", "POST"])
-def commentary(round_id: int) -> Any:
-    """Review partner commentary before the chair reads it: accept or edit the suggested redactions, hide a
-    comment, choose examples."""
-    from survey.services import commentary as review
-
-    found = _round(round_id)
-    if found.state.value == "draft":
-        abort(404)
-    error = None
-    if request.method == "POST":
-        choices = {}
-        for key in request.form:
-            if key.startswith("text-") and key[5:].isdigit() and len(key) < 16:
-                answer_id = int(key[5:])
-                choices[answer_id] = review.Choice(request.form.get(key, ""),
-                                                   hidden=request.form.get(f"hide-{answer_id}") == "yes",
-                                                   example=request.form.get(f"example-{answer_id}") == "yes")
-        try:
-            changed = review.save(db.session(), found, choices, current_user.principal.person_id)
-        except review.ReviewError as exc:
-            error = exc
-        else:
-            flash(f"The review is saved: {changed} comment{'s' if changed != 1 else ''} changed." if changed
-                  else "Nothing was changed.", "success")
-            return redirect(url_for("manager.commentary", round_id=round_id))
-    return render_template("manager/commentary.html", round=found, items=review.items(db.session(), found),
-                           error=error, posted=request.form if error else None), (400 if error else 200)
