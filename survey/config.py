@@ -74,27 +74,30 @@ def defaults(instance_path: str) -> dict[str, Any]:
     }
 
 
-def from_environment(known: frozenset[str], prefix: str = "SURVEY_") -> dict[str, Any]:
-    """Read SURVEY_* variables (numbers and true/false converted); an unknown name is refused with a suggestion."""
-    out: dict[str, Any] = {}
-    for key, raw in os.environ.items():
-        if not key.startswith(prefix):
+def check_environment(known: frozenset[str], prefix: str = "SURVEY_") -> None:
+    """Refuse a SURVEY_* variable that names no setting (a misspelling), suggesting the one it probably meant."""
+    for key in os.environ:
+        name = key[len(prefix):] if key.startswith(prefix) else None
+        if name is None or name in known or name in TOOLING_VARIABLES:
             continue
-        name = key[len(prefix):]
-        if name in TOOLING_VARIABLES:
-            continue
-        if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = (f"; did you mean {prefix}{close[0]}?" if close
-                    else "; the settings are listed in docs/operations.md")
-            raise ConfigurationError(f"{key} is not a setting of this app{hint}")
-        value: Any = raw
-        if raw.lower() in ("true", "false"):
-            value = raw.lower() == "true"
-        elif raw.isdigit():
-            value = int(raw)
-        out[name] = value
-    return out
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"; did you mean {prefix}{close[0]}?" if close else "; the settings are listed in docs/operations.md"
+        raise ConfigurationError(f"{key} is not a setting of this app{hint}")
+
+
+def typed(name: str, raw: str, default: Any) -> Any:
+    """A setting read from the environment as the type of its default: true or false for a flag, a whole number
+    for a number, the text itself otherwise (a password of digits stays text)."""
+    if isinstance(default, bool) or (default is None and raw.lower() in ("true", "false")):
+        if raw.lower() not in ("true", "false"):
+            raise ConfigurationError(f"SURVEY_{name} is {raw!r}; it must be true or false")
+        return raw.lower() == "true"
+    if isinstance(default, int | float):
+        try:
+            return type(default)(raw)
+        except ValueError:
+            raise ConfigurationError(f"SURVEY_{name} is {raw!r}; it must be a number") from None
+    return raw
 
 
 def known_settings(instance_path: str) -> frozenset[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from survey.config import ROOT, ConfigurationError, check_settings, defaults, from_environment, known_settings
+from survey.config import ROOT, ConfigurationError, check_environment, check_settings, defaults, known_settings, typed
 from survey.extensions import csrf, db, limiter
 
 __all__ = ["ConfigurationError", "build_app"]
@@ -21,8 +22,14 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey.web.hygiene import init_hygiene
 
     init_hygiene(app)
-    app.config.from_mapping(defaults(app.instance_path))
-    app.config.from_mapping(from_environment(known_settings(app.instance_path)))
+    settings = defaults(app.instance_path)
+    app.config.from_mapping(settings)
+    check_environment(known_settings(app.instance_path))
+    # Each SURVEY_* variable as the type of its setting's default. Not Flask's from_prefixed_env: it reads every
+    # value as JSON, so a password or secret made of digits would become a number.
+    for name in known_settings(app.instance_path):
+        if f"SURVEY_{name}" in os.environ:
+            app.config[name] = typed(name, os.environ[f"SURVEY_{name}"], settings.get(name))
     if test_config:
         app.config.from_mapping(test_config)
     _check_production(app)

@@ -124,3 +124,26 @@ def test_mail_settings_without_a_sender_use_the_default() -> None:
     settings = SmtpSettings.from_config({"SMTP_HOST": "h"})
     assert settings.sender == DEFAULT_SENDER == "safeguarding-partnership@localhost"
     assert SmtpSettings.from_config({"SMTP_HOST": "h", "MAIL_FROM": "board@example.org"}).sender == "board@example.org"
+
+
+def test_settings_from_the_environment_take_the_type_of_their_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SURVEY_SMTP_PASSWORD", "123456")  # text, though it is all digits
+    monkeypatch.setenv("SURVEY_SMTP_PORT", "2525")
+    monkeypatch.setenv("SURVEY_SMTP_STARTTLS", "TRUE")
+    monkeypatch.setenv("SURVEY_SERVICE_NAME", "true")  # text: the name happens to be a word for a flag
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    assert app.config["SMTP_PASSWORD"] == "123456"
+    assert app.config["SMTP_PORT"] == 2525
+    assert app.config["SMTP_STARTTLS"] is True
+    assert app.config["SERVICE_NAME"] == "true"
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("SMTP_PORT", "twenty-five", "SURVEY_SMTP_PORT is 'twenty-five'; it must be a number"),
+    ("SMTP_STARTTLS", "yes please", "SURVEY_SMTP_STARTTLS is 'yes please'; it must be true or false"),
+])
+def test_a_setting_of_the_wrong_kind_refuses_to_start(name: str, value: str, message: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"SURVEY_{name}", value)
+    with pytest.raises(ConfigurationError, match=message):
+        create_app({"DATABASE_URL": "sqlite://"})
