@@ -12,6 +12,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Agency, Return, Round, RoundState
 from survey.services import demo as demo_service
+from tests.authenticator import codes_for
 from tests.web.forms import csrf_token
 
 PASSWORD = demo_service.DEMO_PASSWORD
@@ -63,11 +64,26 @@ def demo(app: Flask) -> Demo:
 
 
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, next_url: str = "") -> object:
-    """Sign in through the sign-in page, as a person would."""
+    """Sign in through the sign-in page, as a person would (with the code from the app, for the demo's board
+    accounts)."""
     page = client.get("/sign-in" + (f"?next={next_url}" if next_url else ""))
     token = csrf_token(page.get_data(as_text=True))
     target = "/sign-in" + (f"?next={next_url}" if next_url else "")
-    return client.post(target, data={"csrf_token": token, "email": email, "password": password})
+    response = client.post(target, data={"csrf_token": token, "email": email, "password": password})
+    if response.status_code == 302 and response.headers["Location"].endswith("/sign-in/code"):
+        return enter_code(client, email)
+    return response
+
+
+def enter_code(client: FlaskClient, email: str, secret: str | None = None) -> object:
+    """The code step of signing in, with the newest code the app shows that has not been used yet."""
+    for code in codes_for(email, secret):
+        page = client.get("/sign-in/code")
+        response = client.post("/sign-in/code", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                                      "code": code})
+        if "has been used already" not in response.get_data(as_text=True):
+            return response
+    raise AssertionError("unreachable")
 
 
 def client_for(app: Flask, email: str) -> FlaskClient:
@@ -99,3 +115,17 @@ def police_staff(app: Flask, demo: Demo) -> FlaskClient:
     client = app.test_client()
     assert sign_in(client, "staff.police@demo.example").status_code == 302
     return client
+
+
+def set_up_second_factor(client: FlaskClient, email: str) -> str:
+    """Set up an authenticator app as the signed-in person would, from the set-up page; the secret it shows."""
+    import re
+
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    found = re.search(r'id="secret">([A-Z2-7 ]+)<', page)
+    assert found, page[:2000]
+    secret = found.group(1).replace(" ", "")
+    code = next(codes_for(email, secret))
+    response = client.post("/account/second-factor", data={"csrf_token": csrf_token(page), "code": code})
+    assert response.status_code == 200 and "Your recovery codes" in response.get_data(as_text=True)
+    return secret

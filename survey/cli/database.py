@@ -68,6 +68,18 @@ def demo() -> None:
         click.echo(result.summary)
 
 
+@main.command("demo-code")
+@click.argument("email")
+def demo_code(email: str) -> None:
+    """Print the second-factor code a demo board account's authenticator app would show now (demo data only)."""
+    with app_context():
+        require_schema()
+        try:
+            click.echo(demo_service.demo_code(database.session(), email))
+        except demo_service.DemoRefused as exc:
+            fail(str(exc))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port.")

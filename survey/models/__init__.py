@@ -10,15 +10,15 @@ from .moderation import Challenge, ChallengeMessage, ChallengeState, CommentRevi
 from .people import Agency, Partnership, PartnershipAgency, Person, Role, RoleAssignment
 from .returns import Answer, Return, ReturnState
 from .rounds import JointState, Publication, Round, RoundPartnership, RoundState
-from .sessions import SignInSession, StashedPost
+from .sessions import RecoveryCode, SignInSession, StashedPost
 from .throttle import RateLimit
 
 __all__ = [
     "ActionStatus", "AgencyAction", "AreaAction", "Challenge", "ChallengeMessage", "ChallengeState",
     "CommentReview", "DevelopmentArea", "Moderation",
     "Agency", "Answer", "AuditEvent", "Base", "BoardEmail", "DefinitionVersion", "EmailMessage", "EvidenceFile",
-    "Partnership",
-    "PartnershipAgency", "Person", "Publication", "RateLimit", "Return", "ReturnState", "Role", "RoleAssignment",
+    "Partnership", "PartnershipAgency", "Person", "Publication", "RateLimit", "RecoveryCode", "Return", "ReturnState",
+    "Role", "RoleAssignment",
     "Round", "JointState", "MailState", "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc",
     "utcnow",
 ]

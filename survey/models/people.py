@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk, name_str
@@ -83,6 +83,11 @@ class Person(Base):
     created_at: Mapped[created]
     last_sign_in_at: Mapped[dt.datetime | None]
     erased_at: Mapped[dt.datetime | None]
+    # The second factor: the shared secret of an authenticator app (base32), set once a first code from the app
+    # has been checked, and the newest 30-second step a code was accepted for, so no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[dt.datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     roles: Mapped[list[RoleAssignment]] = relationship(back_populates="person", cascade="all, delete-orphan")
 

@@ -41,3 +41,15 @@ class StashedPost(Base):
     path: Mapped[str] = mapped_column(String(500))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[created]
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator app once (a lost phone). Only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[created]
+    used_at: Mapped[dt.datetime | None]

@@ -36,6 +36,7 @@ class Principal:
     manager_partnerships: frozenset[int]
     chair_partnerships: frozenset[int]
     admin: bool
+    second_factor: bool = False  # an authenticator app is set up (checked at every password sign-in)
 
     @property
     def agency_ids(self) -> frozenset[int]:
@@ -65,16 +66,22 @@ class Principal:
         """Chairs at least one partnership."""
         return bool(self.chair_partnerships)
 
+    @property
+    def needs_second_factor(self) -> bool:
+        """Administrators, managers and chairs see safeguarding material across agencies: they must set up a
+        second factor before reaching any of their pages."""
+        return (self.admin or self.is_manager or self.is_chair) and not self.second_factor
+
 
 def principal_for(session: Session, person: Person) -> Principal:
     """Load a person's roles into a Principal."""
     roles = session.execute(select(RoleAssignment.role, RoleAssignment.agency_id, RoleAssignment.partnership_id)
                             .where(RoleAssignment.person_id == person.id, RoleAssignment.active.is_(True))).all()
-    return principal_from_roles(person.id, person.name, person.email, roles)
+    return principal_from_roles(person.id, person.name, person.email, roles, person.totp_enabled_at is not None)
 
 
-def principal_from_roles(person_id: int, name: str, email: str,
-                         roles: Iterable[tuple[Role, int | None, int | None]]) -> Principal:
+def principal_from_roles(person_id: int, name: str, email: str, roles: Iterable[tuple[Role, int | None, int | None]],
+                         second_factor: bool = False) -> Principal:
     """A Principal from a person's active role rows: (role, agency id, partnership id)."""
     agencies: dict[Role, set[Membership]] = {Role.CONTRIBUTOR: set(), Role.LEAD: set()}
     partnerships: dict[Role, set[int]] = {Role.MANAGER: set(), Role.CHAIR: set()}
@@ -92,7 +99,7 @@ def principal_from_roles(person_id: int, name: str, email: str,
         lead_memberships=frozenset(agencies[Role.LEAD]),
         manager_partnerships=frozenset(partnerships[Role.MANAGER]),
         chair_partnerships=frozenset(partnerships[Role.CHAIR]),
-        admin=admin,
+        admin=admin, second_factor=second_factor,
     )
 
 

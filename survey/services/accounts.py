@@ -93,11 +93,14 @@ def check_password_rules(password: str, email: str = "") -> str | None:
 
 
 @use_case
-def sign_in(session: Session, email: str, password: str) -> tuple[Person, str] | None:
-    """Check the email and password; on a match, start a sign-in session and return the person and its token."""
+def sign_in(session: Session, email: str, password: str) -> tuple[Person, str | None] | None:
+    """Check the email and password; on a match, the person and the token of a new sign-in session, or no token
+    (and no session yet) where the person has a second factor: `second_factor.complete_sign_in` starts it."""
     person = authenticate(session, email, password)
     if person is None:
         return None
+    if person.totp_enabled_at is not None:
+        return person, None
     return person, start_session(session, person)
 
 
@@ -142,7 +145,7 @@ class SessionCheck:
 # One query for the session, its person and their roles: this runs on every signed-in request.
 _SESSION_WITH_ROLES = (
     select(SignInSession.id, SignInSession.person_id, SignInSession.created_at, SignInSession.last_seen_at,
-           SignInSession.ended_at, Person.name, Person.email, Person.active,
+           SignInSession.ended_at, Person.name, Person.email, Person.active, Person.totp_enabled_at,
            RoleAssignment.role, RoleAssignment.agency_id, RoleAssignment.partnership_id)
     .join(Person, Person.id == SignInSession.person_id)
     .outerjoin(RoleAssignment, and_(RoleAssignment.person_id == Person.id, RoleAssignment.active.is_(True)))
@@ -171,7 +174,8 @@ def check_session(session: Session, token: str, idle: dt.timedelta, absolute: dt
         except OperationalError:
             session.rollback()
     roles = [(row.role, row.agency_id, row.partnership_id) for row in rows if row.role is not None]
-    return SessionCheck(principal_from_roles(first.person_id, first.name, first.email, roles))
+    return SessionCheck(principal_from_roles(first.person_id, first.name, first.email, roles,
+                                             first.totp_enabled_at is not None))
 
 
 @use_case

@@ -6,7 +6,9 @@ the published Appendix 3 table, with partner commentary quoted from it.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -30,9 +32,11 @@ from survey.models import (
     RoleAssignment,
     Round,
     RoundState,
+    utcnow,
 )
 from survey.services.catalogue import Catalogue
 from survey.services.definitions import ensure_version
+from survey.services.second_factor import code_at
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for people trying the demo
 DOMAIN = "demo.example"
@@ -142,6 +146,21 @@ class DemoResult:
     summary: str
 
 
+def demo_secret(email: str) -> str:
+    """The authenticator secret of a demo account: derived from its address, so the demo's codes can be printed
+    (the demo is public, like its password)."""
+    return base64.b32encode(hashlib.sha256(f"survey-demo:{email}".encode()).digest()[:20]).decode()
+
+
+def demo_code(session: Session, email: str) -> str:
+    """The code a demo board account's authenticator app would show now; DemoRefused for any other account."""
+    person = session.scalar(select(Person).where(Person.email == email.strip().lower()))
+    if person is None or not person.is_demo or person.totp_secret is None:
+        raise DemoRefused(f"{email} is not a demo account with a second factor (the demo's board accounts are "
+                          f"manager@{DOMAIN}, chair@{DOMAIN} and admin@{DOMAIN})")
+    return code_at(person.totp_secret, utcnow())
+
+
 def _person(session: Session, hasher_hash: str, email: str, name: str, title: str) -> Person:
     person = Person(email=email, name=name, job_title=title, password_hash=hasher_hash, is_demo=True)
     session.add(person)
@@ -195,6 +214,10 @@ def load(session: Session, catalogue: Catalogue, today: dt.date | None = None) -
     session.add(RoleAssignment(person=manager, role=Role.MANAGER, partnership=partnership))
     session.add(RoleAssignment(person=chair, role=Role.CHAIR, partnership=partnership))
     session.add(RoleAssignment(person=admin, role=Role.ADMIN))
+    for board_person in (manager, chair, admin):
+        # Board roles need a second factor; the demo's are set up already, with codes from `survey demo-code`.
+        board_person.totp_secret = demo_secret(board_person.email)
+        board_person.totp_enabled_at = utcnow()
     session.flush()
 
     closed = Round(
@@ -278,8 +301,10 @@ def _sign_in_text() -> str:
         f"  admin           admin@{DOMAIN}\n"
         f"  agency lead     lead.police@{DOMAIN} (also lead.<agency>@{DOMAIN})\n"
         f"  contributors    staff.police@{DOMAIN}, officer.police@{DOMAIN} (also staff.<agency>, officer.<agency>)\n"
-        f"  agencies: {', '.join(slug for slug, _, _ in AGENCIES)}"
+        f"  agencies: {', '.join(slug for slug, _, _ in AGENCIES)}\n"
+        f"The board accounts have a second factor: `survey demo-code manager@{DOMAIN}` prints the code an\n"
+        f"authenticator app would show now."
     )
 
 
-__all__ = ["DEMO_AREA", "DEMO_PASSWORD", "DemoRefused", "DemoResult", "load"]
+__all__ = ["DEMO_AREA", "DEMO_PASSWORD", "DemoRefused", "DemoResult", "demo_code", "demo_secret", "load"]

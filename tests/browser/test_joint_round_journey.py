@@ -10,6 +10,7 @@ from flask import Flask
 from survey.extensions import db
 from survey.models import Role
 from survey.services import accounts, agencies, boards
+from tests.authenticator import give_second_factor
 from tests.browser.helpers import fill_date, follow, press, shot, sign_in
 from tests.fixtures_demo import PASSWORD, Demo
 
@@ -27,6 +28,7 @@ def test_a_joint_round_by_agreement(app: Flask, demo: Demo, live_server: str, br
         agencies.create_agency(session, lambeth.id, "Lambeth Youth Service", "youth service")
         manager = boards.add_board_person(session, "Lambeth Manager", "manager@lambeth.example", Role.MANAGER, lambeth)
         accounts.set_password(session, manager, PASSWORD)
+        give_second_factor(manager)
         session.commit()
     context = browser.new_context(bypass_csp=True)  # axe-core is injected inline
     page = context.new_page()

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from survey import create_app
 from survey.cli import main
+from tests.fixtures_demo import set_up_second_factor
 from tests.web.forms import csrf_token
 
 PASSWORD = "a long and unguessable passphrase 2026"
@@ -61,6 +62,8 @@ def test_a_new_installation_gets_its_partnership_and_people(env: dict[str, str],
     signed = client.post("/sign-in", data={"csrf_token": csrf_token(sign_in.get_data(as_text=True)),
                                            "email": "sam.manager@lambeth.example", "password": PASSWORD})
     assert signed.status_code == 302
+    assert client.get("/manager/").headers["Location"].startswith("/account/second-factor")
+    set_up_second_factor(client, "sam.manager@lambeth.example")
     assert client.get("/manager/").status_code == 200
     new_round = client.get("/manager/rounds/new").get_data(as_text=True)
     assert "For Lambeth Safeguarding Children Partnership" in new_round

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import AuditEvent, Partnership, Person
-from tests.fixtures_demo import Demo, sign_in
+from tests.fixtures_demo import Demo, set_up_second_factor, sign_in
 from tests.web.forms import errors, form_data
 
 
@@ -117,6 +117,9 @@ def test_add_a_partnership_and_its_board_people(app: Flask, demo: Demo, mailbox)
                    confirm="a long and unguessable passphrase 2026")
     assert chosen.status_code == 302
     assert sign_in(manager, "sam@lambeth.example", "a long and unguessable passphrase 2026").status_code == 302
+    # A new manager sets up a second factor before any manager page.
+    assert manager.get("/manager/").headers["Location"].startswith("/account/second-factor")
+    set_up_second_factor(manager, "sam@lambeth.example")
     assert manager.get("/manager/").status_code == 200
     assert "For Lambeth Safeguarding Children Partnership" in manager.get("/manager/rounds/new").get_data(as_text=True)
 

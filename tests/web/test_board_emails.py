@@ -14,6 +14,7 @@ from sqlalchemy import select
 from survey.cli import main
 from survey.extensions import db
 from survey.models import BoardEmail, EmailMessage, Partnership, Round, RoundState
+from tests.authenticator import give_second_factor
 from tests.fixtures_demo import Demo, client_for
 from tests.web.forms import errors, form_data
 
@@ -97,6 +98,7 @@ def test_another_boards_manager_cannot_see_or_change_them(app: Flask, demo: Demo
         person = boards.add_board_person(db.session(), "Lambeth Manager", "manager@lambeth.example", Role.MANAGER,
                                          other)
         accounts.set_password(db.session(), person, PASSWORD)
+        give_second_factor(person)
         db.session.commit()
     url = f"/manager/partnerships/{_partnership_id(app)}/emails"
     lambeth = client_for(app, "manager@lambeth.example")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Agency, Role
 from survey.services import accounts, agencies, boards
+from tests.authenticator import give_second_factor
 from tests.fixtures_demo import PASSWORD, Demo, client_for
 from tests.web.forms import date_fields, errors, form_data
 
@@ -38,6 +39,7 @@ def boards_world(app: Flask, demo: Demo) -> dict[str, int]:
                                    ("chair@lambeth.example", Role.CHAIR, lambeth),
                                    ("manager@croydon.example", Role.MANAGER, croydon)):
             people.append(boards.add_board_person(session, email.split("@")[0].title(), email, role, board))
+            give_second_factor(people[-1])
         for person in people:
             accounts.set_password(session, person, PASSWORD)
         session.commit()

@@ -40,6 +40,8 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
     "auth.sign_in": PUBLIC, "auth.forgot_password": PUBLIC,
     "auth.set_password": dict.fromkeys(ROLES, 400),
     "auth.account": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    "auth.second_factor": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    "auth.sign_in_code": dict.fromkeys(ROLES, 302),  # no password given just now: back to signing in
     "auth.confirm_email": dict.fromkeys(ROLES, 400),
     "agency.home": {**AGENCY_PAGE, "contributor B": 200},
     "agency.task_list": AGENCY_PAGE, "agency.duty_page": AGENCY_PAGE, "agency.check_answers": AGENCY_PAGE,
@@ -85,7 +87,7 @@ GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "cha
 POST_ONLY = {"admin.erase", "admin.remove_board_role", "admin.administrator", "admin.account_active",
              "manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge",
              "manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
-             "manager.person_action"}
+             "manager.person_action", "admin.reset_second_factor"}
 
 
 @pytest.fixture

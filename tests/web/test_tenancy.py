@@ -30,6 +30,7 @@ from survey.models import (
 )
 from survey.services import accounts, agencies, boards
 from survey.services.definitions import ensure_version
+from tests.authenticator import give_second_factor
 from tests.fixtures_demo import PASSWORD, Demo, client_for, sign_in
 from tests.web.forms import csrf_token, errors, form_data
 from tests.web.test_security import GET_EXPECTED, url_for_rule
@@ -68,6 +69,7 @@ def two_boards(app: Flask, demo: Demo) -> Iterator[Boards]:
         people = [dave]
         for email, role in ((ACTORS["essex manager"], Role.MANAGER), (ACTORS["essex chair"], Role.CHAIR)):
             people.append(boards.add_board_person(session, email.split("@")[0].title(), email, role, essex))
+            give_second_factor(people[-1])
         for person in people:
             accounts.set_password(session, person, PASSWORD)
         section11 = app.extensions["survey_catalogue"].get("section-11-audit")

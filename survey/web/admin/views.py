@@ -12,8 +12,9 @@ from sqlalchemy import func, or_, select
 
 from survey.extensions import db, login_manager
 from survey.models import Partnership, Person, Role
-from survey.services import agencies, boards, data_protection, invitations, mail
+from survey.services import agencies, boards, data_protection, invitations, mail, second_factor
 from survey.text import possessive
+from survey.web.auth.session import second_factor_first
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -25,7 +26,7 @@ def require_admin() -> Any:
         return login_manager.unauthorized()
     if not current_user.principal.admin:
         abort(403)
-    return None
+    return second_factor_first()
 
 
 @bp.route("/")
@@ -208,6 +209,20 @@ def account_active(person_id: int) -> Any:
     else:
         agencies.set_person_active(db.session(), found, active, current_user.principal.person_id)
         flash(f"{found.name} {'can sign in again' if active else 'can no longer sign in'}.", "success")
+    return redirect(url_for("admin.person", person_id=found.id))
+
+
+@bp.route("/people/<int:person_id>/second-factor/reset", methods=["POST"])
+def reset_second_factor(person_id: int) -> Any:
+    """Take away a person's second factor (a lost phone and no recovery codes); they set up a new one when they
+    next sign in, and their open sessions end."""
+    found = _person(person_id)
+    if found.totp_enabled_at is None:
+        flash(f"{found.name} has no second factor to reset.", "info")
+    else:
+        second_factor.reset(db.session(), found, current_user.principal.person_id)
+        flash(f"{possessive(found.name)} second factor has been reset: they set up a new one when they next sign "
+              "in.", "success")
     return redirect(url_for("admin.person", person_id=found.id))
 
 

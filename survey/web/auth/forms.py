@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, Field, Form, PasswordField, SubmitField
+from wtforms import EmailField, Field, Form, PasswordField, StringField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from survey.text import email_address
@@ -48,3 +48,21 @@ class SetPasswordForm(FlaskForm):  # type: ignore[misc]
     confirm = PasswordField("Confirm new password", widget=GovPasswordInput(), validators=[
         InputRequired("Confirm your new password"), EqualTo("password", "The passwords do not match")])
     submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
+class CodeForm(FlaskForm):  # type: ignore[misc]
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", widget=GovTextInput(), filters=[_strip], validators=[
+        InputRequired("Enter the code from your authenticator app, or a recovery code"),
+        Length(max=40, message="Enter the 6-digit code from your app, or a recovery code")])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SetUpForm(FlaskForm):  # type: ignore[misc]
+    """Confirm a new authenticator app with its first code."""
+
+    code = StringField("Code from the app", widget=GovTextInput(), filters=[_strip], validators=[
+        InputRequired("Enter the 6-digit code your authenticator app shows"),
+        Length(max=20, message="Enter the 6-digit code your authenticator app shows")])
+    submit = SubmitField("Turn on the second factor", widget=GovSubmitInput())

@@ -112,3 +112,15 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target.rstrip("?")
+
+
+def second_factor_first() -> Any:
+    """Send an administrator, manager or chair who has no second factor to set one up before any of their pages
+    (None when they have one)."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated and current_user.principal.needs_second_factor:
+        flash("Set up a second factor before you continue: your role shows safeguarding material from every "
+              "agency.", "info")
+        return redirect(url_for("auth.second_factor", next=safe_next(request.full_path)))
+    return None

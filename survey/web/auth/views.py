@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -20,6 +21,8 @@ from survey.web.auth.session import SignedIn, safe_next
 bp = Blueprint("auth", __name__)
 
 PURPOSES = {"invite": "Create your password", "reset": "Reset your password"}
+# Who gave the right password and owes the code (survey.web.auth.second_factor), in the signed session cookie.
+PENDING = "pending_sign_in"
 
 
 def home_for(user: SignedIn) -> str:
@@ -83,6 +86,10 @@ def sign_in() -> Any:
         else:
             person, token = signed_in
             session.clear()  # a fresh cookie: nothing from before sign-in carries over
+            if token is None:
+                # No sign-in session exists until the code from the authenticator app is right.
+                session[PENDING] = {"person": person.id, "at": int(time.time()), "next": target, "restore": restore}
+                return redirect(url_for("auth.sign_in_code"))
             user = SignedIn(token, principal_for(db.session(), person))
             login_user(user)
             if target != "/":

@@ -12,6 +12,7 @@ from survey.extensions import db, login_manager
 from survey.models import Round, RoundState
 from survey.services import grading as grading_service
 from survey.services import results as results_service
+from survey.web.auth.session import second_factor_first
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
 
@@ -23,7 +24,7 @@ def require_chair() -> Any:
         return login_manager.unauthorized()
     if not current_user.principal.is_chair:
         abort(403)
-    return None
+    return second_factor_first()
 
 
 def _round(round_id: int) -> Round:

@@ -16,6 +16,7 @@ from survey.extensions import db, login_manager
 from survey.models import Agency, Partnership, PartnershipAgency, Round
 from survey.services import audit_log, invitations, mail, reminders, return_changes, rounds
 from survey.text import file_name, possessive
+from survey.web.auth.session import second_factor_first
 from survey.web.manager.forms import RoundForm
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -35,7 +36,7 @@ def require_manager() -> Any:
         return login_manager.unauthorized()
     if not current_user.principal.is_manager:
         abort(403)
-    return None
+    return second_factor_first()
 
 
 def _round(round_id: int) -> Round:
