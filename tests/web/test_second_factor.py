@@ -192,3 +192,16 @@ def test_the_demo_prints_codes_for_its_board_accounts_only(app: Flask, demo: Dem
     assert enter_code(client, MANAGER).status_code == 302  # type: ignore[attr-defined]
     refused = runner.invoke(main, ["demo-code", LEAD], env={"SURVEY_DATABASE_URL": db_url})
     assert refused.exit_code != 0 and "not a demo account with a second factor" in refused.output
+
+
+def test_wrong_codes_from_many_addresses_are_held_to_the_accounts_limit(app: Flask, demo: Demo) -> None:
+    app.config["SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE"] = "4 per hour"
+    code = next(codes_for(MANAGER))
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    statuses = []
+    for n in range(3):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
+        password_step(client, MANAGER)
+        statuses += [post_code(client, wrong).status_code for _ in range(2)]  # type: ignore[attr-defined]
+    assert statuses[:4] == [400, 400, 400, 400] and statuses[4:] == [429, 429]

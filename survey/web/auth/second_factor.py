@@ -36,8 +36,18 @@ def _code_key() -> str:
     return f"code:{found['person'] if found else 'none'}|{get_remote_address()}"
 
 
+def _code_anywhere_key() -> str:
+    found = _pending()
+    return f"code-anywhere:{found['person'] if found else 'none'}"
+
+
 def _code_limit() -> str:
     return str(current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"])
+
+
+def _code_anywhere_limit() -> str:
+    # Someone who has the password, guessing codes from many addresses, is held to this for the account.
+    return str(current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE"])
 
 
 def _failed(response: Any) -> bool:
@@ -46,6 +56,7 @@ def _failed(response: Any) -> bool:
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(_code_limit, methods=["POST"], key_func=_code_key, deduct_when=_failed)
+@limiter.limit(_code_anywhere_limit, methods=["POST"], key_func=_code_anywhere_key, deduct_when=_failed)
 def sign_in_code() -> Any:
     """The code from the authenticator app (or a recovery code), after the password."""
     pending = _pending()
