@@ -10,6 +10,7 @@ Only statements whose figures may be shown (the anonymity rules) are suggested.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -49,10 +50,14 @@ class Candidate:
     reasons: tuple[str, ...]
 
 
-def candidates(results: RoundResults, lowest: int = 5, wide_range: float = 2.0) -> list[Candidate]:
-    """Statements the rules suggest, lowest mean first."""
+def candidates(results: RoundResults, lowest: int = 5, wide_range: float = 2.0,
+               agreed: Collection[str] = ()) -> list[Candidate]:
+    """Statements the rules suggest, lowest mean first; statements already in an agreed area are not suggested
+    again (and the lowest means are counted without them)."""
     shown = []
     for _, _duty, statement in results.questionnaire.statements():
+        if statement.id in agreed:
+            continue
         figures = results.visible("statement", statement.id)
         if figures is not None and figures.mean is not None:
             shown.append((statement, figures))

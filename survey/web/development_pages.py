@@ -26,10 +26,11 @@ def areas_page(round_: Round, viewer: str) -> str:
     session = db.session()
     collated = results.results_for(session, round_, viewer=viewer)
     config = current_app.config
-    return render_template("development/areas.html", round=round_, viewer=viewer,
-                           areas=development.areas_of(session, round_.id),
+    areas = development.areas_of(session, round_.id)
+    agreed = {str(sid) for area in areas for sid in area.statement_ids}
+    return render_template("development/areas.html", round=round_, viewer=viewer, areas=areas,
                            candidates=development.candidates(collated, int(config["DEVELOPMENT_LOWEST"]),
-                                                             float(config["DEVELOPMENT_WIDE_RANGE"])),
+                                                             float(config["DEVELOPMENT_WIDE_RANGE"]), agreed),
                            lowest=config["DEVELOPMENT_LOWEST"], wide=config["DEVELOPMENT_WIDE_RANGE"],
                            today=dt.date.today(), progress=development.progress_text)
 

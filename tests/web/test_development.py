@@ -56,8 +56,17 @@ def test_chair_agrees_an_area_with_actions(app: Flask, demo: Demo) -> None:
     suggested = re.search(r'areas/new\?statement=([\w-]+)', page).group(1)
     prefilled = chair.get(f"/chair/rounds/{rid}/areas/new?statement={suggested}").get_data(as_text=True)
     assert f'value="{suggested}" checked' in prefilled
+    with app.app_context():
+        already = {str(s) for s in db.session.scalar(select(DevelopmentArea.statement_ids).where(
+            DevelopmentArea.title == DEMO_AREA))}
+    offered = set(re.findall(r'areas/new\?statement=([\w-]+)', page))
+    assert already and not already & offered, "statements of the demo's agreed area are not suggested again"
     created = agree(chair, rid, "Case review learning", [suggested, "strategic-plan-1"], "Lowest rated duty")
     assert created.status_code == 302
+    after = set(re.findall(r'areas/new\?statement=([\w-]+)', chair.get(f"/chair/rounds/{rid}/areas").get_data(
+        as_text=True)))
+    assert suggested not in after and "strategic-plan-1" not in after
+    assert len(after) >= len(offered) - 1, "the next lowest means are suggested in their place"
     [area_id] = area_ids(app)
     due = dt.date.today() + dt.timedelta(days=60)
     with app.app_context():
