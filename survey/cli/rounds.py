@@ -269,7 +269,8 @@ def round_status(round_id: int, fmt: str) -> None:
     rows = [{"agency": r.agency, "status": r.status, "answered": r.answered, "statements": r.statements,
              "percent": r.percent, "last_activity": r.last_activity.isoformat() if r.last_activity else None,
              "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
-             "submitted_by": r.submitted_by, "deadline": r.deadline.isoformat()} for r in report.rows]
+             "submitted_by": r.submitted_by, "deadline": r.deadline.isoformat(), "stage": r.stage,
+             "late": r.late} for r in report.rows]
     if fmt == "json":
         click.echo(json.dumps({"round": round_id, "title": report.round.title, "state": report.round.state.value,
                                "submitted": report.submitted, "returns": len(rows),

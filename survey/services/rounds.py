@@ -30,6 +30,7 @@ from survey.models import (
 )
 from survey.services import mail
 from survey.services.definitions import ensure_version, questionnaire_of
+from survey.timezone import london
 
 # Writes one person's email about the rounds just open to them, each with the agencies they answer it for.
 Invite = Callable[[Person, Sequence[tuple[Round, str]]], mail.Outgoing]
@@ -79,6 +80,21 @@ class AgencyStatus:
     submitted_at: dt.datetime | None
     submitted_by: str
     deadline: dt.date
+    stage: Status = "not started"  # how far the return has got, even when it is overdue
+
+    @property
+    def late(self) -> bool:
+        """Submitted after its deadline (the round's, or its extension), by the date in London."""
+        return self.submitted_at is not None and london(self.submitted_at).date() > self.deadline
+
+    @property
+    def status_text(self) -> str:
+        """The status as the dashboard says it: "Overdue: draft", "Submitted late"."""
+        if self.status == "overdue":
+            return f"Overdue: {self.stage}"
+        if self.status == "submitted" and self.late:
+            return "Submitted late"
+        return self.status.capitalize()
 
     @property
     def percent(self) -> int:
@@ -102,6 +118,16 @@ class RoundStatus:
     def percent_returned(self) -> int:
         """Share of returns submitted."""
         return round(100 * self.submitted / len(self.rows)) if self.rows else 0
+
+    def counts(self) -> list[tuple[Status, int]]:
+        """How many returns have each status, in the order a round goes (statuses nobody has left out)."""
+        order: tuple[Status, ...] = ("not started", "draft", "reopened", "overdue", "submitted")
+        return [(s, n) for s in order if (n := sum(r.status == s for r in self.rows))]
+
+    @property
+    def late(self) -> int:
+        """Returns submitted after their deadline."""
+        return sum(r.late for r in self.rows)
 
 
 def list_rounds(session: Session, partnership_ids: Iterable[int] | None = None) -> list[RoundRow]:
@@ -361,13 +387,14 @@ def status(session: Session, round_: Round, today: dt.date | None = None) -> Rou
     rows = []
     for ret in returns:
         deadline = ret.deadline_extended_to or round_.deadline
-        state: Status = {"not_started": "not started", "draft": "draft", "submitted": "submitted",
+        stage: Status = {"not_started": "not started", "draft": "draft", "submitted": "submitted",
                          "reopened": "reopened"}[ret.state.value]  # type: ignore[assignment]
+        state = stage
         if state != "submitted" and round_.state is RoundState.OPEN and deadline < today:
             state = "overdue"
         last = activity.get(ret.id)
         rows.append(AgencyStatus(ret.id, ret.agency.name, state, answered.get(ret.id, 0), statements,
                                  as_utc(last) if last else None, as_utc(ret.submitted_at) if ret.submitted_at else None,
-                                 ret.declaration_name if ret.submitted_at else "", deadline))
+                                 ret.declaration_name if ret.submitted_at else "", deadline, stage))
     rows.sort(key=lambda r: r.agency)
     return RoundStatus(round_, tuple(rows))

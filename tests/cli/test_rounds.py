@@ -77,6 +77,7 @@ def test_a_round_from_creation_to_close(env: dict[str, str], runner: CliRunner, 
     assert status["submitted"] == 0 and status["returns"] == 2
     assert {a["agency"]: a["status"] for a in status["agencies"]} == {
         "Essex Police": "not started", "Southend Schools and Colleges": "not started"}
+    assert {(a["stage"], a["late"]) for a in status["agencies"]} == {("not started", False)}
     code, out = run(runner, env, "round", "status", str(round_id), "--format", "csv")
     assert out.splitlines()[0].startswith("agency,status,answered,statements,percent")
     code, out = run(runner, env, "round", "close", str(round_id))

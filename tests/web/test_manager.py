@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Agency, Round, RoundState
+from survey.models import Agency, ReturnState, Round, RoundState
 from survey.web import dates
 from tests.fixtures_demo import Demo, sign_in
 from tests.web.forms import date_fields, errors, form_data
@@ -96,6 +96,33 @@ def test_dashboard_sort_filter_and_csv(app: Flask, demo: Demo) -> None:
     police = next(r for r in rows if r["agency"] == "Essex Police")
     assert police["status"] == "draft" and police["answered"] == "20" and police["percent answered"] == "67"
     assert any(r["agency"].startswith("'=HYPERLINK") for r in rows), "formulas are written as text"
+
+
+def test_the_dashboard_counts_each_status_and_marks_late_and_overdue_returns(app: Flask, demo: Demo) -> None:
+    client = manager(app)
+    today = dt.date.today()
+    with app.app_context():
+        found = db.session.scalar(select(Round).where(Round.state == RoundState.OPEN))
+        assert found is not None
+        round_id, deadline = found.id, today - dt.timedelta(days=3)
+        found.deadline = deadline
+        police = next(r for r in found.returns if r.agency.name == "Essex Police")
+        police.state = ReturnState.SUBMITTED
+        police.submitted_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        police.declaration_name = "Pat Lead"
+        db.session.commit()
+    page = client.get(f"/manager/rounds/{round_id}").get_data(as_text=True)
+    # Of the demo's nine returns: five drafts and three not started, all now past the deadline, and one late.
+    assert "8 overdue, 1 submitted" in page
+    assert "1 of 9 (11%), 1 late" in page
+    assert "Overdue: draft" in page and "Overdue: not started" in page and "Submitted late" in page
+    assert f"by Pat Lead, after the deadline of {deadline.strftime('%-d %b %Y')}" in page
+    rows = {r["agency"]: r for r in csv.DictReader(io.StringIO(
+        client.get(f"/manager/rounds/{round_id}/status.csv").get_data(as_text=True)))}
+    assert (rows["Essex Police"]["status"], rows["Essex Police"]["late"]) == ("submitted", "yes")
+    assert (rows["Southend Schools and Colleges"]["status"], rows["Southend Schools and Colleges"]["stage"]) == (
+        "overdue", "not started")
+    assert {r["stage"] for r in rows.values() if r["status"] == "overdue"} == {"draft", "not started"}
 
 
 def test_remind_those_not_submitted(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]

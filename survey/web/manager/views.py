@@ -130,12 +130,12 @@ def dashboard_csv(round_id: int) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["agency", "status", "answered", "statements", "percent answered", "last activity",
-                     "submitted on", "submitted by", "deadline"])
+                     "submitted on", "submitted by", "deadline", "stage", "late"])
     for r in report.rows:
         writer.writerow([_cell(r.agency), r.status, r.answered, r.statements, r.percent,
                          r.last_activity.isoformat() if r.last_activity else "",
                          r.submitted_at.isoformat() if r.submitted_at else "", _cell(r.submitted_by),
-                         r.deadline.isoformat()])
+                         r.deadline.isoformat(), r.stage, "yes" if r.late else "no"])
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{file_name(found.title, "status", ext="csv")}"'})
 
