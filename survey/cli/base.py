@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from survey import create_app, migrate
+from survey import actor, create_app, migrate
 from survey.extensions import db as database
 from survey.factory import ConfigurationError
 from survey.models import Partnership, RoundState
@@ -103,16 +103,32 @@ def write_text(content: str, out: Path | None) -> None:
 
 @contextmanager
 def app_context() -> Iterator[Flask]:
-    """Create the app (refusing bad configuration or definitions with a clear reason) and push its context."""
+    """Create the app (refusing bad configuration or definitions with a clear reason) and push its context; what
+    the command changes is audited as done by the operating-system user running it."""
     try:
         app = create_app()
     except (ConfigurationError, CatalogueError) as exc:
         fail(str(exc))
-    with app.app_context():
-        yield app
+    token = actor.current.set(actor.command_line(_command()))
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        actor.current.reset(token)
+
+
+def _command() -> str:
+    """The command as typed, from click: its path and arguments ("survey round open 3")."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return "survey"
+    shown = [str(v) for v in ctx.params.values() if isinstance(v, str | int) and not isinstance(v, bool)]
+    # The root is "survey" however it was started (python -m survey.cli, a test runner).
+    return " ".join(["survey", *ctx.command_path.split()[1:], *shown])
+
 
 def safe_url(app: Flask) -> str:
-
+    """The database URL with any password hidden, for messages."""
     return make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column
+
+from survey import actor
 
 from .base import Base, intpk, utcnow
 
@@ -26,3 +28,11 @@ class AuditEvent(Base):
     object_id: Mapped[str] = mapped_column(String(80), default="")
     old: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     new: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Who acted when no one was signed in: the operating-system user and the command ("root ran survey ...").
+    actor: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+@event.listens_for(AuditEvent, "before_insert")
+def _record_actor(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
+    if target.person_id is None and not target.actor:
+        target.actor = actor.current.get()

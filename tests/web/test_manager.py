@@ -167,7 +167,25 @@ def test_reopen_a_submitted_return_and_read_the_audit_log(app: Flask, demo: Demo
     assert "return.reopened" in log and "return.submitted" in log and "Board Manager" in log
     with app.app_context():
         round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
-    assert "return.reopened" in client.get(f"/manager/rounds/{round_id}/audit").get_data(as_text=True)
+    round_log = client.get(f"/manager/rounds/{round_id}/audit").get_data(as_text=True)
+    assert "return.reopened" in round_log
+    # The round's log says whose return each line is about.
+    assert "Southend Borough Council – Children&#39;s Services: return" in round_log
+
+
+def test_changes_made_on_the_command_line_name_the_user_and_the_command(app: Flask, demo: Demo, runner,  # type: ignore[no-untyped-def]
+                                                                       db_url: str) -> None:
+    import getpass
+
+    from survey.cli import main
+
+    with app.app_context():
+        round_id = db.session.scalar(select(Round.id).where(Round.state == RoundState.OPEN))
+    result = runner.invoke(main, ["round", "close", str(round_id)], env={"SURVEY_DATABASE_URL": db_url})
+    assert result.exit_code == 0, result.output
+    log = manager(app).get(f"/manager/rounds/{round_id}/audit").get_data(as_text=True)
+    assert f"{getpass.getuser()} ran survey round close {round_id}" in log, re.findall(r"[^>]* ran [^<]*", log)
+    assert "the system" not in log.split("round.closed")[0].rsplit("<tr", 1)[-1]
 
 
 def test_extend_one_agencys_deadline(app: Flask, demo: Demo, mailbox) -> None:  # type: ignore[no-untyped-def]
