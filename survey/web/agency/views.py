@@ -25,6 +25,7 @@ from survey.extensions import db, login_manager
 from survey.links import external_url
 from survey.models import Return, utcnow
 from survey.services import (
+    agency_attention,
     agency_returns,
     evidence,
     pending_uploads,
@@ -75,9 +76,10 @@ def _duty(questionnaire: Questionnaire, duty_id: str) -> tuple[int, Duty]:
 
 @bp.route("/")
 def home() -> str:
-    """The returns of the person's agencies: open ones first, then past ones."""
+    """What needs attention, then the returns of the person's agencies: open ones first, then past ones."""
     rows = agency_returns.for_memberships(db.session(), current_user.principal.memberships)
-    return render_template("agency/home.html", rows=rows)
+    attention = agency_attention.items_for(db.session(), current_user.principal, rows, dt.date.today())
+    return render_template("agency/home.html", rows=rows, attention=attention)
 
 
 @bp.route("/returns/<int:return_id>")
