@@ -113,6 +113,20 @@ def challenge_composer(config: Any) -> Any:
     return compose
 
 
+def ready_composer(config: Any) -> Any:
+    """A function writing the email telling an agency lead that a colleague says a return is ready to sign off."""
+    base = base_url(config)
+
+    def compose(person: Person, ret: Any, by: str) -> mail.Outgoing:
+        body = email_texts.render("ready_for_sign_off.txt", config, person=person, ret=ret, by=by,
+                                  link=f"{base}/agency/returns/{ret.id}/check")
+        return board_email.signed(mail.Outgoing(person.email, f"Ready to sign off: {ret.round.title} – "
+                                                f"{ret.agency.name}", body, "ready_for_sign_off", ret.round_id,
+                                                ret.id), board_email.board_of(ret, ret.partnership_id))
+
+    return compose
+
+
 def password_link(session: Session, person: Person, config: Any) -> str | None:
     """A link to create a password, for someone who has never set one (None for anyone else)."""
     if person.password_hash:

@@ -29,6 +29,7 @@ from survey.services import (
     agency_returns,
     evidence,
     pending_uploads,
+    ready_for_sign_off,
     return_snapshots,
     returns,
     stash,
@@ -310,7 +311,8 @@ def check_answers(return_id: int) -> str:
                            answers=returns.answers_by_statement(ret), missing=returns.missing(ret, questionnaire),
                            files=agency_returns.evidence_by_statement(db.session(), ret.id),
                            editable=returns.is_editable(ret), deadline=agency_returns.deadline_of(ret),
-                           can_submit=current_user.principal.can_submit_return(ret))
+                           can_submit=current_user.principal.can_submit_return(ret),
+                           told_at=ready_for_sign_off.told_at(db.session(), ret))
 
 
 @bp.route("/returns/<int:return_id>/submit", methods=["GET", "POST"])
