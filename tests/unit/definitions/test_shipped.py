@@ -119,7 +119,7 @@ def test_board_self_assessment_rules() -> None:
     q = load_file(QUESTIONNAIRES / "board-self-assessment.yaml")
     assert [(p.value, p.label) for p in q.scale.points] == [
         (1, "Poor"), (2, "Adequate"), (3, "Good"), (4, "Outstanding")]
-    assert q.scale.half_points and not q.scale.not_applicable
+    assert q.scale.half_points and q.scale.not_applicable and q.scale.not_applicable_label == "Not able to rate"
     assert q.anonymity_threshold == 3 and q.anonymous_results and q.precision == 1
     assert "annual report" in q.sections[0].duties[1].statements[0].text.lower()
 
