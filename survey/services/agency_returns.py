@@ -94,10 +94,12 @@ def send_confirmation(session: Session, ret: Return, questionnaire: Questionnair
                       print_link: str) -> bool:
     """Email the agency's lead and contributors a copy of the submitted answers; False if sending failed."""
     answers = {a.statement_id: a for a in ret.answers}
+    files = evidence_by_statement(session, ret.id)
     body_for = {}
     for recipient in editors_of(session, ret):
         body_for[recipient.email] = email_texts.render("submitted.txt", config, person=recipient, ret=ret,
-                                                       q=questionnaire, answers=answers, link=print_link)
+                                                       q=questionnaire, answers=answers, files=files,
+                                                       link=print_link)
     board = board_email.board_of(ret, ret.partnership_id)
     messages = [board_email.signed(mail.Outgoing(email, f"Submitted: {ret.round.title} – {ret.agency.name}", body,
                                                  "submission", ret.round_id, ret.id), board)

@@ -198,6 +198,15 @@ def test_check_answers_sign_off_submit_and_email(app: Flask, demo: Demo, police_
     assert "things to do before the return can be submitted" in check
     assert police_lead.get(f"/agency/returns/{rid}/submit").status_code == 302
     complete_return(police_lead, rid)
+    with app.app_context():  # evidence for one statement, as the duty page saves it
+        answer = db.session.scalar(select(Answer).where(Answer.return_id == rid,
+                                                        Answer.statement_id == "supervision-1"))
+        answer.evidence_notes = "Supervision audit, March"
+        answer.evidence_links = "https://intranet.example/supervision https://intranet.example/audit"
+        db.session.add(EvidenceFile(return_id=rid, statement_id="supervision-1", filename="supervision-policy.pdf",
+                                    content_type="application/pdf", kind="pdf", size=10, sha256="0" * 64,
+                                    storage_key="test-supervision-policy"))
+        db.session.commit()
     check = police_lead.get(f"/agency/returns/{rid}/check").get_data(as_text=True)
     assert "Continue to sign off" in check and "Change" in check
     page = police_lead.get(f"/agency/returns/{rid}/submit")
@@ -223,6 +232,10 @@ def test_check_answers_sign_off_submit_and_email(app: Flask, demo: Demo, police_
         body = mailbox.body(message)
         assert "Staff working with children receive regular safeguarding supervision" in body
         assert "Rating: 3 – Good" in body
+        # The evidence is in the copy too: notes, links and the names of the files.
+        assert "Evidence: Supervision audit, March" in body
+        assert "Evidence links: https://intranet.example/supervision, https://intranet.example/audit" in body
+        assert "Evidence files: supervision-policy.pdf" in body
     # A submitted return is read-only, and submitting again changes nothing.
     edit = police_lead.get(duty_url(rid))
     assert edit.status_code == 302 and edit.location == f"/agency/returns/{rid}/check"
