@@ -28,7 +28,7 @@ from survey.exports.cells import csv_cell
 from survey.extensions import db as database
 from survey.models import JointState
 from survey.services import agencies as agencies_service
-from survey.services import invitations, joint_rounds, mail, reminders, results, rounds
+from survey.services import invitations, joint_rounds, mail, reminders, results, round_reopening, rounds
 from survey.text import possessive
 
 
@@ -202,7 +202,7 @@ def round_joint(round_id: int, decision: str, partnership: str, agencies: tuple[
 @round_group.command("close")
 @click.argument("round_id", type=int)
 def round_close(round_id: int) -> None:
-    """Close an open round: its returns become read-only for good."""
+    """Close an open round: its returns become read-only (until `survey round reopen`)."""
     with app_context():
         require_schema()
         try:
@@ -210,6 +210,20 @@ def round_close(round_id: int) -> None:
         except rounds.RoundError as exc:
             fail(str(exc))
         click.echo(f"closed round {round_id}")
+
+
+@round_group.command("reopen")
+@click.argument("round_id", type=int)
+@click.option("--reason", required=True, help="Why it reopens (kept in the audit log).")
+def round_reopen(round_id: int, reason: str) -> None:
+    """Open a closed round again; the chair keeps seeing its final results until the next publication."""
+    with app_context():
+        require_schema()
+        try:
+            round_reopening.reopen_round(database.session(), rounds.get_round(database.session(), round_id), reason)
+        except rounds.RoundError as exc:
+            fail(str(exc))
+        click.echo(f"reopened round {round_id}")
 
 
 @round_group.command("results")

@@ -56,7 +56,8 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
 MANAGER_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 200,
                 "chair": 403, "admin": 403}
 GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager.dashboard", "manager.dashboard_csv",
-                                   "manager.open_round", "manager.close_round", "manager.remind",
+                                   "manager.open_round", "manager.close_round", "manager.reopen_round",
+                                   "manager.remind",
                                    "manager.round_audit", "manager.return_audit", "manager.reopen", "manager.extend",
                                    "manager.agency_list", "manager.new_agency", "manager.agency_page",
                                    "manager.change_agency", "manager.add_person", "manager.change_person",

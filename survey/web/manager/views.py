@@ -14,7 +14,7 @@ from sqlalchemy import select
 from survey.exports.cells import csv_cell
 from survey.extensions import db, login_manager
 from survey.models import Agency, Partnership, PartnershipAgency, Round
-from survey.services import audit_log, invitations, mail, reminders, return_changes, rounds
+from survey.services import audit_log, invitations, mail, reminders, return_changes, round_reopening, rounds
 from survey.text import file_name, possessive
 from survey.web.auth.session import second_factor_first
 from survey.web.manager.forms import RoundForm
@@ -194,6 +194,26 @@ def close_round(round_id: int) -> Any:
             flash(f"{found.title} is closed. Its returns can no longer be changed.", "success")
         return redirect(url_for("manager.dashboard", round_id=round_id))
     return render_template("manager/confirm.html", round=found, action="close")
+
+
+@bp.route("/rounds/<int:round_id>/reopen", methods=["GET", "POST"])
+def reopen_round(round_id: int) -> Any:
+    """Reopen a closed round with a reason (audited); the chair keeps seeing its final results until the next
+    publication."""
+    found = _round(round_id)
+    reason, error = request.form.get("reason", ""), None
+    if request.method == "POST":
+        try:
+            round_reopening.reopen_round(db.session(), found, reason, current_user.principal.person_id)
+        except rounds.RoundError as exc:
+            error = str(exc)
+        else:
+            late = " Its deadline has passed: give agencies more time from this page." \
+                if found.deadline < dt.date.today() else ""
+            flash(f"{found.title} is open again.{late}", "success")
+            return redirect(url_for("manager.dashboard", round_id=round_id))
+    return render_template("manager/reopen_round.html", round=found, reason=reason, error=error), \
+        (400 if error else 200)
 
 
 @bp.route("/rounds/<int:round_id>/remind", methods=["GET", "POST"])
