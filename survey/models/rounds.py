@@ -136,3 +136,8 @@ class Publication(Base):
     # Why the manager released this with fewer than k returns more than the last one ("" when they did not).
     risk_reason: Mapped[str] = mapped_column(Text, default="")
     final: Mapped[bool] = mapped_column(default=False)  # released after the round closed
+    # Withdrawn by the manager (published by mistake): the chair no longer sees it, but has read it, so every later
+    # release is still compared with it.
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))

@@ -158,11 +158,12 @@ def release_for(session: Session, round_: Round, viewer: str) -> Release:
     if viewer == "manager":
         return Release(None)
     published = publications(session, round_.id)
+    shown = [p for p in published if p.withdrawn_at is None]  # withdrawn ones stay among those compared with
     if round_.state is RoundState.CLOSED:
         ids = _submitted_ids(round_)
-        current = next((p for p in reversed(published) if frozenset(p.return_ids) == ids), None)
+        current = next((p for p in reversed(shown) if frozenset(p.return_ids) == ids), None)
     else:
-        current = published[-1] if published else None
+        current = shown[-1] if shown else None
         ids = frozenset(current.return_ids) if current is not None else frozenset()
     if current is not None and current.risk_reason:
         return Release(ids, (), current)  # the manager accepted, with a reason, what comparing it may reveal
@@ -339,11 +340,14 @@ def publish(session: Session, round_: Round, by_person_id: int | None, risk_reas
     ids = _submitted_ids(round_)
     state = publish_state(session, round_)
     previous = state.previous
-    if previous is not None and frozenset(previous.return_ids) == ids:
+    # The same returns as the last publication tell the chair nothing new; that is refused only while the chair
+    # still sees it (a withdrawn one may be published again as it was).
+    same = previous is not None and frozenset(previous.return_ids) == ids
+    if same and previous is not None and previous.withdrawn_at is None:
         raise PublishError("Nothing has been submitted since the results were last published: the chair already "
                            "sees these results")
     reason = risk_reason.strip()[:2000]
-    if state.needs_reason and not reason:
+    if state.needs_reason and not same and not reason:
         new = state.new_returns
         raise PublishError(
             f"{new} return{'s' if new != 1 else ''} submitted since the results were last published. Publishing "

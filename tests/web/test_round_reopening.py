@@ -80,3 +80,41 @@ def test_the_command_line_reopens_a_round(app: Flask, demo: Demo, runner, db_url
     assert done.exit_code == 0 and f"reopened round {rid}" in done.output
     twice = runner.invoke(main, ["round", "reopen", str(rid), "--reason", "again"], env=env)
     assert twice.exit_code == 1 and "is not closed" in twice.output
+
+
+def test_a_publication_is_withdrawn_with_a_reason_and_still_compared_with(app: Flask, demo: Demo) -> None:
+    from survey.services import results
+
+    rid = round_in_state(app, RoundState.CLOSED)
+    manager = client_for(app, "manager@demo.example")
+    page = manager.get(f"/manager/rounds/{rid}/reopen").get_data(as_text=True)
+    manager.post(f"/manager/rounds/{rid}/reopen", data={"csrf_token": csrf_token(page), "reason": "Late return"})
+    chair = client_for(app, "chair@demo.example")
+    assert chair.get(f"/chair/rounds/{rid}/results").status_code == 200, "the kept final results"
+    page = manager.get(f"/manager/rounds/{rid}/results").get_data(as_text=True)
+    assert "Withdraw the publication the chair sees" in page
+    blank = manager.post(f"/manager/rounds/{rid}/withdraw", data={"csrf_token": csrf_token(page), "reason": ""},
+                         follow_redirects=True)
+    assert "Enter the reason for withdrawing the publication" in blank.get_data(as_text=True)
+    assert chair.get(f"/chair/rounds/{rid}/results").status_code == 200
+    done = manager.post(f"/manager/rounds/{rid}/withdraw", follow_redirects=True,
+                        data={"csrf_token": csrf_token(page), "reason": "Published before moderation"})
+    text = done.get_data(as_text=True)
+    assert "The publication is withdrawn" in text and "Published before moderation" in text
+    assert "The chair sees no interim results until you publish again" in text
+    assert chair.get(f"/chair/rounds/{rid}/results").status_code == 404
+    with app.app_context():
+        found = db.session.get_one(Round, rid)
+        [withdrawn] = results.publications(db.session(), rid)
+        assert withdrawn.withdrawn_at is not None and found.published_at is None
+        assert db.session.scalar(select(AuditEvent.new).where(AuditEvent.action == "round.results_withdrawn")) == {
+            "reason": "Published before moderation"}
+        # The chair has read it: a later release is still compared with it.
+        later = results.publish(db.session(), found, None)  # the same returns again: nothing new, no reason needed
+        db.session.commit()
+        release = results.release_for(db.session(), found, "chair")
+        assert release.published is not None and release.published.id == later.id
+        assert [p.id for p in release.earlier] == [withdrawn.id]
+    again = manager.post(f"/manager/rounds/{rid}/withdraw", follow_redirects=True,
+                         data={"csrf_token": csrf_token(page), "reason": "twice"})
+    assert "The publication is withdrawn" in again.get_data(as_text=True), "the newer one, this time"

@@ -88,7 +88,8 @@ GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "cha
 POST_ONLY = {"admin.erase", "admin.remove_board_role", "admin.administrator", "admin.account_active",
              "manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge",
              "manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
-             "manager.person_action", "admin.reset_second_factor", "agency.tell_leads"}
+             "manager.person_action", "admin.reset_second_factor", "agency.tell_leads",
+             "manager.withdraw_publication"}
 
 
 @pytest.fixture

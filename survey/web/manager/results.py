@@ -15,6 +15,7 @@ from survey.extensions import db
 from survey.scoring import Level
 from survey.services import commentary as review
 from survey.services import grading as grading_service
+from survey.services import publication_withdrawal
 from survey.services import results as results_service
 from survey.services.definitions import questionnaire_of
 from survey.text import file_name
@@ -33,6 +34,7 @@ def results(round_id: int) -> str:
                            results=results_service.results_for(db.session(), found,
                                                                request.args.get("ratings") == "moderated"),
                            **carried_context(found), publishing=results_service.publish_state(db.session(), found),
+                           withdrawable=publication_withdrawal.withdrawable(db.session(), found),
                            viewer="manager", back=url_for("manager.dashboard", round_id=round_id))
 
 
@@ -50,6 +52,20 @@ def publish(round_id: int) -> Any:
     else:
         flash("The results are published: the chair sees them as they are now, until you publish again.",
               "success")
+    return redirect(url_for("manager.results", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/withdraw", methods=["POST"])
+def withdraw_publication(round_id: int) -> Any:
+    """Take the chair's current publication of an open round away, with a reason."""
+    found = _round(round_id)
+    try:
+        publication_withdrawal.withdraw(db.session(), found, request.form.get("reason", ""),
+                                        current_user.principal.person_id)
+    except results_service.PublishError as exc:
+        flash(f"{exc}.", "info")
+    else:
+        flash("The publication is withdrawn: the chair no longer sees it.", "success")
     return redirect(url_for("manager.results", round_id=round_id))
 
 
