@@ -16,7 +16,7 @@ from survey.services import second_factor
 from survey.services.access import principal_for
 from survey.web.auth.forms import CodeForm, SetUpForm
 from survey.web.auth.session import SignedIn, safe_next
-from survey.web.auth.views import PENDING, bp, home_for
+from survey.web.auth.views import PENDING, account_anywhere_limit, account_limit, bp, home_for, refused
 
 ENROLLING = "enrolling_second_factor"
 PENDING_SECONDS = 300  # the password step is good for five minutes
@@ -41,22 +41,11 @@ def _code_anywhere_key() -> str:
     return f"code-anywhere:{found['person'] if found else 'none'}"
 
 
-def _code_limit() -> str:
-    return str(current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"])
-
-
-def _code_anywhere_limit() -> str:
-    # Someone who has the password, guessing codes from many addresses, is held to this for the account.
-    return str(current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE"])
-
-
-def _failed(response: Any) -> bool:
-    return bool(response.status_code != 302)
-
-
+# The password's limits hold for codes too (wrong ones only): per account and client, and, for someone who has the
+# password and guesses codes from many addresses, per account from anywhere.
 @bp.route("/sign-in/code", methods=["GET", "POST"])
-@limiter.limit(_code_limit, methods=["POST"], key_func=_code_key, deduct_when=_failed)
-@limiter.limit(_code_anywhere_limit, methods=["POST"], key_func=_code_anywhere_key, deduct_when=_failed)
+@limiter.limit(account_limit, methods=["POST"], key_func=_code_key, deduct_when=refused)
+@limiter.limit(account_anywhere_limit, methods=["POST"], key_func=_code_anywhere_key, deduct_when=refused)
 def sign_in_code() -> Any:
     """The code from the authenticator app (or a recovery code), after the password."""
     pending = _pending()

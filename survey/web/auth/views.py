@@ -57,23 +57,25 @@ def _address_limit() -> str:
     return str(current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"])
 
 
-def _account_limit() -> str:
+def account_limit() -> str:
+    """The limit on refused sign-ins (and codes) per account from one client."""
     return str(current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"])
 
 
-def _account_anywhere_limit() -> str:
+def account_anywhere_limit() -> str:
+    """The slower limit on refused sign-ins (and codes) per account from anywhere."""
     return str(current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE"])
 
 
-def _failed(response: Any) -> bool:
+def refused(response: Any) -> bool:
     """Only a refused sign-in counts towards the limits (a successful one redirects)."""
     return bool(response.status_code != 302)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
-@limiter.limit(_account_anywhere_limit, methods=["POST"], key_func=_account_anywhere_key, deduct_when=_failed)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=refused)
+@limiter.limit(account_limit, methods=["POST"], key_func=_account_key, deduct_when=refused)
+@limiter.limit(account_anywhere_limit, methods=["POST"], key_func=_account_anywhere_key, deduct_when=refused)
 def sign_in() -> Any:
     """Sign in with email and password."""
     form = SignInForm()
@@ -115,7 +117,7 @@ def sign_out() -> Any:
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+@limiter.limit(account_limit, methods=["POST"], key_func=_account_key)
 def forgot_password() -> Any:
     """Email a reset link; the page says the same whether or not the address has an account."""
     form = ForgotPasswordForm()
