@@ -117,15 +117,20 @@ def set_password(session: Session, person: Person, password: str) -> None:
     if problem:
         raise AccountError(problem)
     person.password_hash = _hasher.hash(password)
-    for open_session in session.scalars(
-        select(SignInSession).where(SignInSession.person_id == person.id, SignInSession.ended_at.is_(None))
-    ):
-        open_session.ended_at = utcnow()
+    end_open_sessions(session, person)
     session.add(AuditEvent(person_id=person.id, action="person.password_set", object_type="person",
                            object_id=str(person.id)))
 
 
 # -- sessions ------------------------------------------------------------------------------------------------------
+def end_open_sessions(session: Session, person: Person) -> None:
+    """End every sign-in session of the person still open (their credentials changed or were taken away)."""
+    for open_session in session.scalars(
+        select(SignInSession).where(SignInSession.person_id == person.id, SignInSession.ended_at.is_(None))
+    ):
+        open_session.ended_at = utcnow()
+
+
 def start_session(session: Session, person: Person) -> str:
     """Record a new sign-in and return the random token the cookie will carry."""
     token = secrets.token_urlsafe(32)

@@ -12,14 +12,14 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import pyotp
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from survey.db import use_case
-from survey.models import AuditEvent, Person, RecoveryCode, SignInSession, as_utc, utcnow
+from survey.models import AuditEvent, Person, RecoveryCode, as_utc, utcnow
+from survey.services import accounts
 from survey.services.accounts import start_session
 
 STEP_SECONDS = 30
@@ -48,9 +48,8 @@ class Enrolment:
 def new_enrolment(email: str, issuer: str, secret: str | None = None) -> Enrolment:
     """A fresh secret (160 random bits) and the otpauth URI an authenticator app reads from its QR code."""
     secret = secret or pyotp.random_base32(32)
-    label = f"{quote(issuer, safe='')}:{quote(email, safe='@')}"
-    return Enrolment(secret, f"otpauth://totp/{label}?secret={secret}&issuer={quote(issuer, safe='')}"
-                             f"&algorithm=SHA1&digits={CODE_DIGITS}&period={STEP_SECONDS}")
+    totp = pyotp.TOTP(secret, digits=CODE_DIGITS, interval=STEP_SECONDS)
+    return Enrolment(secret, totp.provisioning_uri(name=email, issuer_name=issuer))
 
 
 def _step(moment: dt.datetime) -> int:
@@ -166,7 +165,5 @@ def reset(session: Session, person: Person, by_person_id: int | None) -> None:
     new one at their next sign-in. Every open session of theirs ends."""
     person.totp_secret = person.totp_enabled_at = person.totp_last_step = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.person_id == person.id))
-    for open_session in session.scalars(select(SignInSession).where(SignInSession.person_id == person.id,
-                                                                    SignInSession.ended_at.is_(None))):
-        open_session.ended_at = utcnow()
+    accounts.end_open_sessions(session, person)
     _audit(session, person, "person.second_factor_reset", by_person_id)
