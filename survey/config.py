@@ -67,6 +67,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SIGN_IN_LIMIT_PER_ACCOUNT": "10 per 10 minutes",
         "SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE": "100 per hour",
         "SESSION_MAX_HOURS": 12,
+        # A TOML file listing the OpenID Connect providers people may sign in with (docs/admin-guide.md).
+        "SSO_PROVIDERS_FILE": "",
+        # Seconds of clock difference with a provider allowed when checking an ID token's times.
+        "SSO_CLOCK_LEEWAY": 60,
         # Rendered duty pages each worker keeps (survey/web/page_cache.py); 0 turns the cache off.
         "PAGE_CACHE_ENTRIES": 128,
         "SESSION_COOKIE_HTTPONLY": True,

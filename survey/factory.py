@@ -63,6 +63,9 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey.web.auth.session import init_login
 
     init_login(app)
+    from survey.web.auth.sso_setup import init_sso
+
+    init_sso(app)
     from survey.web.page_cache import init_page_cache
 
     init_page_cache(app)

@@ -121,7 +121,14 @@ def db_url(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
 
 
 @pytest.fixture
-def app(db_url: str, tmp_path: Path, smtp_server: tuple[str, int, object]) -> Iterator[object]:
+def app_overrides() -> dict[str, object]:
+    """Settings a test module adds to the app's (it overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path, smtp_server: tuple[str, int, object],
+        app_overrides: dict[str, object]) -> Iterator[object]:
     """The app on a fresh database, with CSRF on as in production, sending mail to the test SMTP server."""
     from survey.extensions import db
 
@@ -139,6 +146,7 @@ def app(db_url: str, tmp_path: Path, smtp_server: tuple[str, int, object]) -> It
         "EVIDENCE_MAX_MB": 1,
         # Every page served from the page cache is rendered again and compared (survey/web/page_cache.py).
         "PAGE_CACHE_VERIFY": True,
+        **app_overrides,
     })
     yield application
     db.session.remove()

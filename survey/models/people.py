@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk, name_str
@@ -31,6 +31,10 @@ class Partnership(Base):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created]
+    # Single sign-on: the Microsoft Entra tenants (ids, one per line) whose people may sign in for this
+    # partnership, and whether its people must sign in that way (password sign-in refused).
+    sso_tenants: Mapped[str] = mapped_column(Text, default="", server_default="")
+    sso_required: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     agencies: Mapped[list[PartnershipAgency]] = relationship(back_populates="partnership")
 

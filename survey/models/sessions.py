@@ -24,6 +24,9 @@ class SignInSession(Base):
     created_at: Mapped[created]
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[dt.datetime | None]
+    # How the person signed in: "password" (and their second factor, if set up), or "sso:<provider>", where
+    # the provider's own sign-in (and its multi-factor policy) vouched for them.
+    method: Mapped[str] = mapped_column(String(80), default="password", server_default="password")
 
     person: Mapped[Person] = relationship()
 

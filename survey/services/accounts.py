@@ -20,7 +20,7 @@ from zxcvbn import zxcvbn
 
 from survey.db import use_case
 from survey.models import AuditEvent, Person, RoleAssignment, SignInSession, as_utc, utcnow
-from survey.services import mail
+from survey.services import mail, sso_policy
 from survey.services.access import Principal, principal_from_roles
 
 _hasher = PasswordHasher()
@@ -92,13 +92,23 @@ def check_password_rules(password: str, email: str = "") -> str | None:
     return None
 
 
+class SsoRequired(AccountError):
+    """The password was right, but this person signs in through their organisation (single sign-on)."""
+
+
 @use_case
-def sign_in(session: Session, email: str, password: str) -> tuple[Person, str | None] | None:
+def sign_in(session: Session, email: str, password: str,
+            sso_domains: frozenset[str] = frozenset()) -> tuple[Person, str | None] | None:
     """Check the email and password; on a match, the person and the token of a new sign-in session, or no token
-    (and no session yet) where the person has a second factor: `second_factor.complete_sign_in` starts it."""
+    (and no session yet) where the person has a second factor: `second_factor.complete_sign_in` starts it.
+    Someone who must use single sign-on (`sso_policy.must_use_sso`) gets SsoRequired instead, and only once the
+    password is right, so the refusal tells a stranger nothing about who has an account."""
     person = authenticate(session, email, password)
     if person is None:
         return None
+    if sso_policy.must_use_sso(session, person, sso_domains):
+        raise SsoRequired("Your organisation signs you in to this service: use the single sign-on button below "
+                          "instead of your password.")
     if person.totp_enabled_at is not None:
         return person, None
     return person, start_session(session, person)
@@ -131,10 +141,10 @@ def end_open_sessions(session: Session, person: Person) -> None:
         open_session.ended_at = utcnow()
 
 
-def start_session(session: Session, person: Person) -> str:
+def start_session(session: Session, person: Person, method: str = "password") -> str:
     """Record a new sign-in and return the random token the cookie will carry."""
     token = secrets.token_urlsafe(32)
-    session.add(SignInSession(token_hash=digest(token), person_id=person.id))
+    session.add(SignInSession(token_hash=digest(token), person_id=person.id, method=method))
     person.last_sign_in_at = utcnow()
     return token
 
@@ -150,7 +160,8 @@ class SessionCheck:
 # One query for the session, its person and their roles: this runs on every signed-in request.
 _SESSION_WITH_ROLES = (
     select(SignInSession.id, SignInSession.person_id, SignInSession.created_at, SignInSession.last_seen_at,
-           SignInSession.ended_at, Person.name, Person.email, Person.active, Person.totp_enabled_at,
+           SignInSession.ended_at, SignInSession.method, Person.name, Person.email, Person.active,
+           Person.totp_enabled_at,
            RoleAssignment.role, RoleAssignment.agency_id, RoleAssignment.partnership_id)
     .join(Person, Person.id == SignInSession.person_id)
     .outerjoin(RoleAssignment, and_(RoleAssignment.person_id == Person.id, RoleAssignment.active.is_(True)))
@@ -179,8 +190,9 @@ def check_session(session: Session, token: str, idle: dt.timedelta, absolute: dt
         except OperationalError:
             session.rollback()
     roles = [(row.role, row.agency_id, row.partnership_id) for row in rows if row.role is not None]
+    # A provider's sign-in stands in for the second factor: the organisation's own multi-factor policy applies.
     return SessionCheck(principal_from_roles(first.person_id, first.name, first.email, roles,
-                                             first.totp_enabled_at is not None))
+                                             first.totp_enabled_at is not None or first.method != "password"))
 
 
 @use_case

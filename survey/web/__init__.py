@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.services.definitions import questionnaire_of
     from survey.text import plural, possessive
     from survey.timezone import london
+    from survey.web.admin import sign_in_settings as _sign_in_settings  # noqa: F401 - adds its page to the admin blueprint
     from survey.web.admin.views import bp as admin_bp
     from survey.web.agency import evidence_files as _evidence_files  # noqa: F401 - adds its pages to the agency blueprint
     from survey.web.agency import follow_up as _follow_up  # noqa: F401 - adds its pages to the agency blueprint
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.agency.views import bp as agency_bp
     from survey.web.auth import account as _account  # noqa: F401 - adds "Your account" to the auth blueprint
     from survey.web.auth import second_factor as _second_factor  # noqa: F401 - adds the code step and set-up
+    from survey.web.auth import sso as _sso  # noqa: F401 - adds single sign-on to the auth blueprint
     from survey.web.auth.views import bp as auth_bp
     from survey.web.chair.views import bp as chair_bp
     from survey.web.main.views import bp as main_bp

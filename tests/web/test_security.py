@@ -43,6 +43,8 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
     "auth.second_factor": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
     "auth.sign_in_code": dict.fromkeys(ROLES, 302),  # no password given just now: back to signing in
     "auth.confirm_email": dict.fromkeys(ROLES, 400),
+    # No single sign-on provider is configured here (tests/browser/test_sso_journey.py runs a real one).
+    "auth.sso_start": dict.fromkeys(ROLES, 404), "auth.sso_callback": dict.fromkeys(ROLES, 404),
     "agency.home": {**AGENCY_PAGE, "contributor B": 200},
     "agency.task_list": AGENCY_PAGE, "agency.duty_page": AGENCY_PAGE, "agency.check_answers": AGENCY_PAGE,
     "agency.print_view": AGENCY_PAGE, "agency.evidence_file": AGENCY_PAGE,
@@ -78,7 +80,7 @@ GET_EXPECTED["chair.home"] = CHAIR_PAGE
 ADMIN_PAGE = {**CHAIR_PAGE, "chair": 403, "admin": 200}
 GET_EXPECTED.update(dict.fromkeys(["admin.people", "admin.person", "admin.export", "admin.partnerships",
                                    "admin.new_partnership", "admin.partnership", "admin.rename_partnership",
-                                   "admin.account"],
+                                   "admin.account", "admin.partnership_sign_in"],
                                   ADMIN_PAGE))
 # Areas and actions belong to the closed round, which the chair can see.
 GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "chair.change_action"], CHAIR_PAGE))
@@ -151,7 +153,7 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
               "person_id": person_id, "action": "deactivate",
               "round_id": round_id, "return_id": rid, "duty_id": "supervision", "file_id": file_id,
               "questionnaire_id": "section-11-audit", "purpose": "reset", "token": "not-a-real-token",
-              "partnership_id": partnership_id, "role": "manager",
+              "partnership_id": partnership_id, "role": "manager", "name": "no-such-provider",
               "filename": "app.css", "joint_id": 999999}
     return {"clients": clients, "values": values, "rid": rid}
 

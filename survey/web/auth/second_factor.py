@@ -16,7 +16,7 @@ from survey.services import second_factor
 from survey.services.access import principal_for
 from survey.web.auth.forms import CodeForm, SetUpForm
 from survey.web.auth.session import SignedIn, safe_next
-from survey.web.auth.views import PENDING, account_anywhere_limit, account_limit, bp, home_for, refused
+from survey.web.auth.views import PENDING, account_anywhere_limit, account_limit, bp, landing, refused
 
 ENROLLING = "enrolling_second_factor"
 PENDING_SECONDS = 300  # the password step is good for five minutes
@@ -68,12 +68,7 @@ def sign_in_code() -> Any:
                 left = second_factor.recovery_codes_left(db.session(), person.id)
                 flash(f"You signed in with a recovery code. {left} of them are left: if you have lost your app, "
                       "set up a new one from Your account.", "info")
-            target, restore = safe_next(pending.get("next")), str(pending.get("restore") or "")
-            if target != "/":
-                if restore:
-                    target = f"{target}{'&' if '?' in target else '?'}restore={restore}"
-                return redirect(target)
-            return redirect(home_for(user))
+            return redirect(landing(user, safe_next(pending.get("next")), str(pending.get("restore") or "")))
     return render_template("auth/sign_in_code.html", form=form), (400 if form.errors else 200)
 
 

@@ -15,6 +15,7 @@ from survey.models import Person
 from survey.services import accounts, email_texts, mail
 from survey.services.access import principal_for
 from survey.web.after_response import deliver_after_response
+from survey.web.auth import sso_setup
 from survey.web.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
 from survey.web.auth.session import SignedIn, safe_next
 
@@ -37,6 +38,15 @@ def home_for(user: SignedIn) -> str:
     if principal.admin:
         return url_for("admin.people")
     return url_for("main.home")
+
+
+def landing(user: SignedIn, target: str, restore: str = "") -> str:
+    """Where a new sign-in goes: the page that asked for it (with the post kept for it to restore), or home."""
+    if target == "/":
+        return home_for(user)
+    if restore:
+        target = f"{target}{'&' if '?' in target else '?'}restore={restore}"
+    return target
 
 
 def _email() -> str:
@@ -82,26 +92,28 @@ def sign_in() -> Any:
     target = safe_next(request.args.get("next"))
     restore = request.args.get("restore", "")
     if form.validate_on_submit():
-        signed_in = accounts.sign_in(db.session(), form.email.data or "", form.password.data or "")
-        if signed_in is None:
-            form.email.errors = ["Enter a correct email address and password"]
+        try:
+            signed_in = accounts.sign_in(db.session(), form.email.data or "", form.password.data or "",
+                                         sso_setup.required_domains())
+        except accounts.SsoRequired as exc:
+            form.password.errors = [str(exc)]
         else:
-            person, token = signed_in
-            session.clear()  # a fresh cookie: nothing from before sign-in carries over
-            if token is None:
-                # No sign-in session exists until the code from the authenticator app is right.
-                session[PENDING] = {"person": person.id, "at": int(time.time()), "next": target, "restore": restore}
-                return redirect(url_for("auth.sign_in_code"))
-            user = SignedIn(token, principal_for(db.session(), person))
-            login_user(user)
-            if target != "/":
-                if restore:
-                    separator = "&" if "?" in target else "?"
-                    target = f"{target}{separator}restore={restore}"
-                return redirect(target)
-            return redirect(home_for(user))
-    return render_template("auth/sign_in.html", form=form), (200 if request.method == "GET" or not form.errors
-                                                               else 400)
+            if signed_in is not None:
+                return _after_password(*signed_in, target, restore)
+            form.email.errors = ["Enter a correct email address and password"]
+    return render_template("auth/sign_in.html", form=form, sso_providers=sso_setup.providers()), (
+        200 if request.method == "GET" or not form.errors else 400)
+
+
+def _after_password(person: Person, token: str | None, target: str, restore: str) -> Any:
+    session.clear()  # a fresh cookie: nothing from before sign-in carries over
+    if token is None:
+        # No sign-in session exists until the code from the authenticator app is right.
+        session[PENDING] = {"person": person.id, "at": int(time.time()), "next": target, "restore": restore}
+        return redirect(url_for("auth.sign_in_code"))
+    user = SignedIn(token, principal_for(db.session(), person))
+    login_user(user)
+    return redirect(landing(user, target, restore))
 
 
 @bp.route("/sign-out", methods=["POST"])
