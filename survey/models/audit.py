@@ -24,6 +24,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     round_id: Mapped[int | None] = mapped_column(ForeignKey("survey_round.id"), index=True)
     return_id: Mapped[int | None] = mapped_column(ForeignKey("agency_return.id"), index=True)
+    # The partnership whose directory (agencies and their people) changed: its managers read these events.
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnership.id"), index=True)
     object_type: Mapped[str] = mapped_column(String(40), default="")
     object_id: Mapped[str] = mapped_column(String(80), default="")
     old: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -6,14 +6,15 @@ its returns), a person is deactivated (cannot sign in, keeps their name on what 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from survey.db import use_case
-from survey.models import Agency, AuditEvent, PartnershipAgency, Person, Return, Role, RoleAssignment, Round, RoundState
+from survey.models import Agency, PartnershipAgency, Person, Return, Role, RoleAssignment, Round, RoundState
+from survey.services.directory_audit import record as audit
 from survey.text import clean_text, email_address
 
 AGENCY_ROLES = (Role.LEAD, Role.CONTRIBUTOR)
@@ -147,13 +148,6 @@ def _clean_kind(kind: str) -> str:
     return kind
 
 
-def audit(session: Session, by: int | None, action: str, object_type: str, object_id: int,
-          old: Mapping[str, object] | None = None, new: Mapping[str, object] | None = None) -> None:
-    """Record a change to the directory in the audit log."""
-    session.add(AuditEvent(person_id=by, action=action, object_type=object_type, object_id=str(object_id),
-                           old=dict(old) if old is not None else None, new=dict(new) if new is not None else None))
-
-
 @use_case
 def create_agency(session: Session, partnership_id: int, name: str, kind: str, by: int | None = None) -> Agency:
     """Add an agency to a partnership; an agency already serving another partnership (the same organisation)
@@ -171,7 +165,8 @@ def create_agency(session: Session, partnership_id: int, name: str, kind: str, b
         session.flush()
     session.add(PartnershipAgency(partnership_id=partnership_id, agency_id=agency.id))
     audit(session, by, "agency.created", "agency", agency.id,
-          new={"name": agency.name, "type": agency.kind, "partnership_id": partnership_id})
+          new={"name": agency.name, "type": agency.kind, "partnership_id": partnership_id},
+          partnerships=[partnership_id])
     return agency
 
 
@@ -194,11 +189,12 @@ def update_agency(session: Session, agency: Agency, name: str, kind: str, partne
 
     Its short names (removed from commentary like its name) any manager it serves may change."""
     name, kind = clean_name(name, "agency's name"), _clean_kind(kind)
+    mine = [link.partnership_id for link in agency_links(session, agency, partnership_ids)]
     if short_names is not None:
         cleaned = clean_short_names(short_names)
         if cleaned != agency.short_names:
             audit(session, by, "agency.short_names_changed", "agency", agency.id, {"short_names": agency.short_names},
-                  {"short_names": cleaned})
+                  {"short_names": cleaned}, partnerships=mine)
             agency.short_names = cleaned
     if (name, kind) != (agency.name, agency.kind) and serves_others(session, agency, partnership_ids):
         raise DirectoryError(f"{agency.name} also works with another partnership, so its name and type are shared: "
@@ -208,7 +204,7 @@ def update_agency(session: Session, agency: Agency, name: str, kind: str, partne
         raise DirectoryError(f"There is already an agency called {clash.name}", "name")
     old = {"name": agency.name, "type": agency.kind}
     agency.name, agency.kind = name, kind
-    audit(session, by, "agency.changed", "agency", agency.id, old, {"name": name, "type": kind})
+    audit(session, by, "agency.changed", "agency", agency.id, old, {"name": name, "type": kind}, partnerships=mine)
 
 
 @use_case
@@ -220,7 +216,7 @@ def set_agency_active(session: Session, agency: Agency, partnership_ids: frozens
     for link in changed:
         link.active = active
         audit(session, by, "agency.reactivated" if active else "agency.deactivated", "agency", agency.id,
-              new={"partnership_id": link.partnership_id})
+              new={"partnership_id": link.partnership_id}, partnerships=[link.partnership_id])
 
 
 def clean_email(email: str) -> str:
@@ -271,7 +267,8 @@ def add_person(session: Session, agency: Agency, partnership_id: int, name: str,
     _set_role(person, agency, partnership_id, role)
     session.flush()
     audit(session, by, "membership.added", "person", person.id,
-          new={"agency": agency.name, "partnership_id": partnership_id, "role": role.value})
+          new={"agency": agency.name, "partnership_id": partnership_id, "role": role.value},
+          partnerships=[partnership_id])
     return Added(person, existing)
 
 
@@ -297,22 +294,26 @@ def change_person(session: Session, person: Person, agency: Agency, partnership_
         if not manager_may_edit_account(person, partnership_ids):
             raise DirectoryError(f"Only {person.name} or the administrator can change their name or email address: "
                                  "the account is theirs", "email" if email != person.email.lower() else "name")
-        _set_account(session, person, name, email, by)
+        _set_account(session, person, name, email, by, partnerships=[partnership_id])
     _set_role(person, agency, partnership_id, role)
     audit(session, by, "membership.changed", "person", person.id,
-          new={"agency": agency.name, "partnership_id": partnership_id, "role": role.value})
+          new={"agency": agency.name, "partnership_id": partnership_id, "role": role.value},
+          partnerships=[partnership_id])
 
 
 @use_case
 def remove_from_agency(session: Session, person: Person, agency: Agency, partnership_ids: frozenset[int],
                        by: int | None = None) -> None:
     """End a person's memberships of the agency for these partnerships; their account and what they wrote stay."""
+    held = session.scalars(select(RoleAssignment.partnership_id).where(
+        RoleAssignment.person_id == person.id, RoleAssignment.agency_id == agency.id,
+        RoleAssignment.partnership_id.in_(_in(partnership_ids)))).all()
     session.execute(delete(RoleAssignment).where(RoleAssignment.person_id == person.id,
                                                  RoleAssignment.agency_id == agency.id,
                                                  RoleAssignment.partnership_id.in_(_in(partnership_ids))))
     session.expire(person, ["roles"])
     audit(session, by, "membership.removed", "person", person.id,
-          old={"agency": agency.name, "partnership_ids": _in(partnership_ids)})
+          old={"agency": agency.name, "partnership_ids": _in(partnership_ids)}, partnerships=held)
 
 
 @use_case
@@ -327,7 +328,8 @@ def set_membership_active(session: Session, person: Person, agency: Agency, part
         row.active = active
     if rows:
         audit(session, by, "membership.reactivated" if active else "membership.deactivated", "person", person.id,
-              new={"agency": agency.name, "partnership_ids": _in(partnership_ids)})
+              new={"agency": agency.name, "partnership_ids": _in(partnership_ids)},
+              partnerships=[row.partnership_id for row in rows])
 
 
 @use_case
@@ -339,11 +341,12 @@ def change_account(session: Session, person: Person, name: str, email: str, by: 
     _set_account(session, person, name, email, by)
 
 
-def _set_account(session: Session, person: Person, name: str, email: str, by: int | None) -> None:
+def _set_account(session: Session, person: Person, name: str, email: str, by: int | None,
+                 partnerships: Iterable[int | None] = (None,)) -> None:
     # Cleaned name and email, which differ from the account's: the one way every caller changes an account.
     _refuse_taken(session, person, email)
     audit(session, by, "person.changed", "person", person.id, {"name": person.name, "email": person.email},
-          {"name": name, "email": email})
+          {"name": name, "email": email}, partnerships=partnerships)
     if email != person.email.lower():
         person.token_nonce = ""  # a link already sent to the old address stops working
     person.name, person.email = name, email

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from survey.db import use_case
 from survey.models import Partnership, PartnershipAgency, Person, Role, RoleAssignment
-from survey.services.agencies import DirectoryError, audit, clean_email, clean_name
+from survey.services.agencies import DirectoryError, clean_email, clean_name
+from survey.services.directory_audit import record as audit
 
 BOARD_ROLES = (Role.MANAGER, Role.CHAIR)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -156,7 +157,8 @@ def add_board_person(session: Session, name: str, email: str, role: Role, partne
     session.add(RoleAssignment(person_id=person.id, role=role,
                                partnership_id=partnership.id if partnership is not None else None))
     audit(session, by, "role.granted", "person", person.id,
-          new={"role": role.value, "partnership": partnership.name if partnership is not None else None})
+          new={"role": role.value, "partnership": partnership.name if partnership is not None else None},
+          partnerships=[partnership.id if partnership is not None else None])
     return person
 
 
@@ -178,5 +180,6 @@ def remove_board_role(session: Session, person: Person, role: Role, partnership:
     removed = cast("CursorResult[Any]", result).rowcount
     if removed:
         audit(session, by, "role.removed", "person", person.id,
-              old={"role": role.value, "partnership": partnership.name if partnership is not None else None})
+              old={"role": role.value, "partnership": partnership.name if partnership is not None else None},
+              partnerships=[partnership.id if partnership is not None else None])
     return bool(removed)

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.db import use_case
-from survey.models import Agency, AuditEvent, Partnership, PartnershipAgency, Person, Role, RoleAssignment
+from survey.models import Agency, Partnership, PartnershipAgency, Person, Role, RoleAssignment
+from survey.services.directory_audit import record as audit
 from survey.spreadsheets import OLE_SIGNATURE, XLSX_SIGNATURE, Limits, UnreadableFile, csv_rows, csv_text, xlsx_rows
 from survey.text import clean_text, email_address
 
@@ -170,6 +171,9 @@ def apply_import(session: Session, partnership: Partnership, plan: ImportPlan,
         session.add(agency)
         session.add(PartnershipAgency(partnership=partnership, agency=agency))
         agencies[agency_name.lower()] = agency
+        session.flush()
+        audit(session, by_person_id, "agency.created", "agency", agency.id,
+              new={"name": agency.name, "type": agency.kind, "from": "import"}, partnerships=[partnership.id])
     people: dict[str, Person] = {}
     for email, person_name in plan.new_people:
         people[email] = Person(email=email, name=person_name)
@@ -185,6 +189,8 @@ def apply_import(session: Session, partnership: Partnership, plan: ImportPlan,
         exists = session.scalar(select(RoleAssignment).where(*mine, RoleAssignment.role == role))
         if exists is None:
             session.add(RoleAssignment(person=person, role=role, agency=agency, partnership=partnership))
+            audit(session, by_person_id, "membership.added", "person", person.id,
+                  new={"agency": agency.name, "role": role.value, "from": "import"}, partnerships=[partnership.id])
             if role is Role.LEAD:
                 lead_as_contributor = session.scalar(select(RoleAssignment).where(
                     *mine, RoleAssignment.role == Role.CONTRIBUTOR))
@@ -192,8 +198,8 @@ def apply_import(session: Session, partnership: Partnership, plan: ImportPlan,
                     session.add(RoleAssignment(person=person, role=Role.CONTRIBUTOR, agency=agency,
                                                partnership=partnership))
             session.flush()
-    session.add(AuditEvent(person_id=by_person_id, action="directory.imported", object_type="partnership",
-                           object_id=str(partnership.id), new={"summary": plan.summary()}))
+    audit(session, by_person_id, "directory.imported", "partnership", partnership.id,
+          new={"summary": plan.summary()}, partnerships=[partnership.id])
 
 
 def import_file(session: Session, partnership: Partnership, path: Path, dry_run: bool = False,

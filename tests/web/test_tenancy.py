@@ -391,3 +391,24 @@ def test_no_post_of_one_board_changes_the_others_objects(two_boards: Boards, own
     after = _snapshot(app)
     changed = [table for table in before if before[table] != after[table] and table not in ("rate_limit",)]
     assert changed == [], f"{actor} changed {changed} of {owner}"
+
+
+def test_directory_changes_show_each_board_its_own(two_boards: Boards, mailbox) -> None:  # type: ignore[no-untyped-def]
+    clients, ids = two_boards.clients, two_boards.ids
+    essex, southend = clients["essex manager"], clients["southend manager"]
+    police_page = f"/manager/agencies/{ids['police']}"
+    assert post(essex, police_page, f"{police_page}/active", {"active": "no"}).status_code == 302  # type: ignore[attr-defined]
+    csv = b"agency,type,name,email,role\nEssex Police,Police,Dana Cole,dana@x.example,lead\n"
+    data = form_data(essex.get("/manager/agencies/import").get_data(as_text=True))
+    preview = essex.post("/manager/agencies/import", data={**data, "file": (io.BytesIO(csv), "people.csv")},
+                         content_type="multipart/form-data")
+    assert essex.post("/manager/agencies/import", data={**form_data(preview.get_data(as_text=True)),
+                                                       "confirm": "yes"}).status_code == 302
+    mine = essex.get("/manager/agencies/changes").get_data(as_text=True)
+    for words in ("Agency deactivated", "Directory imported from a file", "Person added to an agency", "Dana Cole",
+                  SHARED):
+        assert words in mine, words
+    # Southend shares the agency but none of Essex's changes: its page shows none of them.
+    theirs = southend.get("/manager/agencies/changes").get_data(as_text=True)
+    for words in ("Agency deactivated", "Directory imported", "Dana Cole", "dana@x.example"):
+        assert words not in theirs, words

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Agency, Partnership, Person
-from survey.services import agencies, directory, invitations, mail
+from survey.services import agencies, directory, directory_audit, invitations, mail
 from survey.text import possessive
 from survey.web.manager.views import bp
 from survey.web.uploads import carried, posted_file
@@ -51,6 +51,13 @@ def _partnership_for(agency: Agency) -> tuple[int | None, list[Partnership]]:
 def agency_list() -> str:
     """The agencies of the manager's partnerships, with their people."""
     return render_template("manager/agencies.html", rows=agencies.agencies_of(db.session(), _partnerships()))
+
+
+@bp.route("/agencies/changes")
+def directory_changes() -> str:
+    """Every change to the agencies and people of the manager's partnerships: who, when, from what to what."""
+    return render_template("manager/directory_changes.html",
+                           lines=directory_audit.directory_log(db.session(), _partnerships()))
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
