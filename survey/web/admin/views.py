@@ -15,6 +15,7 @@ from survey.models import Partnership, Person, Role
 from survey.services import agencies, boards, data_protection, invitations, mail, second_factor
 from survey.text import possessive
 from survey.web.auth.session import second_factor_first
+from survey.web.forms import AccountForm, BoardPersonForm, PartnershipForm, RenamePartnershipForm, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -96,18 +97,17 @@ def partnerships() -> str:
 @bp.route("/partnerships/new", methods=["GET", "POST"])
 def new_partnership() -> Any:
     """Add a partnership."""
-    form = {k: request.form.get(k, "") for k in ("name", "slug")}
-    error = None
-    if request.method == "POST":
+    form = PartnershipForm()
+    if form.validate_on_submit():
         try:
-            created = boards.create_partnership(db.session(), form["name"], form["slug"],
+            created = boards.create_partnership(db.session(), form.name.data or "", form.slug.data or "",
                                                 current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             flash(f"{created.name} has been added. Now give it a board manager.", "success")
             return redirect(url_for("admin.partnership", partnership_id=created.id))
-    return render_template("admin/new_partnership.html", form=form, error=error), (400 if error else 200)
+    return render_template("admin/new_partnership.html", form=form), (400 if form.errors else 200)
 
 
 def _partnership(partnership_id: int) -> Partnership:
@@ -121,40 +121,39 @@ def _partnership(partnership_id: int) -> Partnership:
 def partnership(partnership_id: int) -> Any:
     """A partnership's board managers and chairs; add one (they are emailed, with a password link if new)."""
     found = _partnership(partnership_id)
-    form = {k: request.form.get(k, "") for k in ("name", "email", "role")}
-    error = None
-    if request.method == "POST":
+    form = BoardPersonForm()
+    if form.validate_on_submit():
         session = db.session()
         try:
-            role = boards.board_role_named(form["role"], boards.BOARD_ROLES)
-            person = boards.add_board_person(session, form["name"], form["email"], role, found,
+            role = boards.board_role_named(form.role.data or "", boards.BOARD_ROLES)
+            person = boards.add_board_person(session, form.name.data or "", form.email.data or "", role, found,
                                              current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             flash(f"{person.name} is now {boards.describe(role, found)}.{_tell(person, role, found)}", "success")
             return redirect(url_for("admin.partnership", partnership_id=found.id))
     (row,) = boards.list_partnerships(db.session(), only=found)
-    return render_template("admin/partnership.html", row=row, form=form, error=error), (400 if error else 200)
+    return render_template("admin/partnership.html", row=row, form=form), (400 if form.errors else 200)
 
 
 @bp.route("/partnerships/<int:partnership_id>/name", methods=["GET", "POST"])
 def rename_partnership(partnership_id: int) -> Any:
     """Change a partnership's full name (its short name stays)."""
     found = _partnership(partnership_id)
-    name = request.form.get("name", found.name)
-    error = None
-    if request.method == "POST":
+    form = RenamePartnershipForm(data={"name": found.name})
+    if form.validate_on_submit():
         try:
-            old = boards.rename_partnership(db.session(), found, name, current_user.principal.person_id)
+            old = boards.rename_partnership(db.session(), found, form.name.data or "",
+                                            current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             if old is not None:
                 flash(f"{old} is now called {found.name}.", "success")
             return redirect(url_for("admin.partnership", partnership_id=found.id))
-    return render_template("admin/rename_partnership.html", partnership=found, name=name, error=error), \
-        (400 if error else 200)
+    return render_template("admin/rename_partnership.html", partnership=found, form=form), (
+        400 if form.errors else 200)
 
 
 def _tell(person: Person, role: Role, partnership: Partnership | None) -> str:
@@ -185,18 +184,17 @@ def account(person_id: int) -> Any:
     found = _person(person_id)
     if found.erased_at is not None:
         abort(404)
-    form = {"name": request.form.get("name", found.name), "email": request.form.get("email", found.email)}
-    error = None
-    if request.method == "POST":
+    form = AccountForm(data={"name": found.name, "email": found.email})
+    if form.validate_on_submit():
         try:
-            agencies.change_account(db.session(), found, form["name"], form["email"],
+            agencies.change_account(db.session(), found, form.name.data or "", form.email.data or "",
                                     current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             flash(f"{possessive(found.name)} account has been changed.", "success")
             return redirect(url_for("admin.person", person_id=found.id))
-    return render_template("admin/account.html", person=found, form=form, error=error), (400 if error else 200)
+    return render_template("admin/account.html", person=found, form=form), (400 if form.errors else 200)
 
 
 @bp.route("/people/<int:person_id>/active", methods=["POST"])

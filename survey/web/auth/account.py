@@ -13,6 +13,7 @@ from survey.links import external_url
 from survey.models import Person
 from survey.services import accounts, agencies, email_texts, mail
 from survey.web.auth.views import bp
+from survey.web.forms import AccountForm, refuse
 
 
 def _me() -> Person:
@@ -31,23 +32,23 @@ def account() -> Any:
     """Your name and email address."""
     me = _me()
     session = db.session()
-    form = {"name": request.form.get("name", me.name), "email": request.form.get("email", me.email)}
-    error = None
-    if request.method == "POST":
+    form = AccountForm(data={"name": me.name, "email": me.email})
+    if form.validate_on_submit():
+        typed = form.email.data or ""
         try:
-            new_email = (None if form["email"].strip().lower() == me.email.lower()
-                         else agencies.check_new_email(session, me, form["email"]))
-            agencies.change_account(session, me, form["name"], me.email, me.id)
+            new_email = (None if typed.lower() == me.email.lower()
+                         else agencies.check_new_email(session, me, typed))
+            agencies.change_account(session, me, form.name.data or "", me.email, me.id)
             if new_email is not None:
                 _send_confirmation(me, new_email)
         except agencies.DirectoryError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             flash(f"We have emailed a link to {new_email}. Your email address changes when you follow it; until "
                   "then, keep using this one." if new_email else "Your details have been saved.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, error=error, person=me,
-                           hours=accounts.EMAIL_CHANGE_HOURS), (400 if error else 200)
+    return render_template("auth/account.html", form=form, person=me,
+                           hours=accounts.EMAIL_CHANGE_HOURS), (400 if form.errors else 200)
 
 
 def _send_confirmation(me: Person, new_email: str) -> None:

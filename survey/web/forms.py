@@ -1,0 +1,64 @@
+"""Forms shared by several kinds of user (Flask-WTF, rendered with GOV.UK Frontend's widgets), and the one way a
+service's refusal is shown against the field it concerns."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from wtforms import Field, RadioField, StringField, SubmitField
+
+# WTForms 3.2's named (value, label) choice; its type stubs predate it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.validators import Length
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def refuse(form: FlaskForm, message: str, field: str = "") -> None:
+    """Show a refusal (a service's message) against its field, or the form's first field."""
+    target: Field | None = getattr(form, field, None) if field else None
+    if not isinstance(target, Field):
+        target = next(f for f in form if f.name != "csrf_token")
+    target.errors = [*target.errors, message]
+
+
+def text(label: str, limit: int = 254) -> StringField:
+    """A text field whose value the service checks (and explains); only its length is bounded here."""
+    return StringField(label, widget=GovTextInput(), filters=[_strip],
+                       validators=[Length(max=limit, message=f"{label} must be {limit} characters or fewer")])
+
+
+class AccountForm(FlaskForm):  # type: ignore[misc]
+    """A person's name and email address (their own page, or the administrator's)."""
+
+    name = text("Full name", 200)
+    email = text("Email address")
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class PartnershipForm(FlaskForm):  # type: ignore[misc]
+    """A new partnership."""
+
+    name = text("Name", 200)
+    slug = text("Short name", 60)
+    submit = SubmitField("Add the partnership", widget=GovSubmitInput())
+
+
+class RenamePartnershipForm(FlaskForm):  # type: ignore[misc]
+    """A partnership's new full name."""
+
+    name = text("Name", 200)
+    submit = SubmitField("Save the name", widget=GovSubmitInput())
+
+
+class BoardPersonForm(FlaskForm):  # type: ignore[misc]
+    """A board manager or chair to add to a partnership."""
+
+    name = text("Full name", 200)
+    email = text("Email address")
+    # The service names the roles and explains a missing one; the form does not second-guess it.
+    role = RadioField("Role", choices=[SelectChoice("manager", "Board manager"), SelectChoice("chair", "Chair")],
+                      validate_choice=False, widget=GovRadioInput())
+    submit = SubmitField("Add", widget=GovSubmitInput())
