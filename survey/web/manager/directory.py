@@ -8,10 +8,15 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
+# WTForms 3.2's named (value, label) choice; its type stubs predate it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+
 from survey.extensions import db
 from survey.models import Agency, Partnership, Person
 from survey.services import agencies, directory, directory_audit, invitations, mail
 from survey.text import possessive
+from survey.web.forms import refuse
+from survey.web.manager.forms import AgencyForm, MemberForm
 from survey.web.manager.views import bp
 from survey.web.uploads import carried, posted_file
 
@@ -37,13 +42,12 @@ def _member(agency: Agency, person_id: int) -> agencies.Member:
     return found
 
 
-def _partnership_for(agency: Agency) -> tuple[int | None, list[Partnership]]:
-    """Which of the manager's partnerships a new membership is for: the form's choice, or the only one."""
+def _partnership_for(agency: Agency, chosen: str) -> tuple[int | None, list[Partnership]]:
+    """Which of the manager's partnerships a new membership is for: the one chosen, or the only one."""
     links = agencies.agency_links(db.session(), agency, _partnerships())
     choices = [link.partnership for link in links]
     if len(choices) == 1:
         return choices[0].id, choices
-    chosen = request.form.get("partnership", "")
     return next((p.id for p in choices if str(p.id) == chosen), None), choices
 
 
@@ -66,26 +70,25 @@ def new_agency() -> Any:
     session = db.session()
     partnerships = session.scalars(select(Partnership).where(Partnership.id.in_(_partnerships()))
                                    .order_by(Partnership.name)).all()
-    form = {"name": request.form.get("name", ""), "kind": request.form.get("kind", ""),
-            "partnership": request.form.get("partnership", str(partnerships[0].id))}
-    error = None
-    if request.method == "POST":
-        chosen = next((p for p in partnerships if str(p.id) == form["partnership"]), None)
+    form = AgencyForm(data={"partnership": str(partnerships[0].id)})
+    form.partnership.choices = [SelectChoice(str(p.id), p.name) for p in partnerships]
+    if form.validate_on_submit():
+        chosen = next((p for p in partnerships if str(p.id) == form.partnership.data), None)
         try:
             if chosen is None:
                 raise agencies.DirectoryError("Choose one of your partnerships", "partnership")
-            created = agencies.create_agency(session, chosen.id, form["name"], form["kind"],
+            created = agencies.create_agency(session, chosen.id, form.name.data or "", form.kind.data or "",
                                              current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             shared = (" It already works with another partnership: it is the same organisation, and its people, "
                       "rounds and returns for your partnership stay yours alone."
                       if agencies.serves_others(session, created, frozenset({chosen.id})) else "")
             flash(f"{created.name} has been added.{shared} Add its lead and contributors next.", "success")
             return redirect(url_for("manager.agency_page", agency_id=created.id))
-    return render_template("manager/agency_form.html", agency=None, form=form, error=error,
-                           partnerships=partnerships), (400 if error else 200)
+    return render_template("manager/agency_form.html", agency=None, form=form,
+                           partnerships=partnerships), (400 if form.errors else 200)
 
 
 @bp.route("/agencies/<int:agency_id>")
@@ -105,20 +108,18 @@ def agency_page(agency_id: int) -> str:
 def change_agency(agency_id: int) -> Any:
     """Rename an agency or change its type."""
     agency = _agency(agency_id)
-    form = {"name": request.form.get("name", agency.name), "kind": request.form.get("kind", agency.kind),
-            "short_names": request.form.get("short_names", agency.short_names)}
-    error = None
-    if request.method == "POST":
+    form = AgencyForm(data={"name": agency.name, "kind": agency.kind, "short_names": agency.short_names})
+    if form.validate_on_submit():
         try:
-            agencies.update_agency(db.session(), agency, form["name"], form["kind"], _partnerships(),
-                                   current_user.principal.person_id, form["short_names"])
+            agencies.update_agency(db.session(), agency, form.name.data or "", form.kind.data or "",
+                                   _partnerships(), current_user.principal.person_id, form.short_names.data or "")
         except agencies.DirectoryError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             flash("The agency's details have been changed.", "success")
             return redirect(url_for("manager.agency_page", agency_id=agency.id))
-    return render_template("manager/agency_form.html", agency=agency, form=form, error=error,
-                           partnerships=[]), (400 if error else 200)
+    return render_template("manager/agency_form.html", agency=agency, form=form,
+                           partnerships=[]), (400 if form.errors else 200)
 
 
 @bp.route("/agencies/<int:agency_id>/active", methods=["POST"])
@@ -150,26 +151,26 @@ def _invite(person: Person, agency: Agency, partnership_id: int) -> str:
 def add_person(agency_id: int) -> Any:
     """Give someone a membership of the agency; they are invited to any open round of the partnership."""
     agency = _agency(agency_id)
-    form = {k: request.form.get(k, "") for k in ("name", "email", "role", "partnership")}
-    partnership_id, choices = _partnership_for(agency)
-    error = None
-    if request.method == "POST":
+    form = MemberForm()
+    partnership_id, choices = _partnership_for(agency, form.partnership.data or "")
+    form.offer([(p.id, p.name) for p in choices])
+    if form.validate_on_submit():
         try:
             if partnership_id is None:
                 raise agencies.DirectoryError("Choose the partnership the person works with", "partnership")
-            joined = invitations.add_member(db.session(), agency, partnership_id, form["name"], form["email"],
-                                            agencies.role_named(form["role"]), current_app.config,
-                                            current_user.principal.person_id)
+            joined = invitations.add_member(db.session(), agency, partnership_id, form.name.data or "",
+                                            form.email.data or "", agencies.role_named(form.role.data or ""),
+                                            current_app.config, current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             person = joined.added.person
-            kept = (f" {form['email'].strip()} already had an account, so it keeps the name {person.name} and its "
+            kept = (f" {form.email.data} already had an account, so it keeps the name {person.name} and its "
                     "own password." if joined.added.existing_account else "")
-            flash(f"{person.name} is now {form['role']} for {agency.name}.{kept}{_told(joined)}", "success")
+            flash(f"{person.name} is now {form.role.data} for {agency.name}.{kept}{_told(joined)}", "success")
             return redirect(url_for("manager.agency_page", agency_id=agency.id))
     return render_template("manager/person_form.html", agency=agency, person=None, member=None, form=form,
-                           error=error, partnerships=choices, may_edit_account=True), (400 if error else 200)
+                           partnerships=choices, may_edit_account=True), (400 if form.errors else 200)
 
 
 def _told(joined: invitations.Joined) -> str:
@@ -190,22 +191,20 @@ def change_person(agency_id: int, person_id: int) -> Any:
     agency = _agency(agency_id)
     member = _member(agency, person_id)
     person = member.person
-    form = {"name": request.form.get("name", person.name), "email": request.form.get("email", person.email),
-            "role": request.form.get("role", member.role.value)}
+    form = MemberForm(data={"name": person.name, "email": person.email, "role": member.role.value})
     may_edit = agencies.manager_may_edit_account(person, _partnerships())
-    error = None
-    if request.method == "POST":
+    if form.validate_on_submit():
         try:
             agencies.change_person(db.session(), person, agency, member.partnership_id, _partnerships(),
-                                   form["name"], form["email"], agencies.role_named(form["role"]),
-                                   current_user.principal.person_id)
+                                   form.name.data or "", form.email.data or "",
+                                   agencies.role_named(form.role.data or ""), current_user.principal.person_id)
         except agencies.DirectoryError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             flash(f"{possessive(person.name)} details have been changed.", "success")
             return redirect(url_for("manager.agency_page", agency_id=agency.id))
     return render_template("manager/person_form.html", agency=agency, person=person, member=member, form=form,
-                           error=error, partnerships=[], may_edit_account=may_edit), (400 if error else 200)
+                           partnerships=[], may_edit_account=may_edit), (400 if form.errors else 200)
 
 
 @bp.route("/agencies/<int:agency_id>/people/<int:person_id>/<any(remove, deactivate, reactivate, invite):action>",

@@ -6,13 +6,15 @@ import datetime as dt
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 
 # WTForms 3.2's named (value, label) choice, which templates read by name; its type stubs predate it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from survey.web.agency.forms import GovDateField
+from survey.web.forms import text
 
 
 class RoundForm(FlaskForm):  # type: ignore[misc]
@@ -64,3 +66,30 @@ class ExtensionForm(FlaskForm):  # type: ignore[misc]
     def validate_deadline(self, field: Any) -> None:
         if field.data is None and not field.process_errors:
             raise ValidationError("Enter the new deadline")
+
+
+class AgencyForm(FlaskForm):  # type: ignore[misc]
+    """An agency's details (its partnership too, when it is new and the manager runs several)."""
+
+    partnership = SelectField("Partnership", validate_choice=False, widget=GovSelect())
+    name = text("Name", 200)
+    kind = text("Type", 60)
+    short_names = text("Short names and abbreviations (optional)", 1000)
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class MemberForm(FlaskForm):  # type: ignore[misc]
+    """A person's place in an agency: name and email (for an account the manager may still correct), the
+    partnership, and their role."""
+
+    name = text("Full name", 200)
+    email = text("Email address")
+    partnership = RadioField("Partnership", validate_choice=False, widget=GovRadioInput())
+    # The service names the roles and explains a missing one.
+    role = RadioField("Role", choices=[SelectChoice("contributor", "Contributor"), SelectChoice("lead", "Lead")],
+                      validate_choice=False, widget=GovRadioInput())
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def offer(self, partnerships: list[tuple[int, str]]) -> None:
+        """The partnerships to choose between."""
+        self.partnership.choices = [SelectChoice(str(value), label) for value, label in partnerships]
