@@ -13,12 +13,8 @@ from survey.extensions import db
 from survey.models import Agency, AreaAction, DevelopmentArea, PartnershipAgency, Round
 from survey.services import development, results
 from survey.services.definitions import questionnaire_of
-from survey.web import dates
-
-
-def parse_date(prefix: str) -> tuple[dt.date | None, str | None]:
-    """A GOV.UK date input's value from the form, or the message for a date that is not real."""
-    return dates.from_parts(dates.parts_from(request.form, prefix))
+from survey.web.development_forms import ActionForm, AreaForm
+from survey.web.forms import refuse
 
 
 def areas_page(round_: Round, viewer: str) -> str:
@@ -38,23 +34,20 @@ def areas_page(round_: Round, viewer: str) -> str:
 def area_form(round_: Round, area: DevelopmentArea | None, done_endpoint: str) -> Any:
     """Agree (or change) an area: title, rationale, linked statements."""
     questionnaire = questionnaire_of(round_.definition_version)
-    chosen = request.form.getlist("statements") if request.method == "POST" else (
-        list(area.statement_ids) if area else request.args.getlist("statement"))
-    form = {"title": request.form.get("title", area.title if area else ""),
-            "rationale": request.form.get("rationale", area.rationale if area else "")}
-    error = None
-    if request.method == "POST":
+    form = AreaForm(data={"title": area.title if area else "", "rationale": area.rationale if area else "",
+                          "statements": list(area.statement_ids) if area else request.args.getlist("statement")})
+    if form.validate_on_submit():
         try:
-            saved = development.save_area(db.session(), round_, form["title"], form["rationale"], chosen,
-                                          current_user.principal.person_id, area)
+            saved = development.save_area(db.session(), round_, form.title.data or "", form.rationale.data or "",
+                                          form.statements.data or [], current_user.principal.person_id, area)
         except development.DevelopmentError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             flash(f"Area for development “{saved.title}” saved. Add its actions next." if area is None else
                   "The area has been changed.", "success")
             return redirect(url_for(done_endpoint, round_id=round_.id) + f"#area-{saved.id}")
-    return render_template("development/area_form.html", round=round_, area=area, form=form, chosen=chosen,
-                           q=questionnaire, error=error), (400 if error else 200)
+    return render_template("development/area_form.html", round=round_, area=area, form=form,
+                           chosen=form.statements.data or [], q=questionnaire), (400 if form.errors else 200)
 
 
 def _agencies(round_: Round) -> list[Agency]:
@@ -66,35 +59,29 @@ def action_form(area: DevelopmentArea, action: AreaAction | None, done_endpoint:
     """Add (or change) an action: what, owner (an agency or a person), due date, status."""
     round_ = area.round
     agencies = _agencies(round_)
-    form = {"what": request.form.get("what", action.what if action else ""),
-            "owner_agency": request.form.get("owner_agency",
-                                             str(action.owner_agency_id or "") if action else ""),
-            "owner_name": request.form.get("owner_name", action.owner_name if action else ""),
-            "status": request.form.get("status", action.status.value if action else "not started")}
-    due = (action.due_on if action else None)
-    parts = (str(due.day), str(due.month), str(due.year)) if due else ("", "", "")
-    error = None
-    if request.method == "POST":
-        parts = tuple(request.form.get(f"due_on-{p}", "") for p in ("day", "month", "year"))  # type: ignore[assignment]
-        due_on, date_error = parse_date("due_on")
-        owner = form["owner_agency"]
+    form = ActionForm(data={"what": action.what if action else "",
+                            "owner_agency": str(action.owner_agency_id or "") if action else "",
+                            "owner_name": action.owner_name if action else "",
+                            "due_on": action.due_on if action else None,
+                            "status": action.status.value if action else "not started"})
+    if form.validate_on_submit():
+        owner = form.owner_agency.data or ""
         try:
-            if date_error:
-                raise development.DevelopmentError(date_error, "due_on")
             if owner and not owner.isdigit():
                 raise development.DevelopmentError("Choose one of the partnership's agencies", "owner")
             owner_id = int(owner) if owner else None
             if owner_id is not None and owner_id not in {a.id for a in agencies}:
                 raise development.DevelopmentError("Choose one of the partnership's agencies", "owner")
-            development.save_action(db.session(), area, form["what"], owner_id, form["owner_name"], due_on,
-                                    form["status"], current_user.principal.person_id, dt.date.today(), action)
+            development.save_action(db.session(), area, form.what.data or "", owner_id, form.owner_name.data or "",
+                                    form.due_on.data, form.status.data or "", current_user.principal.person_id,
+                                    dt.date.today(), action)
         except development.DevelopmentError as exc:
-            error = exc
+            refuse(form, str(exc), {"owner": "owner_agency"}.get(exc.field, exc.field))
         else:
             flash("The action has been saved.", "success")
             return redirect(url_for(done_endpoint, round_id=round_.id) + f"#area-{area.id}")
-    return render_template("development/action_form.html", area=area, action=action, form=form, parts=parts,
-                           agencies=agencies, error=error), (400 if error else 200)
+    return render_template("development/action_form.html", area=area, action=action, form=form,
+                           agencies=agencies), (400 if form.errors else 200)
 
 
 def area_in(area_id: int, partnerships: frozenset[int]) -> DevelopmentArea:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import Field, RadioField, StringField, SubmitField
+from wtforms import Field, RadioField, StringField, SubmitField, TextAreaField
 
 # WTForms 3.2's named (value, label) choice; its type stubs predate it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Length
+
+from survey.web.dates import GovDateField
 
 
 def _strip(value: str | None) -> str | None:
@@ -62,3 +64,25 @@ class BoardPersonForm(FlaskForm):  # type: ignore[misc]
     role = RadioField("Role", choices=[SelectChoice("manager", "Board manager"), SelectChoice("chair", "Chair")],
                       validate_choice=False, widget=GovRadioInput())
     submit = SubmitField("Add", widget=GovSubmitInput())
+
+
+class ReplyForm(FlaskForm):  # type: ignore[misc]
+    """A message in a challenge's thread (the board's follow-up or the agency's answer)."""
+
+    body = TextAreaField("Message")
+    action = StringField("Action")  # the button pressed: "close" closes the challenge instead
+
+
+class ChallengeActionForm(FlaskForm):  # type: ignore[misc]
+    """An action agreed with an agency after a challenge."""
+
+    what = TextAreaField("What the agency will do")
+    who = text("Owner in the agency", 200)
+    due_on = GovDateField("Due date")
+
+
+class ProgressForm(FlaskForm):  # type: ignore[misc]
+    """How far an agency's action has got, and the evidence."""
+
+    status = RadioField("Status", validate_choice=False)
+    evidence = TextAreaField("Evidence")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from survey.extensions import db
 from survey.models import AgencyAction, Challenge
 from survey.services import action_plans, invitations, mail, moderation, returns
 from survey.web.agency.views import _load, bp
+from survey.web.forms import ProgressForm, ReplyForm, refuse
 from survey.web.offline import import_page, send_workbook
 from survey.web.reports import report_response
 
@@ -25,21 +26,22 @@ def challenge(return_id: int, challenge_id: int) -> Any:
     if found is None or found.return_id != ret.id:
         abort(404)
     can_reply = current_user.principal.can_submit_return(ret)
-    error = None
-    if request.method == "POST":
+    form = ReplyForm()
+    if form.is_submitted():
         if not can_reply:
             abort(403)
-        try:
-            moderation.reply(db.session(), found, request.form.get("body", ""), current_user.principal.person_id,
-                             False, mail.SmtpSettings.from_config(current_app.config),
-                             invitations.challenge_composer(current_app.config))
-        except moderation.ModerationError as exc:
-            error = str(exc)
-        else:
-            flash("Your answer has been sent to the board.", "success")
-            return redirect(url_for("agency.challenge", return_id=return_id, challenge_id=challenge_id))
-    return render_template("challenges/thread.html", challenge=found, ret=ret, viewer="agency", error=error,
-                           body=request.form.get("body", ""), can_reply=can_reply), (400 if error else 200)
+        if form.validate():
+            try:
+                moderation.reply(db.session(), found, form.body.data or "", current_user.principal.person_id,
+                                 False, mail.SmtpSettings.from_config(current_app.config),
+                                 invitations.challenge_composer(current_app.config))
+            except moderation.ModerationError as exc:
+                refuse(form, str(exc), "body")
+            else:
+                flash("Your answer has been sent to the board.", "success")
+                return redirect(url_for("agency.challenge", return_id=return_id, challenge_id=challenge_id))
+    return render_template("challenges/thread.html", challenge=found, ret=ret, viewer="agency", form=form,
+                           can_reply=can_reply), (400 if form.errors else 200)
 
 
 @bp.route("/actions")
@@ -55,20 +57,17 @@ def action_progress(agency_action_id: int) -> Any:
     action = db.session.get(AgencyAction, agency_action_id)
     if action is None or not current_user.principal.can_edit_return(action.return_):
         abort(404)
-    error = None
-    form = {"status": request.form.get("status", action.status.value),
-            "evidence": request.form.get("evidence", action.evidence)}
-    if request.method == "POST":
+    form = ProgressForm(data={"status": action.status.value, "evidence": action.evidence})
+    if form.validate_on_submit():
         try:
-            action_plans.update_progress(db.session(), action, form["status"], form["evidence"],
+            action_plans.update_progress(db.session(), action, form.status.data or "", form.evidence.data or "",
                                          current_user.principal.person_id, dt.date.today())
         except action_plans.ActionPlanError as exc:
-            error = exc
+            refuse(form, str(exc), exc.field)
         else:
             flash("Progress saved.", "success")
             return redirect(url_for("agency.action_plan"))
-    return render_template("agency/action_progress.html", action=action, form=form, error=error), \
-        (400 if error else 200)
+    return render_template("agency/action_progress.html", action=action, form=form), (400 if form.errors else 200)
 
 
 @bp.route("/returns/<int:return_id>/report")

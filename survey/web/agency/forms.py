@@ -13,33 +13,15 @@ from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, T
 
 # WTForms 3.2's named (value, label) choice, which templates read by name; its type stubs predate it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from survey.definitions import Duty, Questionnaire, Statement, format_value
 from survey.services.answer_values import AnswerValues, StatementInput
 from survey.services.returns import MAX_COMMENTARY, MAX_NOTES
 from survey.text import first_bad_link, link_problem
-from survey.web import dates
+from survey.web.dates import GovDateField
 
 NOT_APPLICABLE = "na"
-
-
-class GovDateField(Field):
-    """A GOV.UK date input: three boxes named <name>-day, -month, -year; blank means no date."""
-
-    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
-        self.process_errors = []
-        self.data = None if data is unset_value else data
-        self.parts = ("", "", "")
-        if formdata is None:
-            if isinstance(data, dt.date):
-                self.parts = (str(data.day), str(data.month), str(data.year))
-            return
-        self.parts = dates.parts_from(formdata, self.name)
-        self.data, problem = dates.from_parts(self.parts)
-        if problem:
-            self.process_errors.append(problem)
 
 
 class RatingField(RadioField):

@@ -13,7 +13,7 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from survey.web.agency.forms import GovDateField
+from survey.web.dates import GovDateField
 from survey.web.forms import text
 
 

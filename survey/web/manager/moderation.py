@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -9,9 +10,10 @@ from flask_login import current_user
 
 from survey.extensions import db
 from survey.models import Challenge
-from survey.services import invitations, mail, moderation
+from survey.services import action_plans, invitations, mail, moderation
 from survey.services.definitions import questionnaire_of
 from survey.text import file_name, possessive
+from survey.web.forms import ChallengeActionForm, ReplyForm, refuse
 from survey.web.manager.views import _return, _round, bp
 
 
@@ -68,26 +70,30 @@ def _challenge(challenge_id: int) -> Challenge:
 def challenge(challenge_id: int) -> Any:
     """A challenge's thread; the board follows up or closes it."""
     found = _challenge(challenge_id)
-    error = None
-    if request.method == "POST":
+    form = ReplyForm()
+    if form.validate_on_submit():
         session = db.session()
         try:
-            if request.form.get("action") == "close":
+            if form.action.data == "close":
                 moderation.close_challenge(session, found, current_user.principal.person_id)
                 flash("The challenge is closed. Its thread is kept.", "success")
             else:
-                warning = moderation.reply(session, found, request.form.get("body", ""),
+                warning = moderation.reply(session, found, form.body.data or "",
                                            current_user.principal.person_id, True,
                                            mail.SmtpSettings.from_config(current_app.config),
                                            invitations.challenge_composer(current_app.config))
                 flash(warning or "Follow-up sent; the agency's lead has been emailed.",
                       "info" if warning else "success")
         except moderation.ModerationError as exc:
-            error = str(exc)
+            refuse(form, str(exc), "body")
         else:
             return redirect(url_for("manager.challenge", challenge_id=challenge_id))
+    return _thread(found, form, ChallengeActionForm(formdata=None))
+
+
+def _thread(found: Challenge, form: ReplyForm, action_form: ChallengeActionForm) -> Any:
     return render_template("challenges/thread.html", challenge=found, ret=found.return_, viewer="manager",
-                           error=error, body=request.form.get("body", "")), (400 if error else 200)
+                           form=form, action_form=action_form), (400 if form.errors or action_form.errors else 200)
 
 
 @bp.route("/rounds/<int:round_id>/challenges")
@@ -101,33 +107,23 @@ def round_challenges(round_id: int) -> str:
 @bp.route("/challenges/<int:challenge_id>/action", methods=["POST"])
 def challenge_action(challenge_id: int) -> Any:
     """Agree an action with the agency after a challenge; it joins the agency's action plan."""
-    import datetime as dt
-
-    from survey.services import action_plans
-    from survey.web.development_pages import parse_date
-
     found = _challenge(challenge_id)
-    due_on, date_error = parse_date("due_on")
-    try:
-        if date_error:
-            raise action_plans.ActionPlanError(date_error, "due_on")
-        action_plans.add_challenge_action(db.session(), found, request.form.get("what", ""),
-                                          request.form.get("who", ""), due_on, current_user.principal.person_id,
-                                          dt.date.today())
-    except action_plans.ActionPlanError as exc:
-        return render_template("challenges/thread.html", challenge=found, ret=found.return_, viewer="manager",
-                               error=None, action_error=exc, body="", action_form=request.form), 400
-    flash(f"The action has been added to {possessive(found.return_.agency.name)} action plan.", "success")
-    return redirect(url_for("manager.challenge", challenge_id=challenge_id))
+    form = ChallengeActionForm()
+    if form.validate_on_submit():
+        try:
+            action_plans.add_challenge_action(db.session(), found, form.what.data or "", form.who.data or "",
+                                              form.due_on.data, current_user.principal.person_id, dt.date.today())
+        except action_plans.ActionPlanError as exc:
+            refuse(form, str(exc), exc.field)
+        else:
+            flash(f"The action has been added to {possessive(found.return_.agency.name)} action plan.", "success")
+            return redirect(url_for("manager.challenge", challenge_id=challenge_id))
+    return _thread(found, ReplyForm(formdata=None), form)
 
 
 @bp.route("/rounds/<int:round_id>/actions")
 def round_actions(round_id: int) -> str:
     """Every agency's actions in a round, overdue first."""
-    import datetime as dt
-
-    from survey.services import action_plans
-
     found = _round(round_id)
     return render_template("manager/actions.html", round=found, today=dt.date.today(),
                            actions=action_plans.round_actions(db.session(), found.id))
