@@ -86,3 +86,16 @@ class ProgressForm(FlaskForm):  # type: ignore[misc]
 
     status = RadioField("Status", validate_choice=False)
     evidence = TextAreaField("Evidence")
+
+
+class ReasonForm(FlaskForm):  # type: ignore[misc]
+    """The reason for a change others are told of (reopening a round or a return, withdrawing a publication,
+    publishing with too few returns); the service says when one is needed."""
+
+    reason = TextAreaField("Reason")
+
+
+class PublishForm(FlaskForm):  # type: ignore[misc]
+    """Publishing the results to the chair, with the reason where few returns make it a risk."""
+
+    risk_reason = TextAreaField("Reason")

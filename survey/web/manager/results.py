@@ -21,6 +21,7 @@ from survey.services.definitions import questionnaire_of
 from survey.text import file_name
 from survey.web.development_pages import action_form, action_in, area_in, areas_page, carried_context
 from survey.web.downloads import send_board_workbook
+from survey.web.forms import PublishForm, ReasonForm
 from survey.web.manager.views import _round, bp
 
 
@@ -44,9 +45,9 @@ def publish(round_id: int) -> Any:
     found = _round(round_id)
     if found.state.value == "draft":
         abort(404)
+    form = PublishForm()
     try:
-        results_service.publish(db.session(), found, current_user.principal.person_id,
-                                request.form.get("risk_reason", ""))
+        results_service.publish(db.session(), found, current_user.principal.person_id, form.risk_reason.data or "")
     except results_service.PublishError as exc:
         flash(f"{exc}.", "info")
     else:
@@ -59,9 +60,9 @@ def publish(round_id: int) -> Any:
 def withdraw_publication(round_id: int) -> Any:
     """Take the chair's current publication of an open round away, with a reason."""
     found = _round(round_id)
+    form = ReasonForm()
     try:
-        publication_withdrawal.withdraw(db.session(), found, request.form.get("reason", ""),
-                                        current_user.principal.person_id)
+        publication_withdrawal.withdraw(db.session(), found, form.reason.data or "", current_user.principal.person_id)
     except results_service.PublishError as exc:
         flash(f"{exc}.", "info")
     else:

@@ -17,6 +17,7 @@ from survey.models import Agency, Partnership, PartnershipAgency, Round
 from survey.services import audit_log, invitations, mail, reminders, return_changes, round_reopening, rounds
 from survey.text import file_name, possessive
 from survey.web.auth.session import second_factor_first
+from survey.web.forms import ReasonForm, refuse
 from survey.web.manager.forms import RoundForm
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -201,19 +202,19 @@ def reopen_round(round_id: int) -> Any:
     """Reopen a closed round with a reason (audited); the chair keeps seeing its final results until the next
     publication."""
     found = _round(round_id)
-    reason, error = request.form.get("reason", ""), None
-    if request.method == "POST":
+    form = ReasonForm()
+    if form.validate_on_submit():
         try:
-            round_reopening.reopen_round(db.session(), found, reason, current_user.principal.person_id)
+            round_reopening.reopen_round(db.session(), found, form.reason.data or "",
+                                         current_user.principal.person_id)
         except rounds.RoundError as exc:
-            error = str(exc)
+            refuse(form, str(exc), "reason")
         else:
             late = " Its deadline has passed: give agencies more time from this page." \
                 if found.deadline < dt.date.today() else ""
             flash(f"{found.title} is open again.{late}", "success")
             return redirect(url_for("manager.dashboard", round_id=round_id))
-    return render_template("manager/reopen_round.html", round=found, reason=reason, error=error), \
-        (400 if error else 200)
+    return render_template("manager/reopen_round.html", round=found, form=form), (400 if form.errors else 200)
 
 
 @bp.route("/rounds/<int:round_id>/remind", methods=["GET", "POST"])
@@ -252,17 +253,16 @@ def _return(return_id: int) -> Any:
 def reopen(return_id: int) -> Any:
     """Reopen a submitted return with a reason; the agency is emailed."""
     ret = _return(return_id)
-    error = None
-    reason = request.form.get("reason", "")
-    if request.method == "POST":
+    form = ReasonForm()
+    if form.validate_on_submit():
         session = db.session()
         settings = mail.SmtpSettings.from_config(current_app.config)
         try:
-            batch = return_changes.reopen_return(session, ret, reason, settings,
+            batch = return_changes.reopen_return(session, ret, form.reason.data or "", settings,
                                                  invitations.reopened_composer(current_app.config),
                                                  current_user.principal.person_id)
         except rounds.RoundError as exc:
-            error = str(exc)
+            refuse(form, str(exc), "reason")
         else:
             problem = mail.problem(session, settings, batch)
             if problem:
@@ -270,7 +270,7 @@ def reopen(return_id: int) -> Any:
             else:
                 flash(f"{possessive(ret.agency.name)} return is reopened and its people are being emailed.", "success")
             return redirect(url_for("manager.dashboard", round_id=ret.round_id))
-    return render_template("manager/reopen.html", ret=ret, error=error, reason=reason), (400 if error else 200)
+    return render_template("manager/reopen.html", ret=ret, form=form), (400 if form.errors else 200)
 
 
 @bp.route("/rounds/<int:round_id>/audit")
