@@ -29,6 +29,7 @@ class RoundForm(FlaskForm):  # type: ignore[misc]
     joint = SelectMultipleField("Run jointly with", coerce=int)
     agencies = SelectMultipleField("Agencies taking part", coerce=int)
     deadline_passed = BooleanField("The deadline has passed: create the round all the same")
+    refresh = StringField("Show their agencies")  # the button that lists the chosen partnerships' agencies
 
     def set_choices(self, partnerships: list[tuple[int, str]], questionnaires: list[tuple[str, str]],
                     agencies: list[tuple[int, str]], joint: list[tuple[int, str]]) -> None:
@@ -93,3 +94,17 @@ class MemberForm(FlaskForm):  # type: ignore[misc]
     def offer(self, partnerships: list[tuple[int, str]]) -> None:
         """The partnerships to choose between."""
         self.partnership.choices = [SelectChoice(str(value), label) for value, label in partnerships]
+
+
+class OpenRoundForm(FlaskForm):  # type: ignore[misc]
+    """When a round opens, and the confirmation that its deadline has passed."""
+
+    when = RadioField("When should it open?", validate_choice=False)
+    deadline_passed = BooleanField("The deadline has passed: open the round all the same", false_values=("", "no"))
+
+
+class JointForm(FlaskForm):  # type: ignore[misc]
+    """Agreeing to run another partnership's round jointly (with which agencies), or declining."""
+
+    agencies = SelectMultipleField("Agencies taking part", validate_choice=False)
+    decision = StringField("Decision")  # the button pressed: "decline" or "accept"

@@ -18,7 +18,7 @@ from survey.services import audit_log, invitations, mail, reminders, return_chan
 from survey.text import file_name, possessive
 from survey.web.auth.session import second_factor_first
 from survey.web.forms import ReasonForm, refuse
-from survey.web.manager.forms import RoundForm
+from survey.web.manager.forms import JointForm, OpenRoundForm, RoundForm
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
@@ -82,7 +82,7 @@ def new_round() -> Any:
                      [(q.id, f"{q.title} (version {q.version})") for q in catalogue],
                      [(a.id, a.name) for a in agencies], [(p.id, p.name) for p in others if p.id != chosen])
     # "Show their agencies" lists (and ticks) the agencies of the partnerships now chosen, without creating.
-    if not posted or request.form.get("refresh"):
+    if not posted or form.refresh.data:
         form.agencies.data = [a.id for a in agencies]
         return render_template("manager/new_round.html", form=form)
     ask_deadline = bool(form.deadline_passed.data)
@@ -152,9 +152,9 @@ def open_round(round_id: int) -> Any:
     found = _round(round_id)
     today = dt.date.today()
     error = None
-    when = request.form.get("when", "opening-date" if found.opens_on > today else "now")
-    confirmed = request.form.get("deadline_passed") == "yes"
-    if request.method == "POST":
+    form = OpenRoundForm(data={"when": "opening-date" if found.opens_on > today else "now"})
+    when, confirmed = form.when.data, bool(form.deadline_passed.data)
+    if form.validate_on_submit():
         session = db.session()
         settings = mail.SmtpSettings.from_config(current_app.config)
         try:
@@ -333,12 +333,13 @@ def joint_proposal(joint_id: int) -> Any:
     joint = joint_rounds.proposal_for(session, joint_id, current_user.principal.manager_partnerships)
     if joint is None:
         abort(404)
-    chosen = request.form.getlist("agencies")
+    form = JointForm()
+    chosen = form.agencies.data or []
     error = None
-    if request.method == "POST":
+    if form.validate_on_submit():
         by = current_user.principal.person_id
         try:
-            if request.form.get("decision") == "decline":
+            if form.decision.data == "decline":
                 joint_rounds.decline(session, joint, by)
                 flash(f"You have declined to run {joint.round.title} jointly.", "success")
                 return redirect(url_for("manager.home"))
