@@ -108,3 +108,17 @@ class JointForm(FlaskForm):  # type: ignore[misc]
 
     agencies = SelectMultipleField("Agencies taking part", validate_choice=False)
     decision = StringField("Decision")  # the button pressed: "decline" or "accept"
+
+
+class ModerationForm(FlaskForm):  # type: ignore[misc]
+    """The board's rating of one statement, with a note for the agency (blank rating: clear it)."""
+
+    rating = StringField("Board's rating")
+    note = TextAreaField("Note for the agency")
+
+
+class ChallengeForm(FlaskForm):  # type: ignore[misc]
+    """A question to the agency about one statement."""
+
+    statement_id = StringField("Statement")
+    question = TextAreaField("Challenge: your question to the agency")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from survey.extensions import db
@@ -14,13 +14,15 @@ from survey.services import action_plans, invitations, mail, moderation
 from survey.services.definitions import questionnaire_of
 from survey.text import file_name, possessive
 from survey.web.forms import ChallengeActionForm, ReplyForm, refuse
+from survey.web.manager.forms import ChallengeForm, ModerationForm
 from survey.web.manager.views import _return, _round, bp
 
 
-def _page(ret: Any, errors: dict[str, tuple[str, str]] | None = None, status: int = 200) -> Any:
+def _page(ret: Any, errors: dict[str, tuple[str, str]] | None = None, status: int = 200,
+          posted: dict[str, str] | None = None) -> Any:
     views = moderation.statements_of(db.session(), ret)
     return render_template("manager/moderate.html", ret=ret, q=questionnaire_of(ret.round.definition_version),
-                           views=views, errors=errors or {}, form=request.form), status
+                           views=views, errors=errors or {}, form=posted or {}), status
 
 
 @bp.route("/returns/<int:return_id>/moderate")
@@ -33,11 +35,12 @@ def moderate(return_id: int) -> Any:
 def moderate_statement(return_id: int, statement_id: str) -> Any:
     """Set or clear the moderated rating of one statement."""
     ret = _return(return_id)
+    form = ModerationForm()
+    rating, note = form.rating.data or "", form.note.data or ""
     try:
-        moderation.set_moderation(db.session(), ret, statement_id, request.form.get("rating", ""),
-                                  request.form.get("note", ""), current_user.principal.person_id)
+        moderation.set_moderation(db.session(), ret, statement_id, rating, note, current_user.principal.person_id)
     except moderation.ModerationError as exc:
-        return _page(ret, {statement_id: (exc.field or "rating", str(exc))}, 400)
+        return _page(ret, {statement_id: (exc.field or "rating", str(exc))}, 400, {"rating": rating, "note": note})
     flash(f"Moderation of {statement_id} saved.", "success")
     return redirect(url_for("manager.moderate", return_id=return_id) + f"#statement-{statement_id}")
 
@@ -46,13 +49,14 @@ def moderate_statement(return_id: int, statement_id: str) -> Any:
 def raise_challenge(return_id: int) -> Any:
     """Put a question to the agency about one statement; its lead is emailed."""
     ret = _return(return_id)
-    statement_id = request.form.get("statement_id", "")
+    form = ChallengeForm()
+    statement_id, question = form.statement_id.data or "", form.question.data or ""
     try:
         challenge, warning = moderation.raise_challenge(
-            db.session(), ret, statement_id, request.form.get("question", ""), current_user.principal.person_id,
+            db.session(), ret, statement_id, question, current_user.principal.person_id,
             mail.SmtpSettings.from_config(current_app.config), invitations.challenge_composer(current_app.config))
     except moderation.ModerationError as exc:
-        return _page(ret, {statement_id: ("question", str(exc))}, 400)
+        return _page(ret, {statement_id: ("question", str(exc))}, 400, {"question": question})
     text = questionnaire_of(ret.round.definition_version).statement_text(statement_id)
     flash(warning or f"Challenge raised on “{text}”; {possessive(ret.agency.name)} lead has been emailed.",
           "info" if warning else "success")
