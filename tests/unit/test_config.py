@@ -53,7 +53,8 @@ def test_production_refuses_a_weak_secret_debug_or_no_address(config: dict[str, 
         create_app({**PRODUCTION, **config})
 
 
-@pytest.mark.parametrize("secret", [secrets.token_urlsafe(32), secrets.token_hex(32), secrets.token_urlsafe(64)])
+@pytest.mark.parametrize("secret", [secrets.token_urlsafe(32), secrets.token_hex(32), secrets.token_urlsafe(64)],
+                         ids=["urlsafe-32", "hex-32", "urlsafe-64"])
 def test_production_starts_with_a_real_secret(secret: str) -> None:
     app = create_app({**PRODUCTION, "SECRET_KEY": secret})
     assert app.config["ENV"] == "production" and app.config["SESSION_COOKIE_NAME"] == "__Host-session"
