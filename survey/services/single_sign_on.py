@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from survey.db import use_case
 from survey.models import AuditEvent, Person, RoleAssignment
 from survey.services import sso_policy
-from survey.services.accounts import normalise_email, start_session
+from survey.services.accounts import find_person, normalise_email, start_session
 from survey.sso_providers import Provider
 
 
@@ -69,7 +69,8 @@ def sign_in(session: Session, provider: Provider, claims: Mapping[str, Any]) -> 
         return _refuse(session, provider, identity, "email not verified",
                        f"{provider.label} has not verified the email address {identity.email}, so it cannot sign "
                        "you in here. Sign in with your password, or ask your organisation's IT team.")
-    person = session.scalar(select(Person).where(Person.email == identity.email))
+    # The same lookup as password sign-in, so both match an address the same way whatever its letter case.
+    person = find_person(session, identity.email)
     invited = person is not None and person.active and person.erased_at is None and session.scalar(
         select(RoleAssignment.id).where(RoleAssignment.person_id == person.id, RoleAssignment.active.is_(True))
         .limit(1)) is not None

@@ -405,8 +405,9 @@ def test_directory_changes_show_each_board_its_own(two_boards: Boards, mailbox) 
     assert essex.post("/manager/agencies/import", data={**form_data(preview.get_data(as_text=True)),
                                                        "confirm": "yes"}).status_code == 302
     mine = essex.get("/manager/agencies/changes").get_data(as_text=True)
+    # The Change column shows each field's old and new value (nothing before a person was added).
     for words in ("Agency deactivated", "Directory imported from a file", "Person added to an agency", "Dana Cole",
-                  SHARED):
+                  SHARED, "role:  → lead"):
         assert words in mine, words
     # Southend shares the agency but none of Essex's changes: its page shows none of them.
     theirs = southend.get("/manager/agencies/changes").get_data(as_text=True)
