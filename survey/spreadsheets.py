@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 XLSX_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or any password-protected Office file
@@ -44,6 +45,26 @@ def check_xlsx(data: bytes, name: str, limits: Limits) -> None:
                              "any password and save it as .xlsx")
     if not data.startswith(XLSX_SIGNATURE):
         raise UnreadableFile(f"{name}: this is not an Excel .xlsx workbook (a CSV or another file renamed?)")
+    names = _check_package(data, name, limits)
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise UnreadableFile(f"{name}: this is not an Excel .xlsx workbook")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise UnreadableFile(f"{name}: the workbook contains macros; save it as a plain .xlsx workbook")
+    if any(n.startswith("xl/externalLinks/") for n in names):
+        raise UnreadableFile(f"{name}: the workbook links to other files; remove the external links and save again")
+
+
+def check_ods(data: bytes, name: str, limits: Limits) -> None:
+    """Refuse anything but a plain, reasonably sized OpenDocument spreadsheet (.ods) before it is parsed."""
+    names = _check_package(data, name, limits)
+    if "content.xml" not in names:
+        raise UnreadableFile(f"{name}: this is not an OpenDocument spreadsheet (.ods)")
+    if any(n.startswith("Basic/") or n.startswith("Scripts/") for n in names):
+        raise UnreadableFile(f"{name}: the spreadsheet contains macros; save it without them")
+
+
+def _check_package(data: bytes, name: str, limits: Limits) -> set[str]:
+    """The entry names of a zip package after its size, expansion and XML declarations are checked."""
     if len(data) > limits.max_bytes:
         raise UnreadableFile(f"{name}: the file is larger than {_mb(limits.max_bytes)}")
     try:
@@ -56,23 +77,35 @@ def check_xlsx(data: bytes, name: str, limits: Limits) -> None:
     if (len(entries) > limits.max_entries or expanded > limits.max_expanded
             or (expanded > RATIO_CHECKED_FROM and ratio > limits.max_ratio)):
         raise UnreadableFile(f"{name}: the workbook expands to far more than {limits.holds} needs; it was not opened")
-    names = {e.filename for e in entries}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise UnreadableFile(f"{name}: this is not an Excel .xlsx workbook")
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise UnreadableFile(f"{name}: the workbook contains macros; save it as a plain .xlsx workbook")
-    if any(n.startswith("xl/externalLinks/") for n in names):
-        raise UnreadableFile(f"{name}: the workbook links to other files; remove the external links and save again")
     for entry in entries:
         if entry.filename.endswith((".xml", ".rels")):
             try:
                 with archive.open(entry) as handle:
-                    head = handle.read(limits.max_expanded)
+                    prolog = _prolog(handle, limits.max_expanded)
             except (zipfile.BadZipFile, OSError, ValueError, EOFError):
                 raise UnreadableFile(f"{name}: the workbook is damaged and cannot be read") from None
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
                 raise UnreadableFile(f"{name}: the workbook contains XML declarations Excel never writes; it was not "
                                      "opened")
+    return {e.filename for e in entries}
+
+
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def _prolog(handle: IO[bytes], limit: int) -> bytes:
+    """An XML part's text before its root element: the only place a DOCTYPE (and so an entity) may be declared.
+    Reading stops there, so a sheet of millions of cells is not inflated just to be checked."""
+    head = b""
+    while len(head) < limit:
+        chunk = handle.read(64 * 1024)
+        head += chunk
+        found = _ROOT_ELEMENT.search(head)
+        if found:
+            return head[: found.start()]
+        if not chunk:
+            break
+    return head
 
 
 def xlsx_rows(data: bytes, name: str, limits: Limits) -> Iterator[tuple[Any, ...]]:
@@ -103,13 +136,23 @@ def xlsx_rows(data: bytes, name: str, limits: Limits) -> Iterator[tuple[Any, ...
 
 
 def csv_text(data: bytes, name: str) -> str:
-    """A CSV file's text: UTF-8 (with or without a byte order mark), UTF-16 with one, or Windows-1252."""
+    """A CSV file's text: UTF-8 (with or without a byte order mark), UTF-16 (with or without one), or
+    Windows-1252."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise UnreadableFile(f"{name}: this UTF-16 file is damaged; save it again as CSV UTF-8") from None
     if b"\x00" in data[:BINARY_SNIFF]:
+        # Text saved as "Unicode" without a byte order mark: every other byte is zero for English text.
+        sample = data[:BINARY_SNIFF]
+        for encoding, zeros, letters in (("utf-16-le", sample[1::2], sample[0::2]),
+                                         ("utf-16-be", sample[0::2], sample[1::2])):
+            if zeros.count(0) > len(zeros) * 3 // 4 and letters.count(0) == 0 and len(data) % 2 == 0:
+                try:
+                    return data.decode(encoding)
+                except UnicodeDecodeError:
+                    break
         raise UnreadableFile(f"{name}: this is not a CSV or XLSX file")
     try:
         return data.decode("utf-8-sig")

@@ -74,30 +74,33 @@ def xlsx_target(path: Path, what: str) -> Path:
 
 def write_binary(target: Path, write: Callable[[Any], None]) -> None:
     """Write a file beside its target and rename it, so a failure never leaves half a file."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    if target.exists() and not target.is_file():
+        # A device or a pipe (/dev/null, /dev/stdout, a FIFO): write into it, for renaming over it would replace it.
+        try:
+            with target.open("wb") as handle:
+                write(handle)
+        except OSError as exc:
+            fail(f"cannot write {target}: {exc.strerror or exc}")
+        return
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
         with os.fdopen(fd, "wb") as handle:
             write(handle)
         os.replace(tmp, target)
     except OSError as exc:
         fail(f"cannot write {target}: {exc.strerror or exc}")
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 
 
 def write_text(content: str, out: Path | None) -> None:
+    """Print text, or write it to a file (whole or not at all) and say so on stderr."""
     if out is None:
         click.echo(content, nl=False)
         return
-    # Write beside the target and rename, so a failure never leaves a half-written file.
-    try:
-        fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=f".{out.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-        os.replace(tmp, out)
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
+    write_binary(out, lambda handle: handle.write(content.encode("utf-8")))
     click.echo(f"wrote {out}", err=True)
 
 

@@ -22,7 +22,7 @@ from survey.config import ROOT
 from survey.definitions import DefinitionError, default_paths, load_file
 from survey.definitions.from_sheet import SheetError, definition_from_sheet
 from survey.exports.cells import csv_cell
-from survey.exports.responses_file import ResponsesError, Rules, read_responses
+from survey.responses import Reader, ResponsesError, Rules, fast_csv, read_responses
 from survey.scoring import Figures
 
 
@@ -62,15 +62,23 @@ def validate(paths: tuple[Path, ...]) -> None:
               help="Questionnaire file: checks ids and scale, orders by it, adds duty and section rows.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), help="Write here instead of standard output.")
-def score(responses: Path, definition: Path | None, fmt: str, out: Path | None) -> None:
-    """Collate mode, mean and range from a CSV or XLSX file of ratings.
+@click.option("--sheet", help="The workbook sheet to read (default: the first).")
+@click.option("--reader", type=click.Choice(["auto", "standard", "polars"]), default="auto", show_default=True,
+              help="How a CSV file is read: polars (much faster on large files; pip install "
+                   "section11-survey[large-files]) or the standard library. auto uses polars from 4 MB if installed.")
+def score(responses: Path, definition: Path | None, fmt: str, out: Path | None, sheet: str | None,
+          reader: Reader) -> None:
+    """Collate mode, mean and range from a CSV, XLSX or ODS file of ratings.
 
     \b
     The form is detected from the header row (and reported on standard error):
       long form: columns respondent, statement, rating (any order, any case; other columns ignored)
       wide form: first column respondent, then one column per statement id
     A blank rating or N/A is not counted. Without --definition, ratings 1 to 4 in steps of 0.5 are accepted.
+    A semicolon-separated file may write half points with a decimal comma (2,5).
     """
+    if reader == "polars" and not fast_csv.available():
+        fail("--reader polars: polars is not installed; pip install 'section11-survey[large-files]'")
     questionnaire = None
     rules = Rules()
     if definition is not None:
@@ -82,26 +90,28 @@ def score(responses: Path, definition: Path | None, fmt: str, out: Path | None) 
         rules = Rules(scale.values(), questionnaire.statement_ids(), scale.half_points,
                       f"questionnaire '{questionnaire.id}'")
     try:
-        table = read_responses(responses, rules)
+        table = read_responses(responses, rules, sheet, reader)
     except ResponsesError as exc:
         fail(str(exc))
+    where = f" (sheet '{table.sheet}')" if table.sheet is not None else ""
+    where += " with polars" if table.reader == "polars" else ""
     click.echo(f"read {len(table.respondents)} respondents x {len(table.statement_ids)} statements "
-               f"({table.form} form) from {responses}", err=True)
+               f"({table.form} form) from {responses}{where}", err=True)
     if questionnaire is not None:
         layout = scoring.layout_for(questionnaire)
         column = {sid: i for i, sid in enumerate(table.statement_ids)}
-        matrix = np.full((len(table.respondents), len(layout.statement_ids)), np.nan)
+        codes = np.zeros((len(table.respondents), len(layout.statement_ids)), dtype=np.int8)
         for j, sid in enumerate(layout.statement_ids):
             if sid in column:
-                matrix[:, j] = table.matrix[:, column[sid]]
+                codes[:, j] = table.codes[:, column[sid]]
         texts = {st.id: st.text for _, _, st in questionnaire.statements()}
         texts.update({d.id: d.title for _, d in questionnaire.duties()})
         texts.update({s.id: s.title for s in questionnaire.sections})
     else:
         layout = scoring.plain_layout(rules.values, table.statement_ids)
-        matrix = table.matrix
+        codes = table.codes
         texts = {}
-    figures = scoring.collate(matrix, layout)
+    figures = scoring.collate_codes(codes, layout)
     render: dict[str, Callable[[list[Figures], dict[str, str]], str]] = {
         "json": _score_json, "csv": _score_csv, "table": _score_table,
     }

@@ -173,11 +173,15 @@ BAD_CSV = [
 ]
 
 
+READERS = ["standard", "polars"]
+
+
+@pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize(("name", "content", "message"), BAD_CSV, ids=[b[0] for b in BAD_CSV])
-def test_bad_csv(tmp_path: Path, name: str, content: str, message: str) -> None:
+def test_bad_csv(tmp_path: Path, name: str, content: str, message: str, reader: str) -> None:
     path = write(tmp_path, name, content)
     out = tmp_path / "out.json"
-    code, stdout, err = run("score", str(path), "--format", "json", "--out", str(out))
+    code, stdout, err = run("score", str(path), "--format", "json", "--out", str(out), "--reader", reader)
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {path}: ") and message in lines[0]
@@ -257,3 +261,225 @@ def test_bad_format_option(tmp_path: Path) -> None:
 def test_help_describes_detection() -> None:
     code, out, _ = run("score", "--help")
     assert code == 0 and "long form" in out and "wide form" in out and "N/A" in out
+
+
+# -- files that used to be read silently wrong: each is read right or refused with one line ------------------------
+def _one_error(args: list[str]) -> str:
+    code, stdout, err = run("score", *args)
+    lines = err.strip().splitlines()
+    assert code == 1 and stdout == "" and len(lines) == 1, (code, stdout, err)
+    return lines[0]
+
+
+def test_formula_never_calculated_is_refused_with_its_cell(tmp_path: Path) -> None:
+    # openpyxl, like many scripts, writes formulas without the value Excel would have saved with them.
+    path = xlsx(tmp_path, "f.xlsx", [["respondent", "statement", "rating"], ["a", "s1", 3], ["b", "s1", "=1+1"],
+                                     ["c", "s1", "=C2"]])
+    line = _one_error([str(path)])
+    assert "(sheet 'Sheet'): row 3: cell C3 has a formula that was never calculated" in line and "save it" in line
+
+
+def test_formula_with_a_saved_value_is_read(tmp_path: Path) -> None:
+    path = xlsx(tmp_path, "f.xlsx", [["respondent", "statement", "rating"], ["a", "s1", 3], ["b", "s1", "=1+1"]])
+    with zipfile.ZipFile(path) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"<f>1+1</f><v />",
+                                                                                b"<f>1+1</f><v>2</v>")
+    saved = tmp_path / "saved.xlsx"
+    with zipfile.ZipFile(saved, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    code, out, _ = run("score", str(saved), "--format", "csv")
+    assert code == 0 and "s1,2,2/3,2.5,1" in out
+
+
+def test_the_sheet_read_is_named_and_another_can_be_chosen(tmp_path: Path) -> None:
+    workbook = Workbook()
+    workbook.active.title = "Notes"
+    workbook.active.append(["These ratings were collected in March"])
+    ratings = workbook.create_sheet("Ratings")
+    for row in [["respondent", "statement", "rating"], ["a", "s1", 3], ["b", "s1", 4]]:
+        ratings.append(row)
+    path = tmp_path / "two.xlsx"
+    workbook.save(path)
+    assert "row 1: the header must name the columns" in _one_error([str(path)])
+    assert f"{path} (sheet 'Notes'): row 1" in _one_error([str(path)])
+    code, out, err = run("score", str(path), "--sheet", "Ratings", "--format", "csv")
+    assert code == 0 and "s1,2,3/4,3.5,1" in out and "(sheet 'Ratings')" in err
+    line = _one_error([str(path), "--sheet", "Rating"])
+    assert "there is no sheet 'Rating'; the sheets are 'Notes', 'Ratings'" in line
+    csv_file = write(tmp_path, "r.csv", LONG)
+    assert "--sheet is for workbooks; this is a CSV file" in _one_error([str(csv_file), "--sheet", "Ratings"])
+
+
+EXTRA = [
+    ("value-right-of-header.csv", "respondent,statement,rating\na,s1,3\nb,s1,4,4\n",
+     "row 3: column D has a value but no header"),
+    ("wide-value-right-of-header.csv", "respondent,s1,s2\na,3,2\nb,4,4,1\n",
+     "row 3: column D has a value but no header"),
+    ("blank-header-column.csv", "respondent,s1,s2,\na,3,2,\nb,4,4,1\n", "row 3: column D has a value but no header"),
+    ("two-rating-columns.csv", "respondent,statement,rating,comment,rating\na,s1,3,,4\n",
+     "row 1: there are two 'rating' columns (C and E); keep one"),
+    ("two-respondent-columns.csv", "Respondent,statement,rating,respondent\na,s1,3,b\n",
+     "row 1: there are two 'respondent' columns (A and D); keep one"),
+    ("score-not-rating.csv", "Respondent,Statement,Score\na,s1,3\n",
+     "row 1: there is no rating column; the long form needs the columns respondent, statement and rating "
+     "(found: Respondent, Statement, Score)"),
+    ("header-only.csv", "respondent,statement,rating\n", "there is a header on row 1 but no ratings under it"),
+    ("header-only-wide.csv", "respondent,s1,s2\n\n", "there is a header on row 1 but no ratings under it"),
+    ("blank-rows-first.csv", "\n,,\nrespondent,statement,rating\na,s1,3\nb,s1,good\n",
+     "row 5: rating 'good' is not a number"),
+    ("blank-rows-between.csv", "respondent,statement,rating\na,s1,3\n\n,,\nb,s1,9\n", "row 5: rating 9 is not"),
+    ("comma-decimal-with-commas.csv", 'respondent,statement,rating\na,s1,"2,5"\n',
+     "row 2: rating '2,5' is not a number"),
+]
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize(("name", "content", "message"), EXTRA, ids=[e[0] for e in EXTRA])
+def test_files_once_read_silently_wrong(tmp_path: Path, name: str, content: str, message: str, reader: str) -> None:
+    path = write(tmp_path, name, content)
+    line = _one_error([str(path), "--reader", reader])
+    assert line.startswith(f"Error: {path}: ") and message in line
+
+
+def test_blank_rows_before_the_header_keep_workbook_row_numbers(tmp_path: Path) -> None:
+    path = xlsx(tmp_path, "late.xlsx", [[None], [None], ["respondent", "statement", "rating"], ["a", "s1", 3],
+                                        ["b", "s1", 7]])
+    assert "row 5: rating 7 is not on the scale" in _one_error([str(path)])
+
+
+def test_merged_respondent_cells_are_carried_down(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in [["respondent", "statement", "rating"], ["police", "s1", 3], [None, "s2", 4], ["ccg", "s1", 2],
+                [None, "s2", 2]]:
+        sheet.append(row)
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("A4:A5")
+    path = tmp_path / "merged.xlsx"
+    workbook.save(path)
+    code, out, err = run("score", str(path), "--format", "csv")
+    assert code == 0 and "read 2 respondents x 2 statements" in err
+    assert "s1,2,2/3,2.5,1" in out and "s2,2,2/4,3.0,2" in out
+    sheet.unmerge_cells("A4:A5")
+    workbook.save(path)
+    assert "row 5: the respondent is blank" in _one_error([str(path)])
+
+
+def test_true_in_a_rating_cell_is_not_a_one(tmp_path: Path) -> None:
+    path = xlsx(tmp_path, "b.xlsx", [["respondent", "statement", "rating"], ["a", "s1", 1], ["b", "s1", True]])
+    assert "row 3: rating TRUE is not a number" in _one_error([str(path)])
+
+
+def _ods(tmp_path: Path, rows: list[list[str]]) -> Path:
+    """A minimal OpenDocument spreadsheet, as LibreOffice would save it."""
+    def cell(value: str) -> str:
+        try:
+            return f'<table:table-cell office:value-type="float" office:value="{float(value)}"><text:p>{value}' \
+                   "</text:p></table:table-cell>"
+        except ValueError:
+            return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+    body = "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3"><office:body>'
+        f'<office:spreadsheet><table:table table:name="Ratings">{body}</table:table></office:spreadsheet>'
+        "</office:body></office:document-content>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>")
+    path = tmp_path / "ratings.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_ods_is_read(tmp_path: Path) -> None:
+    path = _ods(tmp_path, [["respondent", "statement", "rating"], ["a", "s1", "3"], ["b", "s1", "2.5"]])
+    code, out, err = run("score", str(path), "--format", "csv")
+    assert code == 0, err
+    assert "s1,2,2.5/3,2.8,0.5" in out and "(sheet 'Ratings')" in err
+    bad = _ods(tmp_path, [["respondent", "statement", "rating"], ["a", "s1", "5"]])
+    assert "row 2: rating 5 is not on the scale" in _one_error([str(bad)])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_export_is_read(tmp_path: Path, encoding: str) -> None:
+    # Excel's "Unicode Text" is tab-separated UTF-16 with a byte order mark; other tools leave the mark out.
+    data = "respondent\tstatement\trating\r\nCafé agency\ts1\t3\r\nb\ts1\t4\r\n".encode(encoding)
+    code, out, err = run("score", str(write(tmp_path, "u.txt", data)), "--format", "csv")
+    assert code == 0, err
+    assert "s1,2,3/4,3.5,1" in out
+
+
+def test_semicolons_with_decimal_commas(tmp_path: Path) -> None:
+    # What Excel writes in a European locale: semicolons between cells, a comma before the half.
+    path = write(tmp_path, "eu.csv", "respondent;statement;rating\na;s1;2,5\nb;s1;3\nc;s1;3,5\n")
+    code, out, _ = run("score", str(path), "--format", "csv")
+    assert code == 0 and "s1,3,2.5/3/3.5,3.0,1" in out
+    bad = write(tmp_path, "eu-bad.csv", "respondent;statement;rating\na;s1;2,25\n")
+    assert "row 2: rating 2.25 is not on the scale" in _one_error([str(bad)])
+
+
+@pytest.mark.parametrize("form", ["long", "wide"])
+def test_both_readers_give_the_same_figures(tmp_path: Path, form: str) -> None:
+    # Random ratings with blanks, N/A, quoted ids with commas, a BOM and CRLF line ends, read both ways.
+    import random
+
+    rng = random.Random(form)
+    tokens = ["1", "1.5", "2", "2.5", "3", "3.5", "4", "", "N/A", " 3 "]
+    ids = [f"s{j}" for j in range(12)]
+    people = [f'"agency {i}, team {i % 7}"' for i in range(300)]
+    if form == "long":
+        lines = ["Respondent,comment,statement,rating"] + [
+            f"{who},{rng.choice(['', 'ok', '=cmd'])},{sid},{rng.choice(tokens)}" for who in people for sid in ids]
+    else:
+        lines = ["respondent," + ",".join(ids)] + [who + "," + ",".join(rng.choice(tokens) for _ in ids)
+                                                  for who in people]
+    path = write(tmp_path, f"{form}.csv", b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    results = {}
+    for reader in READERS:
+        code, out, err = run("score", str(path), "--format", "json", "--reader", reader)
+        assert code == 0, err
+        assert f"read 300 respondents x 12 statements ({form} form)" in err
+        assert ("with polars" in err) == (reader == "polars")
+        results[reader] = json.loads(out)
+    assert results["standard"] == results["polars"]
+    assert sum(row["n"] for row in results["polars"]) > 300 * 12 * 0.7
+
+
+def test_polars_is_chosen_for_large_files_only(tmp_path: Path) -> None:
+    small = write(tmp_path, "small.csv", LONG)
+    assert "with polars" not in run("score", str(small))[2]
+    rows = "".join(f"r{i},s{i % 50},{1 + i % 4}\n" for i in range(400_000))
+    large = write(tmp_path, "large.csv", "respondent,statement,rating\n" + rows)
+    assert large.stat().st_size > 4 * 1024 * 1024
+    code, out, err = run("score", str(large), "--format", "csv")
+    assert code == 0 and "with polars" in err and "read 400000 respondents x 50 statements" in err
+    assert run("score", str(large), "--format", "csv", "--reader", "standard")[1] == out
+
+
+def test_out_to_a_device_or_pipe_writes_into_it(tmp_path: Path) -> None:
+    # Renaming a finished file over --out /dev/null would replace the device for every program on the machine;
+    # a named pipe takes the same path (it exists and is not a regular file) without risking the machine's.
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    code, _, err = run("score", str(write(tmp_path, "r.csv", LONG)), "--out", str(fifo), "--format", "csv")
+    reader.join(timeout=10)
+    assert code == 0 and b"case-reviews-1,4,2/3,2.5,1" in received[0]
+    assert fifo.is_fifo()
