@@ -1,6 +1,7 @@
-"""The `survey` command: one module per group of subcommands, each a thin call into the domain or the services."""
+"""The `survey` command: one module per group of subcommands, each a thin call into the domain or the services.
 
-from survey.cli import database, definitions, outbox, people, rounds, workbooks, worker  # noqa: F401 - adds commands
+Each module is imported when one of its commands runs (see `COMMAND_MODULES`)."""
+
 from survey.cli.base import main
 
 __all__ = ["main"]

@@ -1,27 +1,18 @@
-"""The `survey` command group and what its subcommands share: failing with a reason, progress bars, the app
-context, safe file writes, dates."""
+"""The `survey` command group and what its subcommands share: failing with a reason, progress bars, safe file
+writes, dates. Nothing here loads the web app, so `survey score` and `survey validate` start quickly."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from flask import Flask
-from sqlalchemy.engine import make_url
-
-from survey import actor, create_app, migrate
-from survey.extensions import db as database
-from survey.factory import ConfigurationError
-from survey.models import Partnership, RoundState
-from survey.services import boards, rounds
-from survey.services.catalogue import CatalogueError
 
 
 def fail(message: str) -> NoReturn:
@@ -51,7 +42,32 @@ class ProgressBar:
             self.bar.__exit__(None, None, None)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Where each subcommand is defined. A module is imported only when one of its commands is run (or help lists them
+# all), so `survey score` and `survey validate` never load Flask, SQLAlchemy or Alembic.
+COMMAND_MODULES = {
+    "agencies": "people", "db": "database", "demo": "database", "demo-code": "database", "export": "workbooks",
+    "housekeeping": "database", "import-return": "workbooks", "mail": "outbox", "partnership": "people",
+    "person": "people", "questionnaire": "definitions", "remind": "rounds", "retention": "database",
+    "return-workbook": "workbooks", "round": "rounds", "score": "definitions", "serve": "database",
+    "validate": "definitions", "worker": "worker",
+}
+
+
+class LazyGroup(click.Group):
+    """A command group that imports the module defining a subcommand the first time the subcommand is asked for
+    (click's documented pattern for lazily loaded subcommands)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            # The module adds its commands to this group with `@main.command()` as it is imported.
+            importlib.import_module(f"survey.cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="section11-survey", prog_name="survey")
 def main() -> None:
     """Self-assessment and Section 11 survey engine for safeguarding children partnerships.
@@ -59,8 +75,6 @@ def main() -> None:
     Settings come from SURVEY_* environment variables (SURVEY_DATABASE_URL, SURVEY_SECRET_KEY, SMTP settings);
     without them a SQLite file in the instance folder is used.
     """
-
-
 
 
 def xlsx_target(path: Path, what: str) -> Path:
@@ -104,55 +118,6 @@ def write_text(content: str, out: Path | None) -> None:
     click.echo(f"wrote {out}", err=True)
 
 
-@contextmanager
-def app_context() -> Iterator[Flask]:
-    """Create the app (refusing bad configuration or definitions with a clear reason) and push its context; what
-    the command changes is audited as done by the operating-system user running it."""
-    try:
-        app = create_app()
-    except (ConfigurationError, CatalogueError) as exc:
-        fail(str(exc))
-    token = actor.current.set(actor.command_line(_command()))
-    try:
-        with app.app_context():
-            yield app
-    finally:
-        actor.current.reset(token)
-
-
-def _command() -> str:
-    """The command as typed, from click: its path and arguments ("survey round open 3")."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return "survey"
-    shown = [str(v) for v in ctx.params.values() if isinstance(v, str | int) and not isinstance(v, bool)]
-    # The root is "survey" however it was started (python -m survey.cli, a test runner).
-    return " ".join(["survey", *ctx.command_path.split()[1:], *shown])
-
-
-def safe_url(app: Flask) -> str:
-    """The database URL with any password hidden, for messages."""
-    return make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
-
-
-def round_with_returns(session: Any, round_id: int, what: str) -> Any:
-    """A round that has opened (a draft has no returns), or exit with the reason."""
-    try:
-        found = rounds.get_round(session, round_id)
-    except rounds.RoundError as exc:
-        fail(str(exc))
-    if found.state is RoundState.DRAFT:
-        fail(f"round {round_id} is a draft: it has no {what} yet")
-    return found
-
-
-def require_schema() -> None:
-    """Exit with a clear reason unless the database is at the newest schema."""
-    assert database.engine is not None  # noqa: S101 - bound by create_app
-    current = migrate.current_revision(database.engine)
-    if current != migrate.head_revision():
-        fail(f"the database schema is at {current or 'nothing (empty database)'}; run `survey db upgrade` first")
-
 def print_table(table: Sequence[tuple[str, ...]]) -> None:
     """Rows of text in columns, the first row the heading."""
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
@@ -166,11 +131,3 @@ def parse_date(value: str, name: str) -> Any:
         return dt.date.fromisoformat(value)
     except ValueError:
         fail(f"{name} must be a date like 2026-04-01, not {value!r}")
-
-
-def partnership_named(session: Any, slug: str, option: str = "") -> Partnership:
-    """The partnership with this short name, or a failure naming the option and where to look them up."""
-    found = boards.partnership_by_slug(session, slug)
-    if found is None:
-        fail(f"{option + ': ' if option else ''}no partnership {slug!r} (`survey partnership list` shows them)")
-    return found

@@ -10,13 +10,8 @@ from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey import migrate
-from survey.cli.base import (
-    app_context,
-    fail,
-    main,
-    require_schema,
-    safe_url,
-)
+from survey.cli.app import app_context, require_schema, safe_url
+from survey.cli.base import fail, main
 from survey.extensions import db as database
 from survey.factory import settle_after_crash
 from survey.services import data_protection

@@ -13,11 +13,7 @@ import click
 import numpy as np
 
 from survey import scoring
-from survey.cli.base import (
-    fail,
-    main,
-    write_text,
-)
+from survey.cli.base import fail, main, write_text
 from survey.config import ROOT
 from survey.definitions import DefinitionError, default_paths, load_file
 from survey.definitions.from_sheet import SheetError, definition_from_sheet

@@ -12,13 +12,8 @@ from typing import Any
 import click
 from flask import Flask
 
-from survey.cli.base import (
-    ProgressBar,
-    app_context,
-    fail,
-    main,
-    require_schema,
-)
+from survey.cli.app import app_context, require_schema
+from survey.cli.base import ProgressBar, fail, main
 from survey.extensions import db as database
 from survey.services import mail
 

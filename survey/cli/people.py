@@ -8,16 +8,8 @@ from typing import Any
 
 import click
 
-from survey.cli.base import (
-    ProgressBar,
-    app_context,
-    fail,
-    main,
-    partnership_named,
-    print_table,
-    require_schema,
-    write_text,
-)
+from survey.cli.app import app_context, partnership_named, require_schema
+from survey.cli.base import ProgressBar, fail, main, print_table, write_text
 from survey.extensions import db as database
 from survey.services import accounts, agencies, boards, data_protection, directory, invitations
 

@@ -13,16 +13,8 @@ from typing import Any
 import click
 from flask import Flask
 
-from survey.cli.base import (
-    app_context,
-    fail,
-    main,
-    parse_date,
-    partnership_named,
-    print_table,
-    require_schema,
-    round_with_returns,
-)
+from survey.cli.app import app_context, partnership_named, require_schema, round_with_returns
+from survey.cli.base import fail, main, parse_date, print_table
 from survey.cli.outbox import send_batch
 from survey.exports.cells import csv_cell
 from survey.extensions import db as database

@@ -6,16 +6,8 @@ from pathlib import Path
 
 import click
 
-from survey.cli.base import (
-    ProgressBar,
-    app_context,
-    fail,
-    main,
-    require_schema,
-    round_with_returns,
-    write_binary,
-    xlsx_target,
-)
+from survey.cli.app import app_context, require_schema, round_with_returns
+from survey.cli.base import ProgressBar, fail, main, write_binary, xlsx_target
 from survey.config import ROOT
 from survey.exports.return_workbook import WorkbookError
 from survey.extensions import db as database

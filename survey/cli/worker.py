@@ -8,11 +8,8 @@ import time
 
 import click
 
-from survey.cli.base import (
-    app_context,
-    main,
-    require_schema,
-)
+from survey.cli.app import app_context, require_schema
+from survey.cli.base import main
 from survey.cli.outbox import deliver_all
 from survey.cli.rounds import open_due_rounds
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -483,3 +485,16 @@ def test_out_to_a_device_or_pipe_writes_into_it(tmp_path: Path) -> None:
     reader.join(timeout=10)
     assert code == 0 and b"case-reviews-1,4,2/3,2.5,1" in received[0]
     assert fifo.is_fifo()
+
+
+@pytest.mark.parametrize("command", [["score", "{file}"], ["validate", str(BOARD)], ["score", "--help"]])
+def test_commands_on_files_start_without_the_web_app(tmp_path: Path, command: list[str]) -> None:
+    # The installed command, run as a board's script runs it; Python lists every module it imports.
+    file = write(tmp_path, "r.csv", LONG)
+    script = Path(sys.executable).parent / "survey"
+    done = subprocess.run([sys.executable, "-X", "importtime", script, *(a.format(file=file) for a in command)],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "survey.cli.base" in loaded
+    assert {"flask", "sqlalchemy", "alembic", "survey.cli.app"} & loaded == set()

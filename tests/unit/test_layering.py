@@ -10,8 +10,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "survey"
 # Plain, typed Python: no web framework and no database.
-PURE = ["definitions", "exports", "scoring.py", "disclosure.py", "text.py", "placeholders.py", "timezone.py",
-        "spreadsheets.py"]
+PURE = ["definitions", "exports", "responses", "scoring.py", "disclosure.py", "text.py", "placeholders.py",
+        "timezone.py", "spreadsheets.py"]
 WEB = ("flask", "flask_login", "flask_wtf", "flask_limiter", "werkzeug", "wtforms", "govuk_frontend_wtf")
 DATABASE = ("sqlalchemy", "alembic", "psycopg", "survey.models", "survey.db", "survey.services", "survey.extensions")
 LONGEST = 400
@@ -69,6 +69,11 @@ def test_the_pure_packages_import_neither_web_nor_database(part: str) -> None:
     assert offences(modules(part), WEB + DATABASE) == []
 
 
+def test_the_commands_on_files_load_neither_web_nor_database() -> None:
+    # `survey score` and `survey validate` start in a fraction of a second because their modules stay light.
+    assert offences(modules("cli/base.py", "cli/definitions.py"), WEB + DATABASE + ("survey.cli.app",)) == []
+
+
 def committing(path: Path) -> list[str]:
     """Where a file ends a transaction itself (a call of .commit() or .rollback())."""
     return [f"{shown(path)}:{node.lineno}" for node in ast.walk(ast.parse(path.read_text(), str(path)))
@@ -85,3 +90,18 @@ def test_views_and_commands_never_commit_or_roll_back() -> None:
 def test_no_module_is_longer_than_a_reader_can_hold() -> None:
     long = {str(p.relative_to(PACKAGE)): n for p in modules() if (n := len(p.read_text().splitlines())) > LONGEST}
     assert long == {}
+
+
+def test_every_command_is_listed_where_it_is_defined() -> None:
+    # `survey` imports a command's module only when the command is asked for, so the list must be complete.
+    import importlib
+
+    from survey.cli.base import COMMAND_MODULES, main
+
+    helpers = {"__init__", "base", "app"}
+    for path in modules("cli"):
+        if path.stem not in helpers:
+            importlib.import_module(f"survey.cli.{path.stem}")
+    defined = {name: command.callback.__module__.rsplit(".", 1)[-1]
+               for name, command in main.commands.items() if command.callback}
+    assert defined == COMMAND_MODULES
