@@ -38,12 +38,16 @@ class Limits:
     max_ratio: int = 100
 
 
-def check_xlsx(data: bytes, name: str, limits: Limits) -> None:
+Package = bytes | IO[bytes]  # a workbook's bytes, or a file opened to read them from (for large files)
+
+
+def check_xlsx(data: Package, name: str, limits: Limits) -> None:
     """Refuse anything but a plain, reasonably sized .xlsx before it is parsed."""
-    if data[:8] == OLE_SIGNATURE:
+    head = _head(data)
+    if head == OLE_SIGNATURE:
         raise UnreadableFile(f"{name}: this is an old Excel (.xls) file or a password-protected workbook; remove "
                              "any password and save it as .xlsx")
-    if not data.startswith(XLSX_SIGNATURE):
+    if not head.startswith(XLSX_SIGNATURE):
         raise UnreadableFile(f"{name}: this is not an Excel .xlsx workbook (a CSV or another file renamed?)")
     names = _check_package(data, name, limits)
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
@@ -54,7 +58,7 @@ def check_xlsx(data: bytes, name: str, limits: Limits) -> None:
         raise UnreadableFile(f"{name}: the workbook links to other files; remove the external links and save again")
 
 
-def check_ods(data: bytes, name: str, limits: Limits) -> None:
+def check_ods(data: Package, name: str, limits: Limits) -> None:
     """Refuse anything but a plain, reasonably sized OpenDocument spreadsheet (.ods) before it is parsed."""
     names = _check_package(data, name, limits)
     if "content.xml" not in names:
@@ -63,12 +67,26 @@ def check_ods(data: bytes, name: str, limits: Limits) -> None:
         raise UnreadableFile(f"{name}: the spreadsheet contains macros; save it without them")
 
 
-def _check_package(data: bytes, name: str, limits: Limits) -> set[str]:
+def _head(data: Package) -> bytes:
+    """A package's first eight bytes."""
+    if isinstance(data, bytes):
+        return data[:8]
+    data.seek(0)
+    return data.read(8)
+
+
+def _size(data: Package) -> int:
+    if isinstance(data, bytes):
+        return len(data)
+    return data.seek(0, io.SEEK_END)
+
+
+def _check_package(data: Package, name: str, limits: Limits) -> set[str]:
     """The entry names of a zip package after its size, expansion and XML declarations are checked."""
-    if len(data) > limits.max_bytes:
+    if _size(data) > limits.max_bytes:
         raise UnreadableFile(f"{name}: the file is larger than {_mb(limits.max_bytes)}")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
         entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise UnreadableFile(f"{name}: the workbook is damaged and cannot be read") from None

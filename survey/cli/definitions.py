@@ -6,19 +6,20 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import numpy as np
 
 from survey import scoring
-from survey.cli.base import fail, main, write_text
+from survey.cli.base import ProgressBar, fail, main, write_text
 from survey.config import ROOT
 from survey.definitions import DefinitionError, default_paths, load_file
 from survey.definitions.from_sheet import SheetError, definition_from_sheet
 from survey.exports.cells import csv_cell
-from survey.responses import Reader, ResponsesError, Rules, fast_csv, read_responses
+from survey.responses import FAST_FROM, Reader, ResponsesError, Rules, fast_csv, read_responses
 from survey.scoring import Figures
 
 
@@ -86,7 +87,8 @@ def score(responses: Path, definition: Path | None, fmt: str, out: Path | None, 
         rules = Rules(scale.values(), questionnaire.statement_ids(), scale.half_points,
                       f"questionnaire '{questionnaire.id}'")
     try:
-        table = read_responses(responses, rules, sheet, reader)
+        with _reading(responses) as progress:
+            table = read_responses(responses, rules, sheet, reader, progress)
     except ResponsesError as exc:
         fail(str(exc))
     where = f" (sheet '{table.sheet}')" if table.sheet is not None else ""
@@ -112,6 +114,21 @@ def score(responses: Path, definition: Path | None, fmt: str, out: Path | None, 
         "json": _score_json, "csv": _score_csv, "table": _score_table,
     }
     write_text(render[fmt](figures, texts), out)
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[ProgressBar | None]:
+    """For a large file, say at once that it is being read, and draw a bar as its rows are read."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # reading says why
+    if size < FAST_FROM:
+        yield None
+        return
+    click.echo(f"reading {path} ({size / 2**20:.0f} MB) ...", err=True)
+    with ProgressBar("rows read") as bar:
+        yield bar
 
 
 def _score_json(figures: list[Figures], _texts: dict[str, str]) -> str:

@@ -227,7 +227,7 @@ def round_results(round_id: int, ratings: str, fmt: str) -> None:
     """The collated results of a round, as on the results page and in the board workbook.
 
     One row per section, duty and statement (submitted returns only). Rows the anonymity rules hide have no
-    figures and say why in `note`."""
+    figures (n is null) and say why in `note`; a row nobody rated has n 0 and the note "no ratings"."""
     with app_context():
         require_schema()
         session = database.session()
@@ -236,9 +236,11 @@ def round_results(round_id: int, ratings: str, fmt: str) -> None:
         out = []
         for level, item, figures, _change in collated.rows():
             ident = item.id
-            row = figures.to_json() if figures else {"level": level, "id": ident, "n": None, "mode": [],
-                                                      "mode_label": "", "mean": None, "mean_label": "",
-                                                      "range": None}
+            # The shape of `survey score`: n is 0 where nobody rated, and null only where figures are withheld.
+            shown = figures or collated.unrated(level, ident)
+            row = shown.to_json() if shown else {"level": level, "id": ident, "n": None, "mode": [],
+                                                  "mode_label": "", "mean": None, "mean_label": "",
+                                                  "range": None}
             row.update({"ratings": ratings, "note": collated.note(level, ident)})
             out.append(row)
     if fmt == "json":

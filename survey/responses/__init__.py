@@ -12,14 +12,15 @@ from pathlib import Path
 
 from survey.responses.forms import Responses, responses_from
 from survey.responses.ratings import DEFAULT_VALUES, NOT_RATED, ResponsesError, Rules
-from survey.responses.sources import MAX_BYTES, Reader, read_grid
+from survey.responses.sources import FAST_FROM, MAX_BYTES, Progress, Reader, read_grid
 
 
 def read_responses(path: str | Path, rules: Rules | None = None, sheet: str | None = None,
-                   reader: Reader = "auto") -> Responses:
-    """Read and check a file of ratings; raise ResponsesError on the first problem."""
-    return responses_from(read_grid(Path(path), sheet, reader), rules or Rules())
+                   reader: Reader = "auto", progress: Progress | None = None) -> Responses:
+    """Read and check a file of ratings; raise ResponsesError on the first problem. `progress(done, total)` hears
+    how many rows have been read, every few thousand rows."""
+    return responses_from(read_grid(Path(path), sheet, reader, progress), rules or Rules())
 
 
-__all__ = ["DEFAULT_VALUES", "MAX_BYTES", "NOT_RATED", "Reader", "Responses", "ResponsesError", "Rules",
-           "read_responses"]
+__all__ = ["DEFAULT_VALUES", "FAST_FROM", "MAX_BYTES", "NOT_RATED", "Progress", "Reader", "Responses",
+           "ResponsesError", "Rules", "read_responses"]

@@ -42,8 +42,8 @@ def responses_from(grid: Grid, rules: Rules) -> Responses:
     for column in LONG_COLUMNS:
         where = [i for h, i in named if h == column]
         if len(where) > 1:
-            raise ResponsesError(f"{grid.name}: row {row}: there are two '{column}' columns ({_letter(where[0])} "
-                                 f"and {_letter(where[1])}); keep one")
+            raise ResponsesError(f"{grid.name}: row {row}: there are two '{column}' columns ({_letter(grid, where[0])} "
+                                 f"and {_letter(grid, where[1])}); keep one")
     found = {h for h, _ in named}
     if found == set(LONG_COLUMNS):
         _no_overflow(grid, last)
@@ -154,8 +154,8 @@ def _no_overflow(grid: Grid, last: int) -> None:
             if found is None or grid.rows[record] < found[0]:
                 found = (int(grid.rows[record]), column)
     if found is not None:
-        raise ResponsesError(f"{grid.name}: row {found[0]}: column {_letter(found[1])} has a value but no header; "
-                             "give the column a header or remove the value")
+        raise ResponsesError(f"{grid.name}: row {found[0]}: column {_letter(grid, found[1])} has a value but no "
+                             "header; give the column a header or remove the value")
 
 
 def _first_row(grid: Grid, records: npt.NDArray[np.bool_]) -> int:
@@ -166,10 +166,10 @@ def _found(header: tuple[str, ...]) -> str:
     return ", ".join(h for h in header if h) or "nothing"
 
 
-def _letter(column: int) -> str:
-    """A 0-based column number as a spreadsheet's column letters (0 -> A, 26 -> AA)."""
+def _letter(grid: Grid, index: int) -> str:
+    """A 0-based index into the grid's rows as the sheet's column letters (0 -> A, 26 -> AA)."""
     letters = ""
-    column += 1
+    column = grid.first_column + index + 1
     while column:
         column, rest = divmod(column - 1, 26)
         letters = chr(65 + rest) + letters

@@ -31,6 +31,7 @@ class Grid:
     sheet: str | None = None  # the sheet read, for workbooks
     decimal_comma: bool = False  # a semicolon-separated file, where 2,5 means two and a half
     reader: str = "standard"  # what read the file: "standard" (the standard library or calamine) or "polars"
+    first_column: int = 0  # the sheet column of each row's first cell (0 = A), for messages naming columns
 
     def column(self, index: int) -> npt.NDArray[np.int32]:
         """One column's cells."""
@@ -46,7 +47,7 @@ class _Factor(dict[Hashable, int]):
 
 
 def grid_from_rows(rows: Iterable[Sequence[Any]], name: str, *, first_row: int = 1, sheet: str | None = None,
-                   decimal_comma: bool = False, key: Any = None) -> Grid | None:
+                   decimal_comma: bool = False, key: Any = None, first_column: int = 0) -> Grid | None:
     """Build a grid from rows of cell values (the header first, blank rows before it skipped); None if all blank.
 
     `key`, when given, turns a raw cell value into the value to store (a workbook's TRUE must not be taken for 1).
@@ -83,7 +84,8 @@ def grid_from_rows(rows: Iterable[Sequence[Any]], name: str, *, first_row: int =
         numbers.append(number)
     cells_array = np.frombuffer(flat, dtype=np.int32).reshape(-1, width) if width else np.zeros((0, 0), np.int32)
     return finish_grid(Grid(name, header, header_row, tuple(factor), cells_array,
-                            np.frombuffer(numbers, dtype=np.int64), overflow, sheet, decimal_comma))
+                            np.frombuffer(numbers, dtype=np.int64), overflow, sheet, decimal_comma,
+                            first_column=first_column))
 
 
 def finish_grid(grid: Grid) -> Grid:

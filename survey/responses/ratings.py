@@ -62,8 +62,12 @@ def rating(raw: Any, name: str, row: int, rules: Rules, decimal_comma: bool = Fa
 def codes(grid: Grid, columns: list[int], rules: Rules) -> npt.NDArray[np.int8]:
     """The int8 scale codes of some columns (0 = not rated, k = the k-th scale value); the first bad rating, in
     reading order, raises ResponsesError."""
-    cells = grid.cells[:, columns]
-    used = np.flatnonzero(np.bincount(cells.ravel(), minlength=len(grid.values)))
+    # A run of columns is a view, not a copy: the grid of a large file is hundreds of megabytes.
+    run = columns == list(range(columns[0], columns[-1] + 1)) if columns else False
+    cells = grid.cells[:, columns[0] : columns[-1] + 1] if run else grid.cells[:, columns]
+    seen = np.zeros(len(grid.values), dtype=np.bool_)
+    seen[cells] = True
+    used = np.flatnonzero(seen)
     lookup = np.zeros(len(grid.values), dtype=np.int8)
     position = {value: k for k, value in enumerate(rules.values, start=1)}
     for index in used.tolist():

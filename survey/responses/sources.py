@@ -7,11 +7,11 @@ value to read and is refused with its cell, rather than read as blank.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from defusedxml import ElementTree
 
@@ -37,27 +37,32 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # Which reader reads a CSV file: polars (if installed) for files from FAST_FROM bytes, or the standard library.
 Reader = Literal["auto", "standard", "polars"]
 FAST_FROM = 4 * 1024 * 1024  # below this, importing polars takes longer than reading the file
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 4096
 
 
-def read_grid(path: Path, sheet: str | None = None, reader: Reader = "auto") -> Grid:
-    """The grid of a CSV, XLSX or ODS file; ResponsesError with one line on anything unreadable."""
+def read_grid(path: Path, sheet: str | None = None, reader: Reader = "auto",
+              progress: Progress | None = None) -> Grid:
+    """The grid of a CSV, XLSX or ODS file; ResponsesError with one line on anything unreadable.
+
+    `progress(done, total)` is told how many rows have been read, every few thousand rows."""
     name = str(path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise ResponsesError(f"{name}: the file is {size:,} bytes, over the {MAX_BYTES // 2**20} MB limit")
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(120)
     except OSError as exc:
         raise ResponsesError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
     try:
-        if data.startswith(XLSX_SIGNATURE) and _is_ods(data):
-            grid = _workbook(data, name, sheet, ods=True)
-        elif data.startswith((XLSX_SIGNATURE, OLE_SIGNATURE)):
-            grid = _workbook(data, name, sheet, ods=False)
+        if head.startswith((XLSX_SIGNATURE, OLE_SIGNATURE)):
+            grid = _workbook(path, name, sheet, ods=head.startswith(XLSX_SIGNATURE) and _is_ods(head),
+                             progress=progress)
         else:
             if sheet is not None:
                 raise ResponsesError(f"{name}: --sheet is for workbooks; this is a CSV file")
-            grid = _csv(data, name, reader)
+            grid = _csv(_read(path, name), name, reader, progress)
     except UnreadableFile as exc:
         raise ResponsesError(str(exc)) from None
     if grid is None:
@@ -65,16 +70,40 @@ def read_grid(path: Path, sheet: str | None = None, reader: Reader = "auto") -> 
     return grid
 
 
-def _csv(data: bytes, name: str, reader: Reader) -> Grid | None:
+def _read(path: Path, name: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ResponsesError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+
+
+def _csv(data: bytes, name: str, reader: Reader, progress: Progress | None) -> Grid | None:
     if reader == "polars" or (reader == "auto" and len(data) >= FAST_FROM and fast_csv.available()):
         dialect = _dialect(data[:4096].decode("utf-8", errors="replace").lstrip("\ufeff"))
         grid = fast_csv.polars_grid(data, name, dialect, LIMITS.max_rows)
         if grid is not None:
             return grid
     text = csv_text(data, name)
+    del data
     dialect = _dialect(text[:4096])
+    rows = csv_rows(text, name, LIMITS, dialect)
+    # Quoted line breaks make this a little more than the rows; the bar ends at the end of the file all the same.
+    total = text.count("\n") + 1 if progress else 0
     # Excel in a European locale separates with semicolons and writes two and a half as 2,5.
-    return grid_from_rows(csv_rows(text, name, LIMITS, dialect), name, decimal_comma=dialect.delimiter == ";")
+    return grid_from_rows(_counted(rows, total, progress), name, decimal_comma=dialect.delimiter == ";")
+
+
+def _counted(rows: Iterator[Any], total: int, progress: Progress | None) -> Iterator[Any]:
+    """The rows, telling `progress` how many have gone by every few thousand."""
+    if progress is None:
+        yield from rows
+        return
+    done = 0
+    for done, row in enumerate(rows, start=1):
+        if not done % PROGRESS_EVERY:
+            progress(done, max(total, done))
+        yield row
+    progress(done, done)
 
 
 def _dialect(head: str) -> Any:
@@ -85,20 +114,47 @@ def _dialect(head: str) -> Any:
         return csv.excel
 
 
-def _is_ods(data: bytes) -> bool:
+def _is_ods(head: bytes) -> bool:
     """An OpenDocument spreadsheet starts with its uncompressed mimetype entry."""
-    return data[30:38] == b"mimetype" and ODS_MIMETYPE in data[38:120]
+    return head[30:38] == b"mimetype" and ODS_MIMETYPE in head[38:120]
 
 
-def _workbook(data: bytes, name: str, sheet: str | None, *, ods: bool) -> Grid | None:
-    if ods:
-        check_ods(data, name, LIMITS)
-    else:
-        check_xlsx(data, name, LIMITS)
+def _workbook(path: Path, name: str, sheet: str | None, *, ods: bool, progress: Progress | None) -> Grid | None:
+    try:
+        with path.open("rb") as handle:
+            # Checked from the file, never held whole: calamine needs twenty times the file's size to parse a
+            # sheet, and a copy of the file beside that would only add to it.
+            if ods:
+                check_ods(handle, name, LIMITS)
+            else:
+                check_xlsx(handle, name, LIMITS)
+            chosen, workbook = _open_sheet(path, name, sheet)
+            if not ods:
+                _refuse_uncalculated(handle, name, chosen)
+    except OSError as exc:
+        raise ResponsesError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+    try:
+        table = workbook.get_sheet_by_name(chosen)
+        merged = table.merged_cell_ranges or []
+        top, left = table.start or (0, 0)
+    except Exception:  # noqa: BLE001 - as above, for damage found while reading the sheet
+        raise UnreadableFile(f"{name}: the sheet '{chosen}' is damaged and cannot be read") from None
+    if top + table.height > LIMITS.max_rows + 1:
+        raise UnreadableFile(f"{name}: more than {LIMITS.max_rows:,} rows; split the file")
+    # Rows one at a time: a list of every row would hold each cell as a Python object at once. They start at
+    # the sheet's first row, and at its first column with anything in it.
+    rows = _carry_merged(table.iter_rows(), merged, left)
+    # Every message names the sheet too: a workbook's other sheets may look alike.
+    return grid_from_rows(_counted(rows, top + table.height, progress), f"{name} (sheet '{chosen}')",
+                          sheet=chosen, key=_kept_apart, first_column=left)
+
+
+def _open_sheet(path: Path, name: str, sheet: str | None) -> tuple[str, Any]:
+    """The name of the sheet to read (the first unless one is asked for) and the workbook holding it."""
     from python_calamine import CalamineWorkbook
 
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        workbook = CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)
     except Exception:  # noqa: BLE001 - calamine raises many kinds for a damaged file; all mean the same here
         raise UnreadableFile(f"{name}: the workbook is damaged and cannot be read") from None
@@ -107,19 +163,7 @@ def _workbook(data: bytes, name: str, sheet: str | None, *, ods: bool) -> Grid |
     chosen = sheet if sheet is not None else names[0]
     if chosen not in names:
         raise ResponsesError(f"{name}: there is no sheet '{chosen}'; the sheets are {', '.join(map(repr, names))}")
-    if not ods:
-        _refuse_uncalculated(data, name, chosen)
-    try:
-        table = workbook.get_sheet_by_name(chosen)
-        rows = table.to_python(skip_empty_area=False)
-        merged = table.merged_cell_ranges or []
-    except Exception:  # noqa: BLE001 - as above, for damage found while reading the sheet
-        raise UnreadableFile(f"{name}: the sheet '{chosen}' is damaged and cannot be read") from None
-    if len(rows) > LIMITS.max_rows + 1:
-        raise UnreadableFile(f"{name}: more than {LIMITS.max_rows:,} rows; split the file")
-    _carry_merged(rows, merged)
-    # Every message names the sheet too: a workbook's other sheets may look alike.
-    return grid_from_rows(rows, f"{name} (sheet '{chosen}')", sheet=chosen, key=_kept_apart)
+    return chosen, workbook
 
 
 def _kept_apart(value: Any) -> Any:
@@ -127,16 +171,28 @@ def _kept_apart(value: Any) -> Any:
     return ("bool", "TRUE" if value else "FALSE") if type(value) is bool else value
 
 
-def _carry_merged(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
-    """Give every cell of a merged range the range's value, as the person who merged them meant."""
-    for (top, left), (bottom, right) in merged:
-        if top >= len(rows) or left >= len(rows[top]):
-            continue
-        value = rows[top][left]
-        for r in range(top, min(bottom, len(rows) - 1) + 1):
-            row = rows[r]
-            for c in range(left, min(right, len(row) - 1) + 1):
-                row[c] = value
+Merged = list[tuple[tuple[int, int], tuple[int, int]]]
+
+
+def _carry_merged(rows: Iterator[list[Any]], merged: Merged, left: int) -> Iterator[list[Any]]:
+    """Give every cell of a merged range the range's value, as the person who merged them meant. `left` is the
+    sheet column of each row's first cell."""
+    if not merged:
+        yield from rows
+        return
+    starting: dict[int, list[tuple[int, int, int]]] = {}
+    for (top, first), (bottom, last) in merged:
+        starting.setdefault(top, []).append((bottom, first - left, last - left))
+    active: list[tuple[int, int, int, Any]] = []
+    for number, row in enumerate(rows):
+        for bottom, first, last in starting.get(number, ()):
+            if 0 <= first < len(row):
+                active.append((bottom, first, last, row[first]))
+        active = [span for span in active if span[0] >= number]
+        for _, first, last, value in active:
+            for column in range(first, min(last, len(row) - 1) + 1):
+                row[column] = value
+        yield row
 
 
 _UNCALCULATED = re.compile(
@@ -145,9 +201,9 @@ _UNCALCULATED = re.compile(
 _CHUNK = 8 * 1024 * 1024
 
 
-def _refuse_uncalculated(data: bytes, name: str, sheet: str) -> None:
+def _refuse_uncalculated(handle: IO[bytes], name: str, sheet: str) -> None:
     """Refuse a formula with no saved value: calamine would read it as blank, and a rating would vanish."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with zipfile.ZipFile(handle) as archive:
         part = _sheet_part(archive, sheet)
         if part is None:
             return

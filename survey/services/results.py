@@ -99,6 +99,12 @@ class RoundResults:
         key = (level, ident)
         return self.figures[key] if self.enough and self.shown.get(key) else None
 
+    def unrated(self, level: scoring.Level, ident: str) -> scoring.Figures | None:
+        """The figures of a row nobody rated (n 0, nothing to withhold) once enough returns are counted, else None:
+        `survey round results` shows them as `survey score` does."""
+        found = self.figures[(level, ident)]
+        return found if self.enough and found.n == 0 else None
+
     def note(self, level: scoring.Level, ident: str) -> str:
         """Why a row's figures are not shown ("" when they are)."""
         if self.visible(level, ident) is not None:

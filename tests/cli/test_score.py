@@ -498,3 +498,39 @@ def test_commands_on_files_start_without_the_web_app(tmp_path: Path, command: li
     loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert "survey.cli.base" in loaded
     assert {"flask", "sqlalchemy", "alembic", "survey.cli.app"} & loaded == set()
+
+
+def test_a_sheet_that_starts_right_of_column_a(tmp_path: Path) -> None:
+    # The table begins at C3 (a title above it was deleted): read as written, columns named as the sheet names them.
+    workbook = Workbook()
+    sheet = workbook.active
+    for row, values in enumerate([["respondent", "s1", "s2"], ["a", 3, 2], ["b", 4, 4], ["c", 2, 1]], start=3):
+        for column, value in enumerate(values, start=3):
+            sheet.cell(row=row, column=column, value=value)
+    sheet.merge_cells("C5:C6")  # two rows of one respondent would be refused: a merge carries the id down
+    path = tmp_path / "offset.xlsx"
+    workbook.save(path)
+    assert "row 6: respondent 'b' has two rows" in _one_error([str(path)])
+    sheet.unmerge_cells("C5:C6")
+    sheet["C6"] = "c"  # merging emptied it
+    sheet["F5"] = 9
+    workbook.save(path)
+    assert "row 5: column F has a value but no header" in _one_error([str(path)])
+    sheet["F5"] = None
+    workbook.save(path)
+    code, out, err = run("score", str(path), "--format", "csv")
+    assert code == 0 and "read 3 respondents x 2 statements (wide form)" in err
+    assert "s1,3,2/3/4,3.0,2" in out
+
+
+@pytest.mark.parametrize("reader", ["standard", "polars"])
+def test_a_large_file_says_it_is_being_read(tmp_path: Path, reader: str) -> None:
+    rows = "".join(f"person-{i:06d},s{j},{1 + (i + j) % 4}\n" for i in range(60_000) for j in range(4))
+    path = write(tmp_path, "big.csv", "respondent,statement,rating\n" + rows)
+    assert path.stat().st_size > 4 * 2**20
+    code, out, err = run("score", str(path), "--reader", reader, "--format", "csv")
+    assert code == 0, err
+    assert err.startswith(f"reading {path} (")
+    # Rows are counted as the standard reader reads them; polars reads the whole file in one call.
+    assert ("rows read" in err) == (reader == "standard")
+    assert "read 60000 respondents x 4 statements (long form)" in err and "s1,60000," in out

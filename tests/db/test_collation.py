@@ -50,3 +50,25 @@ def test_open_round_counts_only_submitted_unless_previewing(db_url: str, runner:
         preview = collate_round(session, open_round.id, submitted_only=False)
         assert max(f.n for f in preview if f.level == "statement") >= 5
     engine.dispose()
+
+
+def test_round_results_and_score_give_one_json_shape(db_url: str, runner: CliRunner, tmp_path: Path) -> None:
+    env = {"SURVEY_DATABASE_URL": db_url}
+    assert runner.invoke(main, ["demo"], env=env).exit_code == 0
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        closed = session.scalar(select(Round).where(Round.state == RoundState.CLOSED))
+        figures = {(f.level, f.id): f.to_json() for f in collate_round(session, closed.id)}
+    engine.dispose()
+    result = runner.invoke(main, ["round", "results", str(closed.id), "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    keys = set(next(iter(figures.values()))) | {"ratings", "note"}
+    assert all(set(row) == keys for row in rows)
+    unrated = next(row for row in rows if row["id"] == "annual-report-1")
+    assert unrated["n"] == 0 and unrated["note"] == "no ratings" and unrated["mean"] is None
+    for row in rows:
+        if row["n"] is None:  # withheld, and always saying why
+            assert row["note"].startswith("not shown:") and row["mean"] is None and row["mode"] == []
+        else:
+            assert {k: row[k] for k in keys - {"ratings", "note"}} == figures[row["level"], row["id"]]
