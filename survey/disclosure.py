@@ -26,6 +26,11 @@ Level = Literal["section", "duty", "statement"]
 Key = tuple[Level, str]
 
 
+def enough_returns(counted: int, k: int) -> bool:
+    """Whether enough returns are counted (at least k) for any figure of a round to be shown."""
+    return counted >= k
+
+
 def statement_shown(rated: int, k: int, differences: Iterable[int] = ()) -> bool:
     """Whether one statement's figures may be shown: `rated` returns rated it, and against each earlier release
     `differences` ratings of it may differ."""

@@ -22,6 +22,7 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from survey import disclosure
 from survey.definitions import Questionnaire
 from survey.exports.cells import looks_like_formula
 from survey.scoring import Figures
@@ -92,7 +93,7 @@ class BoardData:
     @property
     def enough(self) -> bool:
         """At least k returns are counted."""
-        return self.counted >= self.k
+        return disclosure.enough_returns(self.counted, self.k)
 
 
 def safe_text(value: str) -> str:

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from survey.answer_values import AnswerValues
 from survey.definitions import Questionnaire, format_value
 from survey.exports.cells import looks_like_formula
 
@@ -68,20 +69,6 @@ class Identity:
                            "revisions": self.revisions, "digests": self.digests}, sort_keys=True)
 
 
-@dataclass(frozen=True, slots=True)
-class CellValues:
-    """What the workbook holds for one statement (the same fields as an answer)."""
-
-    rating: float | None = None
-    not_applicable: bool = False
-    commentary: str = ""
-    evidence_notes: str = ""
-    evidence_links: str = ""
-    action_what: str = ""
-    action_who: str = ""
-    action_by: dt.date | None = None
-
-
 class WorkbookError(Exception):
     """The workbook cannot be imported; `problems` lists every one as "Sheet!Cell: message"."""
 
@@ -124,7 +111,7 @@ def allowed_ratings(questionnaire: Questionnaire) -> list[str]:
     return values + ([NA] if questionnaire.scale.not_applicable else [])
 
 
-def write_return_workbook(questionnaire: Questionnaire, identity: Identity, answers: dict[str, CellValues],
+def write_return_workbook(questionnaire: Questionnaire, identity: Identity, answers: dict[str, AnswerValues],
                           title: str, secret: str, out: str | Path | IO[bytes]) -> None:
     """Write the workbook for one return, with its current answers filled in."""
     wb = Workbook()
@@ -140,7 +127,7 @@ def write_return_workbook(questionnaire: Questionnaire, identity: Identity, answ
             cell.font, cell.fill, cell.alignment = Font(bold=True), HEADER_FILL, WRAP
         for duty in section.duties:
             for st in duty.statements:
-                v = answers.get(st.id, CellValues())
+                v = answers.get(st.id, AnswerValues())
                 rating: Any = NA if v.not_applicable else v.rating
                 row: list[Any] = [st.id, duty.title, st.text, st.guidance, rating, v.commentary, v.evidence_notes,
                                   v.evidence_links]
@@ -215,5 +202,5 @@ def _instructions(ws: Any, questionnaire: Questionnaire, title: str) -> None:
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
 
 
-__all__ = ["CellValues", "Identity", "WorkbookError", "allowed_ratings", "columns", "layout_digest", "sheet_titles",
+__all__ = ["Identity", "WorkbookError", "allowed_ratings", "columns", "layout_digest", "sheet_titles",
            "sign", "write_return_workbook"]

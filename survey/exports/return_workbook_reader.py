@@ -16,6 +16,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from survey.answer_values import AnswerValues
 from survey.definitions import Questionnaire, format_value
 from survey.exports.return_workbook import (
     BASE_COLUMNS,
@@ -27,7 +28,6 @@ from survey.exports.return_workbook import (
     MAX_EXPANDED,
     MAX_NOTES,
     NA,
-    CellValues,
     Identity,
     WorkbookError,
     allowed_ratings,
@@ -55,7 +55,7 @@ class ReadResult:
     """A checked workbook: its identity and the values of every statement."""
 
     identity: Identity
-    values: dict[str, CellValues]
+    values: dict[str, AnswerValues]
 
 
 def _text(value: Any) -> str:
@@ -148,9 +148,9 @@ def _cell_date(value: Any) -> dt.date | None | str:
     return text
 
 
-def _values(wb: Any, questionnaire: Questionnaire) -> dict[str, CellValues]:
+def _values(wb: Any, questionnaire: Questionnaire) -> dict[str, AnswerValues]:
     problems: list[str] = []
-    out: dict[str, CellValues] = {}
+    out: dict[str, AnswerValues] = {}
     heads = columns(questionnaire)
     allowed = allowed_ratings(questionnaire)
     scale = set(questionnaire.scale.values())
@@ -229,7 +229,7 @@ def _values(wb: Any, questionnaire: Questionnaire) -> dict[str, CellValues]:
                     gaps = [col for col, present in (("I", what), ("J", who), ("K", by)) if not present]
                     problems.append(f"{where.format(col=gaps[0])}: a rating below {format_value(below)} needs an "
                                     "action: what, who and by when")
-            out[st.id] = CellValues(rating, not_applicable, commentary, notes, links, what, who, by)
+            out[st.id] = AnswerValues(rating, not_applicable, commentary, notes, links, what, who, by)
     if problems:
         raise WorkbookError(problems)
     return out

@@ -92,7 +92,7 @@ class RoundResults:
     @property
     def enough(self) -> bool:
         """At least k returns are counted, so anything may be shown."""
-        return self.counted >= self.k
+        return disclosure.enough_returns(self.counted, self.k)
 
     def visible(self, level: scoring.Level, ident: str) -> scoring.Figures | None:
         """The figures of one row if they may be shown, else None."""

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from survey.answer_values import VALUE_FIELDS, AnswerValues
 from survey.definitions import Questionnaire
 from survey.models import (
     Agency,
@@ -29,7 +30,6 @@ from survey.models import (
     utcnow,
 )
 from survey.services.access import NotFound, Principal
-from survey.services.answer_values import VALUE_FIELDS, AnswerValues
 from survey.services.definitions import questionnaire_with_hash
 from survey.services.returns import EDITABLE
 

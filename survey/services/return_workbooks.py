@@ -7,19 +7,19 @@ Everything saves in one transaction (the same path as the duty pages), so re-imp
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.exports.return_workbook import CellValues, Identity, WorkbookError, write_return_workbook
+from survey.answer_values import AnswerValues, Conflict, SaveResult, StatementInput
+from survey.exports.return_workbook import Identity, WorkbookError, write_return_workbook
 from survey.exports.return_workbook_reader import read_return_workbook
 from survey.models import Answer, Return, utcnow
 from survey.services import returns
 from survey.services.access import Principal
-from survey.services.answer_values import AnswerValues, Conflict, SaveResult, StatementInput
 from survey.text import possessive
 
 
@@ -46,7 +46,7 @@ def write(session: Session, ret: Return, secret: str, out: str | Path | IO[bytes
                         {sid: a.revision for sid, a in answers.items()},
                         {sid: _values(a).digest() for sid, a in answers.items()})
     # The workbook holds the same fields as an answer (exports cannot import services, hence two classes).
-    cells = {sid: CellValues(**asdict(_values(a))) for sid, a in answers.items()}
+    cells = {sid: _values(a) for sid, a in answers.items()}
     title = f"{ret.round.title} – {ret.agency.name}"
     write_return_workbook(questionnaire, identity, cells, title, secret, out)
 
@@ -77,8 +77,7 @@ def plan(session: Session, data: bytes, name: str, secret: str, expected: Return
         raise WorkbookError([f"{name}: {possessive(ret.agency.name)} return is {state} and cannot be changed"])
     answers = {a.statement_id: a for a in session.scalars(select(Answer).where(Answer.return_id == ret.id))}
     inputs, changes, conflicts = [], [], []
-    for statement_id, cell in result.values.items():
-        values = AnswerValues(**asdict(cell))
+    for statement_id, values in result.values.items():
         base_digest = identity.digests.get(statement_id, AnswerValues().digest())
         base_revision = identity.revisions.get(statement_id, 0)
         item = StatementInput(statement_id, values, base_revision, base_digest)

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from survey.answer_values import AnswerValues, Conflict, SaveResult, StatementInput
 from survey.db import in_unit_of_work, unit_of_work
 from survey.definitions import Duty, Questionnaire, Statement
 from survey.models import Answer, AuditEvent, Person, Return, ReturnState, Round, RoundState, as_utc, utcnow
 from survey.services import evidence, pending_uploads, unsaved
 from survey.services.access import Forbidden, Principal, agency_people
-from survey.services.answer_values import AnswerValues, Conflict, SaveResult, StatementInput
 from survey.services.definitions import questionnaire_of
 
 EDITABLE = (ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.REOPENED)

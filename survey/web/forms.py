@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import Field, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import Field, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 
 # WTForms 3.2's named (value, label) choice; its type stubs predate it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
@@ -99,3 +99,17 @@ class PublishForm(FlaskForm):  # type: ignore[misc]
     """Publishing the results to the chair, with the reason where few returns make it a risk."""
 
     risk_reason = TextAreaField("Reason")
+
+
+class ButtonForm(FlaskForm):  # type: ignore[misc]
+    """What a one-button or confirmation form posts beside its token (which CSRFProtect has checked): each page
+    uses the field its button, box or choice is named by."""
+
+    active = StringField()  # "yes": make an account or agency active again; anything else: deactivate it
+    make = StringField()  # "yes": make a person an administrator; anything else: no longer one
+    confirm = StringField()  # a confirmation: "yes", or the email address typed to confirm an erasure
+    action = StringField()  # which of a page's buttons was pressed ("new-codes")
+    duty_id = StringField()  # the duty page to go back to
+    partnership = StringField()  # the partnership chosen (by id), where a manager serves several
+    # The statements whose answer in an uploaded workbook replaces the one changed online since it was written.
+    keep_file = SelectMultipleField(validate_choice=False)

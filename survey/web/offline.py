@@ -13,7 +13,8 @@ from survey.extensions import db
 from survey.models import Return
 from survey.services import return_workbooks, returns
 from survey.text import file_name
-from survey.web.uploads import carried, posted_file
+from survey.web.forms import ButtonForm
+from survey.web.uploads import carried, is_confirmation, posted_file
 
 
 def send_workbook(ret: Return) -> Any:
@@ -39,10 +40,10 @@ def import_page(ret: Return, back: str, done: str) -> Any:
         planned = return_workbooks.plan(session, data, name, current_app.config["SECRET_KEY"], expected=ret)
     except WorkbookError as exc:
         return render_template("offline/import.html", ret=ret, back=back, planned=None, problems=exc.problems), 400
-    if planned.conflicts and "data" not in request.form:
+    if planned.conflicts and not is_confirmation():
         return render_template("offline/import.html", ret=ret, back=back, problems=[], planned=planned, q=q,
                                filename=name, data=carried(data))
-    overwrite = frozenset(request.form.getlist("keep_file")) & {c.statement_id for c in planned.conflicts}
+    overwrite = frozenset(ButtonForm().keep_file.data or ()) & {c.statement_id for c in planned.conflicts}
     try:
         result = return_workbooks.apply(session, planned, current_user.principal, overwrite)
     except returns.ReadOnly as exc:

@@ -13,7 +13,7 @@ def posted_file(max_bytes: int, default_name: str, choose: str) -> tuple[str, by
 
     A confirmation carries the previewed bytes back (field `data`, base64) so that every worker can finish the
     job without keeping files between requests; the caller checks them again as if newly uploaded."""
-    if "data" in request.form:
+    if is_confirmation():
         name = request.form.get("filename", default_name)[:200]
         try:
             return name, base64.b64decode(request.form["data"], validate=True), None
@@ -29,6 +29,11 @@ def posted_file(max_bytes: int, default_name: str, choose: str) -> tuple[str, by
     if len(data) > max_bytes:
         return name, data, f"{name} is larger than {max_bytes // (1024 * 1024)} MB"
     return name, data, None
+
+
+def is_confirmation() -> bool:
+    """Whether this post confirms a file already previewed (it carries the file's bytes back)."""
+    return "data" in request.form
 
 
 def carried(data: bytes) -> str:

@@ -16,12 +16,12 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from survey.answer_values import AnswerValues, SaveResult, StatementInput
 from survey.db import after_commit, after_rollback, unit_of_work
 from survey.extensions import db
 from survey.models import Agency, Answer, EvidenceFile, Person, Return
 from survey.services import evidence, returns
 from survey.services.access import principal_for
-from survey.services.answer_values import AnswerValues, SaveResult, StatementInput
 from survey.services.returns import EvidenceFolder, Upload
 from tests.fixtures_demo import Demo
 

@@ -10,8 +10,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "survey"
 # Plain, typed Python: no web framework and no database.
-PURE = ["definitions", "exports", "responses", "scoring.py", "disclosure.py", "text.py", "placeholders.py",
-        "timezone.py", "spreadsheets.py"]
+PURE = ["definitions", "exports", "responses", "answer_values.py", "scoring.py", "disclosure.py", "text.py",
+        "placeholders.py", "timezone.py", "spreadsheets.py"]
 WEB = ("flask", "flask_login", "flask_wtf", "flask_limiter", "werkzeug", "wtforms", "govuk_frontend_wtf")
 DATABASE = ("sqlalchemy", "alembic", "psycopg", "survey.models", "survey.db", "survey.services", "survey.extensions")
 LONGEST = 400
@@ -105,3 +105,11 @@ def test_every_command_is_listed_where_it_is_defined() -> None:
     defined = {name: command.callback.__module__.rsplit(".", 1)[-1]
                for name, command in main.commands.items() if command.callback}
     assert defined == COMMAND_MODULES
+
+
+def test_views_read_posts_through_forms() -> None:
+    # Only infrastructure reads the posted fields directly, before any form exists (docs/development.md).
+    infrastructure = {"web/__init__.py", "web/auth/session.py", "web/uploads.py", "web/auth/views.py"}
+    readers = {shown(path) for path in modules("web") if "request.form" in path.read_text()}
+    assert readers - infrastructure == set()
+    assert readers == infrastructure, "a file listed here no longer reads request.form: take it off the list"

@@ -15,7 +15,7 @@ from survey.models import Partnership, Person, Role
 from survey.services import agencies, boards, data_protection, invitations, mail, second_factor
 from survey.text import possessive
 from survey.web.auth.session import second_factor_first
-from survey.web.forms import AccountForm, BoardPersonForm, PartnershipForm, RenamePartnershipForm, refuse
+from survey.web.forms import AccountForm, BoardPersonForm, ButtonForm, PartnershipForm, RenamePartnershipForm, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -79,7 +79,7 @@ def erase(person_id: int) -> Any:
         return _person_page(found, "You cannot erase your own account; ask another administrator")
     if found.erased_at is not None:
         return _person_page(found, "This person has already been erased")
-    typed = request.form.get("confirm", "").strip().lower()
+    typed = (ButtonForm().confirm.data or "").strip().lower()
     if typed != found.email.lower():
         return _person_page(found, f"Type {found.email} to confirm the erasure")
     data_protection.erase_person(db.session(), found, current_user.principal.person_id)
@@ -201,7 +201,7 @@ def account(person_id: int) -> Any:
 def account_active(person_id: int) -> Any:
     """Deactivate an account everywhere (no sign-in at all) or bring it back."""
     found = _person(person_id)
-    active = request.form.get("active") == "yes"
+    active = ButtonForm().active.data == "yes"
     if found.id == current_user.principal.person_id and not active:
         flash("You cannot deactivate your own account.", "info")
     else:
@@ -229,7 +229,7 @@ def administrator(person_id: int) -> Any:
     """Make a person an administrator, or no longer one."""
     found = _person(person_id)
     session = db.session()
-    if request.form.get("make") == "yes":
+    if ButtonForm().make.data == "yes":
         try:
             boards.add_board_person(session, found.name, found.email, Role.ADMIN, None,
                                     current_user.principal.person_id)

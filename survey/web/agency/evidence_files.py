@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, send_file, url_for
 from flask_login import current_user
 
 from survey.extensions import db
 from survey.services import agency_returns, evidence, returns
 from survey.web.agency.views import _load, bp
+from survey.web.forms import ButtonForm
 
 
 @bp.route("/returns/<int:return_id>/evidence/<int:file_id>")
@@ -38,7 +39,7 @@ def remove_evidence(return_id: int, file_id: int) -> Any:
         abort(403, "This return can no longer be changed.")
     evidence.remove(db.session(), row, current_user.principal.person_id, ret.round_id)
     flash(f"{row.filename} has been removed.", "success")
-    back = request.form.get("duty_id", "")
+    back = ButtonForm().duty_id.data or ""
     if back:
         return redirect(url_for("agency.duty_page", return_id=ret.id, duty_id=back))
     return redirect(url_for("agency.check_answers", return_id=ret.id))

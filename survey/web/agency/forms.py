@@ -15,8 +15,8 @@ from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, T
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from survey.answer_values import AnswerValues, StatementInput
 from survey.definitions import Duty, Questionnaire, Statement, format_value
-from survey.services.answer_values import AnswerValues, StatementInput
 from survey.services.returns import MAX_COMMENTARY, MAX_NOTES
 from survey.text import first_bad_link, link_problem
 from survey.web.dates import GovDateField
@@ -43,7 +43,7 @@ def _links(form: Any, field: Field) -> None:
 def names(statement_id: str) -> dict[str, str]:
     """The form field names of one statement."""
     return {k: f"{k}-{statement_id}" for k in ("rating", "commentary", "notes", "links", "evidence", "what", "who",
-                                               "by", "rev", "base")}
+                                               "by", "rev", "base", "pending")}
 
 
 def rating_choices(questionnaire: Questionnaire) -> list[SelectChoice]:
@@ -79,6 +79,9 @@ def duty_form_class(questionnaire: Questionnaire, duty_id: str) -> type[FlaskFor
             attrs[n["by"]] = GovDateField("By when?")
         attrs[n["rev"]] = HiddenField(default="0")
         attrs[n["base"]] = HiddenField(default="")
+        attrs[n["pending"]] = HiddenField(default="")  # a file kept from a save that was refused
+    attrs["page"] = HiddenField(default="")  # which load of the page this is (see page_id)
+    attrs["action"] = HiddenField(default="")  # the button pressed: "continue" unless another was
     return type(f"DutyForm_{duty_id}", (FlaskForm,), attrs)
 
 

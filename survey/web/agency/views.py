@@ -155,7 +155,7 @@ def duty_page(return_id: int, duty_id: str) -> Any:
         else:
             uploads.append(returns.Upload(statement.id, upload.filename, data))
     principal = current_user.principal
-    pending = {s.id: request.form.get(f"pending-{s.id}", "") for s in duty.statements}
+    pending = {s.id: form[forms.names(s.id)["pending"]].data or "" for s in duty.statements}
     if not valid:
         # Files that were fine wait for the next save of the page: nobody has to find and choose them again.
         kept = pending_uploads.shown(db.session(), principal.person_id, ret.id, pending)
@@ -166,15 +166,15 @@ def duty_page(return_id: int, duty_id: str) -> Any:
         return _render_duty(head, _content(head, duty), questionnaire, duty, index, form, pending=kept), 400
     try:
         result = returns.save_statements(db.session(), ret, principal, duty.id,
-                                         forms.inputs_of(form, duty, request.form.get("page", "")), uploads,
-                                         _evidence_folder(), then=request.form.get("action", "continue"),
+                                         forms.inputs_of(form, duty, form.page.data or ""), uploads,
+                                         _evidence_folder(), then=form.action.data or "continue",
                                          pending=pending)
     except returns.ReadOnly as exc:
         flash(str(exc), "info")
         return redirect(url_for("agency.check_answers", return_id=ret.id))
     if result.conflicts:
         return redirect(url_for("agency.conflict", return_id=ret.id, duty_id=duty.id))
-    return _after_save(ret, questionnaire, index, request.form.get("action", "continue"))
+    return _after_save(ret, questionnaire, index, form.action.data or "continue")
 
 
 def _evidence_folder() -> returns.EvidenceFolder:
@@ -253,7 +253,7 @@ def autosave(return_id: int, duty_id: str) -> Any:
         errors = {name: errs for name, errs in form.errors.items() if not name.startswith("evidence-")}
         if errors:
             return jsonify(status="invalid", errors=errors), 400
-    inputs = forms.inputs_of(form, duty, request.form.get("page", ""))
+    inputs = forms.inputs_of(form, duty, form.page.data or "")
     try:
         result = returns.save_statements(db.session(), ret, current_user.principal, duty.id, inputs)
     except returns.ReadOnly:

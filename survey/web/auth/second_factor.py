@@ -17,6 +17,7 @@ from survey.services.access import principal_for
 from survey.web.auth.forms import CodeForm, SetUpForm
 from survey.web.auth.session import SignedIn, safe_next
 from survey.web.auth.views import PENDING, account_anywhere_limit, account_limit, bp, landing, refused
+from survey.web.forms import ButtonForm
 
 ENROLLING = "enrolling_second_factor"
 PENDING_SECONDS = 300  # the password step is good for five minutes
@@ -87,7 +88,7 @@ def second_factor_page() -> Any:
         abort(404)
     target = safe_next(request.args.get("next"))
     if me.totp_enabled_at is not None:
-        if request.method == "POST" and request.form.get("action") == "new-codes":
+        if request.method == "POST" and ButtonForm().action.data == "new-codes":
             codes = second_factor.new_recovery_codes(db.session(), me)
             return render_template("auth/recovery_codes.html", codes=codes, target=target, renewed=True)
         return render_template("auth/second_factor.html", person=me, target=target,

@@ -15,7 +15,7 @@ from survey.extensions import db
 from survey.models import Agency, Partnership, Person
 from survey.services import agencies, directory, directory_audit, invitations, mail
 from survey.text import possessive
-from survey.web.forms import refuse
+from survey.web.forms import ButtonForm, refuse
 from survey.web.manager.forms import AgencyForm, MemberForm
 from survey.web.manager.views import bp
 from survey.web.uploads import carried, posted_file
@@ -126,7 +126,7 @@ def change_agency(agency_id: int) -> Any:
 def agency_active(agency_id: int) -> Any:
     """Deactivate or reactivate an agency."""
     agency = _agency(agency_id)
-    active = request.form.get("active") == "yes"
+    active = ButtonForm().active.data == "yes"
     agencies.set_agency_active(db.session(), agency, _partnerships(), active, current_user.principal.person_id)
     flash(f"{agency.name} is {'active again' if active else 'deactivated: it is not offered for new rounds'}.",
           "success")
@@ -238,7 +238,8 @@ def import_directory() -> Any:
     session = db.session()
     partnerships = session.scalars(select(Partnership).where(Partnership.id.in_(_partnerships()))
                                    .order_by(Partnership.name)).all()
-    chosen = next((p for p in partnerships if str(p.id) == request.form.get("partnership")), partnerships[0])
+    buttons = ButtonForm()
+    chosen = next((p for p in partnerships if str(p.id) == buttons.partnership.data), partnerships[0])
     problems: list[str] = []
     if request.method == "GET":
         return render_template("manager/import.html", problems=problems, plan=None, partnerships=partnerships,
@@ -256,7 +257,7 @@ def import_directory() -> Any:
         return render_template("manager/import.html", problems=problems, plan=None, partnerships=partnerships,
                                chosen=chosen), 400
     assert plan is not None  # noqa: S101 - planned above
-    if request.form.get("confirm") == "yes":
+    if buttons.confirm.data == "yes":
         directory.apply_import(session, chosen, plan, current_user.principal.person_id)
         flash(f"Imported {name}: {plan.summary()}.", "success")
         return redirect(url_for("manager.agency_list"))

@@ -122,3 +122,28 @@ class ChallengeForm(FlaskForm):  # type: ignore[misc]
 
     statement_id = StringField("Statement")
     question = TextAreaField("Challenge: your question to the agency")
+
+
+class CommentaryReviewForm(FlaskForm):  # type: ignore[misc]
+    """The manager's review of every comment on the page: fields named by answer (`text-<id>`, `example-<id>`,
+    `hide-<id>`), added for the comments listed (WTForms' documented way to compose a form at run time)."""
+
+    def decided(self) -> dict[int, tuple[str, bool, bool]]:
+        """(text, hidden, example) of each comment whose box was posted; a comment that appeared after the page
+        was drawn has no box in the post and is left as it was."""
+        return {int(field.name[5:]): (field.data or "", self[f"hide-{field.name[5:]}"].data,
+                                      self[f"example-{field.name[5:]}"].data)
+                for field in self if field.name.startswith("text-") and field.raw_data}
+
+
+def commentary_review_form(items: list[Any]) -> CommentaryReviewForm:
+    """A review form for these comments, filled from the post or from each comment's current review."""
+
+    class Form(CommentaryReviewForm):
+        pass
+
+    for item in items:
+        setattr(Form, f"text-{item.answer_id}", TextAreaField("What the chair reads", default=item.shown))
+        setattr(Form, f"example-{item.answer_id}", BooleanField("Show it as an example", default=item.example))
+        setattr(Form, f"hide-{item.answer_id}", BooleanField("Hide it from the chair", default=item.hidden))
+    return Form()

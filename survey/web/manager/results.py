@@ -21,7 +21,8 @@ from survey.services.definitions import questionnaire_of
 from survey.text import file_name
 from survey.web.development_pages import action_form, action_in, area_in, areas_page, carried_context
 from survey.web.downloads import send_board_workbook
-from survey.web.forms import PublishForm, ReasonForm
+from survey.web.forms import PublishForm, ReasonForm, refuse
+from survey.web.manager.forms import commentary_review_form
 from survey.web.manager.views import _round, bp
 
 
@@ -139,22 +140,20 @@ def commentary(round_id: int) -> Any:
     found = _round(round_id)
     if found.state.value == "draft":
         abort(404)
+    items = review.items(db.session(), found)
+    form = commentary_review_form(items)
     error = None
-    if request.method == "POST":
-        choices = {}
-        for key in request.form:
-            if key.startswith("text-") and key[5:].isdigit() and len(key) < 16:
-                answer_id = int(key[5:])
-                choices[answer_id] = review.Choice(request.form.get(key, ""),
-                                                   hidden=request.form.get(f"hide-{answer_id}") == "yes",
-                                                   example=request.form.get(f"example-{answer_id}") == "yes")
+    if form.validate_on_submit():
+        choices = {answer_id: review.Choice(shown, hidden=hidden, example=example)
+                   for answer_id, (shown, hidden, example) in form.decided().items()}
         try:
             changed = review.save(db.session(), found, choices, current_user.principal.person_id)
         except review.ReviewError as exc:
             error = exc
+            refuse(form, str(exc), f"text-{exc.answer_id}")
         else:
             flash(f"The review is saved: {changed} comment{'s' if changed != 1 else ''} changed." if changed
                   else "Nothing was changed.", "success")
             return redirect(url_for("manager.commentary", round_id=round_id))
-    return render_template("manager/commentary.html", round=found, items=review.items(db.session(), found),
-                           error=error, posted=request.form if error else None), (400 if error else 200)
+    return render_template("manager/commentary.html", round=found, items=items, form=form,
+                           error=error), (400 if error else 200)

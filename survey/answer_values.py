@@ -1,4 +1,5 @@
-"""What a person can set for one statement, as plain values: posted, compared, stashed and saved."""
+"""What a person can set for one statement, as plain values: posted, compared, stashed, saved and written to (or
+read from) a return workbook."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import json
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from typing import Any
-
-from survey.models import Answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +25,8 @@ class AnswerValues:
     action_by: dt.date | None = None
 
     @classmethod
-    def of(cls, answer: Answer | None) -> AnswerValues:
-        """The values stored in an answer (empty when there is none)."""
+    def of(cls, answer: object | None) -> AnswerValues:
+        """The values stored in an Answer row, whose columns are named as these fields (empty when there is none)."""
         if answer is None:
             return cls()
         return cls(*(getattr(answer, name) for name in VALUE_FIELDS))
