@@ -1,9 +1,10 @@
 """The board workbook: the collated results of a round as an Excel file for board discussion.
 
-Sheets: Summary (the Appendix 3 layout, then means by duty with a bar chart), one sheet per section, Commentary
-(anonymised, by duty), Responses (anonymised long table: respondent, statement, rating), Development (areas and
-actions) and About. Written with openpyxl's write-only mode, so memory does not grow with the number of answers:
-the Responses rows stream from an iterator straight to the file.
+Sheets: Summary (a title block, the Appendix 3 layout, then means by duty with a bar chart), one sheet per
+section, Commentary (anonymised, by duty), Responses (anonymised long table: respondent, statement, rating),
+Development (areas and actions) and About. Written with openpyxl's write-only mode, so memory does not grow with
+the number of answers: the Responses rows stream from an iterator straight to the file. Every sheet prints on A4
+(sheet_layout.py).
 """
 
 from __future__ import annotations
@@ -16,22 +17,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import ColorScaleRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from survey import disclosure
 from survey.definitions import Questionnaire
 from survey.exports.cells import looks_like_formula
+from survey.exports.sheet_layout import BOLD, PLAIN, TITLE, Sheet, longest_word, new_sheet, safe_text
 from survey.scoring import Figures
 
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
+SUMMARY_HEADER_ROW = 5  # below the title block: title, partnership, returns counted, a blank row
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,53 +92,6 @@ class BoardData:
         return disclosure.enough_returns(self.counted, self.k)
 
 
-def safe_text(value: str) -> str:
-    """Text with the characters a workbook cannot hold removed."""
-    return ILLEGAL.sub("", value)
-
-
-def _text(ws: Any, value: str, font: Font | None = None, wrap: bool = False) -> Any:
-    # Always a string cell: text starting with = + - @ or a tab is kept as text, never run as a formula.
-    cell = WriteOnlyCell(ws, value=safe_text(value))
-    cell.data_type = "s"
-    if font is not None:
-        cell.font = font
-    if wrap:
-        cell.alignment = WRAP
-    return cell
-
-
-def _number(ws: Any, value: float | int | None, number_format: str, font: Font | None = None) -> Any:
-    if value is None:
-        return None
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = number_format
-    if font is not None:
-        cell.font = font
-    return cell
-
-
-def _header(ws: Any, titles: list[str]) -> list[Any]:
-    cells = []
-    for title in titles:
-        cell = _text(ws, title, BOLD)
-        cell.fill = HEADER_FILL
-        cells.append(cell)
-    return cells
-
-
-def _setup(ws: Any, widths: list[float], landscape: bool = True) -> None:
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
 def _sheet_titles(sections: Iterable[str]) -> list[str]:
     """Sheet names "1. Title" cut to Excel's 31 characters with an ellipsis; always unique."""
     out = []
@@ -152,104 +101,140 @@ def _sheet_titles(sections: Iterable[str]) -> list[str]:
     return out
 
 
-def _table(ws: Any, data: BoardData, rows: list[SummaryRow], number_format: str) -> int:
-    """The Appendix 3 columns; returns the number of data rows written."""
+def _table(sheet: Sheet, data: BoardData, rows: list[SummaryRow], number_format: str) -> None:
+    """The Appendix 3 columns: a header row, then one row per section, duty and statement."""
     scale = data.questionnaire.scale
     values = scale.values()
+    first = sheet.rows + 2
+    sheet.header(_titles(data))
+    for row in rows:
+        font = BOLD if row.level != "statement" else PLAIN
+        place = {"section": 0, "duty": 1, "statement": 2}[row.level]
+        cells: list[Any] = [None, None, None]
+        cells[place] = sheet.text(row.text, font, wrap=True)
+        cells.append(sheet.text(row.id, font))
+        f = row.figures
+        if f is None:
+            # Not wrapped: the note runs on over the empty figure and count cells beside it.
+            cells += [sheet.text(row.note or "not shown"), None, None, None]
+        else:
+            cells += [sheet.text(f.mode_label, font), sheet.number(f.mean, number_format, font),
+                      sheet.number(f.range, "0.0" if scale.half_points else "0", font),
+                      sheet.number(f.n, "0", font)]
+        if data.previous_title:
+            cells += [sheet.number(row.previous_mean, number_format),
+                      sheet.text(row.change) if row.change else None]
+        if f is not None:
+            cells += [sheet.number(c, "0") for c in f.counts]
+        sheet.append(cells)
+    if rows:
+        sheet.ws.conditional_formatting.add(
+            f"F{first}:F{sheet.rows}", ColorScaleRule(
+                start_type="num", start_value=values[0], start_color="F8696B",
+                mid_type="num", mid_value=(values[0] + values[-1]) / 2, mid_color="FFEB84",
+                end_type="num", end_value=values[-1], end_color="63BE7B"))  # type: ignore[no-untyped-call]
+
+
+def _titles(data: BoardData) -> list[str]:
+    scale = data.questionnaire.scale
     titles = ["Section", "Duty", "Statement", "Id", "Mode", "Mean", "Range", "n"]
     if data.previous_title:
         titles += [f"Mean in {data.previous_title}", "Change"]
-    titles += [f"Rated {scale.label_for(v)}" for v in values]
-    ws.append(_header(ws, titles))
-    for row in rows:
-        bold = BOLD if row.level != "statement" else None
-        place = {"section": 0, "duty": 1, "statement": 2}[row.level]
-        cells: list[Any] = [None, None, None]
-        cells[place] = _text(ws, row.text, bold, wrap=True)
-        cells.append(_text(ws, row.id, bold))
-        f = row.figures
-        if f is None:
-            cells += [_text(ws, row.note or "not shown"), None, None, None]
-        else:
-            cells += [_text(ws, f.mode_label, bold), _number(ws, f.mean, number_format, bold),
-                      _number(ws, f.range, "0.0" if scale.half_points else "0", bold), _number(ws, f.n, "0", bold)]
-        if data.previous_title:
-            cells += [_number(ws, row.previous_mean, number_format), _text(ws, row.change) if row.change else None]
-        if f is not None:
-            cells += [_number(ws, c, "0") for c in f.counts]
-        ws.append(cells)
-    last = len(rows) + 1
-    if rows:
-        ws.conditional_formatting.add(
-            f"F2:F{last}", ColorScaleRule(start_type="num", start_value=values[0], start_color="F8696B",
-                                          mid_type="num", mid_value=(values[0] + values[-1]) / 2,
-                                          mid_color="FFEB84", end_type="num", end_value=values[-1],
-                                          end_color="63BE7B"))  # type: ignore[no-untyped-call]
-    return len(rows)
+    return titles + [f"Rated {scale.label_for(v)}" for v in scale.values()]
 
 
-def _table_sheet(wb: Workbook, title: str, data: BoardData, rows: list[SummaryRow],
-                 number_format: str) -> tuple[Any, int]:
-    """A sheet holding the Appendix 3 table of some rows; returns it and the number of rows written."""
-    ws = wb.create_sheet(title)
-    extra = [14, 10] if data.previous_title else []
-    _setup(ws, [28, 30, 60, 16, 10, 8, 8, 6, *extra, *[11] * len(data.questionnaire.scale.values())])
-    return ws, _table(ws, data, rows, number_format)
+def _table_sheet(wb: Workbook, title: str, data: BoardData, rows: list[SummaryRow], number_format: str,
+                 header_row: int = 1) -> Sheet:
+    """A sheet holding the Appendix 3 table of some rows, its columns wide enough for every id and header."""
+    id_width = max([10, *(len(r.id) + 2 for r in rows)])
+    extra = [12, 10] if data.previous_title else []
+    widths = [18, 24, 50, min(id_width, 40), 8, 7, 7, 5, *extra, *[9] * len(data.questionnaire.scale.values())]
+    # Wide enough for every word of its header: a header wraps between words, never inside one.
+    widths = [max(width, longest_word(title) + 2) for width, title in zip(widths, _titles(data), strict=True)]
+    return new_sheet(wb, title, widths, header_row=header_row, page_title=(data.partnership, data.round_title))
 
 
 def _summary(wb: Workbook, data: BoardData, number_format: str) -> None:
-    ws, written = _table_sheet(wb, "Summary", data, data.rows, number_format)
+    sheet = _table_sheet(wb, "Summary", data, data.rows, number_format, header_row=SUMMARY_HEADER_ROW)
+    q = data.questionnaire
+    sheet.append([sheet.text(data.round_title, TITLE)])
+    sheet.append([sheet.text(f"{data.partnership}: {q.title} (version {q.version})", BOLD)])
+    sheet.append([sheet.text(f"{data.counted} of {data.total} returns counted; figures from {data.ratings_kind}; "
+                             f"anonymity threshold {data.k} (see About)")])
+    sheet.append([])
+    _table(sheet, data, data.rows, number_format)
     duties = [r for r in data.rows if r.level == "duty"]
-    ws.append([])
-    ws.append(_header(ws, ["Means by duty", "Mean"]))
-    first = written + 4
+    sheet.append([])
+    titles = ["Means by duty", "Mean"] + ([f"Mean in {data.previous_title}"] if data.previous_title else [])
+    sheet.header(titles)
+    first = sheet.rows + 1
     for row in duties:
         mean = row.figures.mean if row.figures is not None else None
-        ws.append([_text(ws, row.text), _number(ws, mean, number_format)])
+        cells = [sheet.text(row.text, wrap=True), sheet.number(mean, number_format)]
+        if data.previous_title:
+            cells.append(sheet.number(row.previous_mean, number_format))
+        sheet.append(cells)
     if duties and data.enough:
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "Mean rating by duty"
-        chart.y_axis.title = "Mean"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = data.questionnaire.scale.values()[-1]
-        chart.legend = None
-        chart.add_data(Reference(ws, min_col=2, min_row=first - 1, max_row=first + len(duties) - 1),
-                       titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=first + len(duties) - 1))
-        chart.height = max(7.5, 0.6 * len(duties))
-        chart.width = 22
-        ws.add_chart(chart, f"C{first}")
+        sheet.ws.add_chart(_duty_chart(sheet, q, first, len(duties), len(titles) - 1), f"C{first}")
+
+
+def _duty_chart(sheet: Sheet, q: Questionnaire, first: int, duties: int, series: int) -> BarChart:
+    """Mean rating by duty, every duty labelled, with last round's means beside this round's where there are any."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Mean rating by duty"
+    chart.y_axis.title = "Mean"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = q.scale.values()[-1]
+    chart.x_axis.tickLblSkip = 1  # else a spreadsheet labels every other duty when they are many
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.x_axis.scaling.orientation = "maxMin"  # the first duty at the top, as in the table
+    chart.legend = None if series == 1 else chart.legend
+    chart.add_data(Reference(sheet.ws, min_col=2, max_col=1 + series, min_row=first - 1,
+                             max_row=first + duties - 1), titles_from_data=True)
+    chart.set_categories(Reference(sheet.ws, min_col=1, min_row=first, max_row=first + duties - 1))
+    chart.height = max(7.5, 0.9 * duties * series)
+    chart.width = 24
+    return chart
+
+
+def _id_widths(q: Questionnaire) -> list[float]:
+    """Column widths that hold every section, duty and statement id whole."""
+    levels = ([s.id for s in q.sections], [d.id for _, d in q.duties()], [st.id for _, _, st in q.statements()])
+    return [min(40, max([12, *(len(i) + 2 for i in ids)])) for ids in levels]
 
 
 def _commentary(wb: Workbook, data: BoardData) -> None:
-    ws = wb.create_sheet("Commentary")
-    _setup(ws, [40, 16, 100, 12], landscape=False)
-    ws.append(_header(ws, ["Duty", "Statement", "Comment", "Example"]))
+    ids = _id_widths(data.questionnaire)
+    sheet = new_sheet(wb, "Commentary", [30, ids[2], 80, 9], landscape=False,
+                      page_title=(data.partnership, data.round_title))
+    sheet.header(["Duty", "Statement", "Comment", "Example"])
     if not data.enough:
-        ws.append([_text(ws, f"Commentary is shown once at least {data.k} returns are counted.")])
+        sheet.append([sheet.text(f"Commentary is shown once at least {data.k} returns are counted.")])
         return
     # The examples the board manager chose come first, as Appendix 3 prints them; then the other comments.
     for examples in (True, False):
         for _, duty in data.questionnaire.duties():
             for statement_id, text, example in data.comments.get(duty.id, []):
                 if example is examples:
-                    ws.append([_text(ws, duty.title, wrap=True), _text(ws, statement_id), _text(ws, text, wrap=True),
-                               _text(ws, "yes") if example else None])
+                    sheet.append([sheet.text(duty.title, wrap=True), sheet.text(statement_id, wrap=True),
+                                  sheet.text(text, wrap=True), sheet.text("yes") if example else None])
 
 
 def _responses(wb: Workbook, data: BoardData) -> None:
-    ws = wb.create_sheet("Responses")
-    _setup(ws, [12, 18, 18, 16, 8, 18], landscape=False)
-    ws.append(_header(ws, ["respondent", "section", "duty", "statement", "rating", "rating label"]))
+    sheet = new_sheet(wb, "Responses", [12, *_id_widths(data.questionnaire), 8, 18], landscape=False,
+                      page_title=(data.partnership, data.round_title))
+    ws = sheet.ws
+    sheet.header(["respondent", "section", "duty", "statement", "rating", "rating label"])
     if not data.enough:
-        ws.append([_text(ws, f"Responses are shown once at least {data.k} returns are counted.")])
+        sheet.append([sheet.text(f"Responses are shown once at least {data.k} returns are counted.")])
         return
     q = data.questionnaire
     where = {st.id: (section.id, duty.id) for section, duty, st in q.statements()}
     labels = {v: safe_text(q.scale.label_for(v)) for v in q.scale.values()}
     # Ids are validated identifiers and labels come from the definition: cells that need no escaping are written
-    # as plain values, which is what keeps a million rows fast.
+    # as plain values straight to the sheet, which is what keeps a million rows fast.
     plain = not any(looks_like_formula(label) for label in labels.values())
     na = q.scale.not_applicable_label
     for respondent, statement_id, rating, not_applicable in data.responses:
@@ -259,31 +244,31 @@ def _responses(wb: Workbook, data: BoardData) -> None:
         elif rating is not None:
             label = labels.get(rating, "")
             ws.append([respondent, section_id, duty_id, statement_id, rating,
-                       label if plain else _text(ws, label)])
+                       label if plain else sheet.text(label)])
 
 
 def _development(wb: Workbook, data: BoardData) -> None:
-    ws = wb.create_sheet("Development")
-    _setup(ws, [36, 50, 24, 50, 24, 12, 14])
-    ws.append(_header(ws, ["Area for development", "Rationale", "Statements", "Action", "Owner", "Due", "Status"]))
+    sheet = new_sheet(wb, "Development", [30, 40, 20, 40, 20, 12, 12],
+                      page_title=(data.partnership, data.round_title))
+    sheet.header(["Area for development", "Rationale", "Statements", "Action", "Owner", "Due", "Status"])
     if not data.areas:
-        ws.append([_text(ws, "No areas for development have been agreed for this round yet.")])
+        sheet.append([sheet.text("No areas for development have been agreed for this round yet.")])
     for area in data.areas:
         linked = ", ".join(area.statements)
+        first = [sheet.text(area.title, wrap=True), sheet.text(area.rationale, wrap=True),
+                 sheet.text(linked, wrap=True)]
         if not area.actions:
-            ws.append([_text(ws, area.title, wrap=True), _text(ws, area.rationale, wrap=True), _text(ws, linked)])
+            sheet.append(first)
         for action in area.actions:
-            due = WriteOnlyCell(ws, value=action.due) if action.due else None  # type: ignore[arg-type]
-            if due is not None:
-                due.number_format = "d mmm yyyy"
-            ws.append([_text(ws, area.title, wrap=True), _text(ws, area.rationale, wrap=True), _text(ws, linked),
-                       _text(ws, action.what, wrap=True), _text(ws, action.owner), due, _text(ws, action.status)])
+            sheet.append([*first, sheet.text(action.what, wrap=True), sheet.text(action.owner, wrap=True),
+                          sheet.date(action.due) if action.due else None, sheet.text(action.status)])
+            first = [sheet.text(area.title, wrap=True), sheet.text(area.rationale, wrap=True),
+                     sheet.text(linked, wrap=True)]
 
 
 def _about(wb: Workbook, data: BoardData) -> None:
-    ws = wb.create_sheet("About")
-    _setup(ws, [34, 80], landscape=False)
-    ws.append(_header(ws, ["About this workbook", ""]))
+    sheet = new_sheet(wb, "About", [30, 80], landscape=False, page_title=(data.partnership, data.round_title))
+    sheet.header(["About this workbook", ""])
     q = data.questionnaire
     lines: list[tuple[str, Any]] = [
         ("Round", data.round_title), ("Partnership", data.partnership), ("Questionnaire", q.title),
@@ -301,13 +286,12 @@ def _about(wb: Workbook, data: BoardData) -> None:
     ]
     for key, value in lines:
         if isinstance(value, dt.datetime | dt.date):
-            cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]
-            cell.number_format = "d mmm yyyy hh:mm" if isinstance(value, dt.datetime) else "d mmm yyyy"
-            ws.append([_text(ws, key, BOLD), cell])
+            shown = "d mmm yyyy hh:mm" if isinstance(value, dt.datetime) else "d mmm yyyy"
+            sheet.append([sheet.text(key, BOLD), sheet.date(value, shown)])
         elif isinstance(value, int | float):
-            ws.append([_text(ws, key, BOLD), value])
+            sheet.append([sheet.text(key, BOLD), sheet.number(value, "General")])
         else:
-            ws.append([_text(ws, key, BOLD), _text(ws, str(value), wrap=True)])
+            sheet.append([sheet.text(key, BOLD), sheet.text(str(value), wrap=True)])
 
 
 def write_board_workbook(data: BoardData, out: str | Path | IO[bytes]) -> None:
@@ -317,7 +301,8 @@ def write_board_workbook(data: BoardData, out: str | Path | IO[bytes]) -> None:
     _summary(wb, data, number_format)
     sections = data.questionnaire.sections
     for section, title in zip(sections, _sheet_titles(s.title for s in sections), strict=True):
-        _table_sheet(wb, title, data, [r for r in data.rows if r.section == section.id], number_format)
+        rows = [r for r in data.rows if r.section == section.id]
+        _table(_table_sheet(wb, title, data, rows, number_format), data, rows, number_format)
     _commentary(wb, data)
     _responses(wb, data)
     _development(wb, data)

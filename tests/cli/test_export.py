@@ -66,9 +66,9 @@ def test_every_sheet_and_the_summary_matches_survey_score(env: dict[str, str], r
     assert scored.exit_code == 0, scored.output
     figures = {(f["level"], f["id"]): f for f in json.loads(scored.stdout)}
     summary = book["Summary"]
-    columns = [c.value for c in summary[1]]
+    columns = [c.value for c in summary[5]]  # below the title block
     checked = 0
-    for values in summary.iter_rows(min_row=2, values_only=True):
+    for values in summary.iter_rows(min_row=6, values_only=True):
         if values[3] is None:
             break
         level = "section" if values[0] else "duty" if values[1] else "statement"
@@ -88,19 +88,52 @@ def test_every_sheet_and_the_summary_matches_survey_score(env: dict[str, str], r
 def test_formats_chart_and_layout(env: dict[str, str], runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     book = export(runner, env, round_id(db_url, RoundState.CLOSED), tmp_path / "board.xlsx")
     summary = book["Summary"]
-    mean = summary.cell(row=2, column=6)
+    assert summary["A1"].value == "Board self-assessment 2025" and summary["A1"].font.sz == 14
+    assert summary["A2"].value.startswith("Southend Safeguarding Children Partnership: Board self-assessment")
+    assert summary["A3"].value.startswith("6 of 6 returns counted")
+    mean = summary.cell(row=6, column=6)
     assert isinstance(mean.value, float) and mean.number_format == "0.0", "a real number shown to 1 d.p."
-    assert summary.cell(row=2, column=8).data_type == "n"
-    assert summary.freeze_panes == "A2" and summary.print_title_rows == "$1:$1"
+    assert summary.cell(row=6, column=8).data_type == "n"
+    assert summary.freeze_panes == "A6" and summary.print_title_rows == "$5:$5"
     assert summary.page_setup.orientation == "landscape" and summary.page_setup.fitToWidth == 1
-    assert summary.sheet_properties.pageSetUpPr.fitToPage
-    assert summary.column_dimensions["C"].width == 60
-    assert len(summary._charts) == 1, "a bar chart of the means per duty"
+    assert summary.sheet_properties.pageSetUpPr.fitToPage and summary.page_setup.paperSize == 9
+    charts = summary._charts
+    assert len(charts) == 1, "a bar chart of the means per duty"
+    assert charts[0].x_axis.tickLblSkip == 1 and len(charts[0].series) == 1, "every duty labelled; no last year"
     rules = [r for rng in summary.conditional_formatting for r in rng.rules]
     assert rules and rules[0].type == "colorScale"
-    assert [c.value for c in summary[1]][-4:] == ["Rated Adequate", "Rated 2.5", "Rated Good", "Rated 3.5"][-4:] \
-        or "Rated Outstanding" in [c.value for c in summary[1]]
+    header = [c.value for c in summary[5]]
+    assert header[:8] == ["Section", "Duty", "Statement", "Id", "Mode", "Mean", "Range", "n"]
+    assert "Rated Outstanding" in header
     assert book["About"]["B2"].value.startswith("Board self-assessment")
+
+
+def test_every_sheet_prints_whole(env: dict[str, str], runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    book = export(runner, env, round_id(db_url, RoundState.CLOSED), tmp_path / "board.xlsx")
+    for sheet in book.worksheets:
+        header_row = 5 if sheet.title == "Summary" else 1
+        assert sheet.print_title_rows == f"${header_row}:${header_row}", sheet.title
+        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0, sheet.title
+        assert sheet.oddHeader.left.text == "Southend Safeguarding Children Partnership"
+        assert sheet.oddHeader.center.text == "Board self-assessment 2025" and sheet.oddHeader.right.text == "&A"
+        assert sheet.oddFooter.center.text == "Page &P of &N"
+        widths = {letter: d.width for letter, d in sheet.column_dimensions.items()}
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is None or sheet.title == "Responses" and cell.row > 1:
+                    continue
+                # One font every office suite has; left unnamed, a bold cell is drawn in a serif.
+                assert cell.font.name == "Arial", (sheet.title, cell.coordinate)
+                if isinstance(cell.value, str) and cell.alignment.wrap_text:
+                    width = widths.get(cell.column_letter, 8.43)
+                    # Every word of a wrapped cell fits its column; a long text's row is tall enough for it.
+                    assert max(len(w) for w in cell.value.split() or [""]) + 2 <= width, (sheet.title, cell.value)
+                    lines = len(cell.value) / width
+                    height = sheet.row_dimensions[cell.row].height
+                    assert lines <= 1.2 or (height or 0) >= 12 * lines, (sheet.title, cell.coordinate, height)
+    summary = book["Summary"]
+    ids = [r[3] for r in summary.iter_rows(min_row=6, values_only=True) if r[3]]
+    assert summary.column_dimensions["D"].width >= max(len(i) for i in ids if i != "Means by duty")
 
 
 def test_no_agency_or_person_name_anywhere_and_formulas_stay_text(env: dict[str, str], runner: CliRunner,
@@ -156,8 +189,8 @@ def test_below_k_shows_nothing(env: dict[str, str], runner: CliRunner, db_url: s
         session.commit()
     engine.dispose()
     book = export(runner, env, rid, tmp_path / "open.xlsx")
-    assert book["Summary"].cell(row=2, column=5).value == "not shown: fewer than 3 returns counted"
-    assert book["Summary"].cell(row=2, column=6).value is None
+    assert book["Summary"].cell(row=6, column=5).value == "not shown: fewer than 3 returns counted"
+    assert book["Summary"].cell(row=6, column=6).value is None
     assert book["Responses"].max_row == 2 and "at least 3 returns" in book["Responses"]["A2"].value
     assert "at least 3 returns" in book["Commentary"]["A2"].value
 
@@ -209,7 +242,7 @@ def test_responses_leave_out_every_statement_the_threshold_hides(env: dict[str, 
         session.commit()
     engine.dispose()
     book = export(runner, env, rid, tmp_path / "board.xlsx")
-    summary = {row[3]: row for row in book["Summary"].iter_rows(min_row=2, values_only=True) if row[3]}
+    summary = {row[3]: row for row in book["Summary"].iter_rows(min_row=6, values_only=True) if row[3]}
     hidden = {ident for ident, row in summary.items() if row[5] is None}
     assert "strategic-plan-1" in hidden
     listed = {row[3] for row in book["Responses"].iter_rows(min_row=2, values_only=True)}

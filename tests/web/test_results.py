@@ -264,9 +264,13 @@ def test_year_on_year_in_the_workbook(app: Flask, demo: Demo) -> None:
     with client_for(app, "chair@demo.example").get(f"/chair/rounds/{second}/workbook.xlsx") as response:
         book = load_workbook(io.BytesIO(response.get_data()))
     summary = book["Summary"]
-    header = [c.value for c in summary[1]]
+    header = [c.value for c in summary[5]]
     assert header[8:10] == ["Mean in Board self-assessment 2025", "Change"]
-    for values in summary.iter_rows(min_row=2, values_only=True):
+    chart = summary._charts[0]
+    assert len(chart.series) == 2, "this round's means by duty beside last round's"
+    assert "Mean in Board self-assessment 2025" in [c.value for row in summary.iter_rows() for c in row
+                                                    if c.column == 3]
+    for values in summary.iter_rows(min_row=6, values_only=True):
         if values[3] == "strategic-plan-1":
             assert values[9] == "declining" and values[8] == pytest.approx(3.0)
             break
