@@ -45,11 +45,11 @@ class ProgressBar:
 # Where each subcommand is defined. A module is imported only when one of its commands is run (or help lists them
 # all), so `survey score` and `survey validate` never load Flask, SQLAlchemy or Alembic.
 COMMAND_MODULES = {
-    "agencies": "people", "db": "database", "demo": "database", "demo-code": "database", "export": "workbooks",
-    "housekeeping": "database", "import-return": "workbooks", "mail": "outbox", "partnership": "people",
-    "person": "people", "questionnaire": "definitions", "remind": "rounds", "retention": "database",
-    "return-workbook": "workbooks", "round": "rounds", "score": "definitions", "serve": "database",
-    "validate": "definitions", "worker": "worker",
+    "agencies": "people", "board-paper": "workbooks", "db": "database", "demo": "database",
+    "demo-code": "database", "export": "workbooks", "housekeeping": "database", "import-return": "workbooks",
+    "mail": "outbox", "partnership": "people", "person": "people", "questionnaire": "definitions",
+    "remind": "rounds", "retention": "database", "return-workbook": "workbooks", "round": "rounds",
+    "score": "definitions", "serve": "database", "validate": "definitions", "worker": "worker",
 }
 
 

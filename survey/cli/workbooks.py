@@ -1,4 +1,5 @@
-"""`survey export`, `survey return-workbook` and `survey import-return`: workbooks out and in."""
+"""`survey export`, `survey board-paper`, `survey return-workbook` and `survey import-return`: workbooks and the
+board paper out, workbooks in."""
 
 from __future__ import annotations
 
@@ -33,6 +34,35 @@ def export(round_id: int, out: Path | None, ratings: str) -> None:
         with ProgressBar("writing responses") as progress:
             write_binary(target, lambda handle: board_export.export_round(
                 session, found, handle, app.config["SECRET_KEY"], progress, moderated=ratings == "moderated"))
+    click.echo(f"wrote {target}")
+
+
+@main.command("board-paper")
+@click.argument("round_id", type=int)
+@click.option("--out", type=click.Path(path_type=Path),
+              help="The file to write (default exports/round-ID-board-paper.pdf).")
+@click.option("--ratings", type=click.Choice(["self", "moderated"]), default="self", show_default=True,
+              help="The agencies' own ratings, or moderated ratings where the board has moderated.")
+def board_paper(round_id: int, out: Path | None, ratings: str) -> None:
+    """Write a round's board paper as a PDF: title page, results by section and duty, how the ratings were spread,
+    examples of commentary, areas for development and the method.
+
+    Figures follow the results page and the workbook: submitted returns only, nothing below the anonymity
+    threshold."""
+    target = out or ROOT / "exports" / f"round-{round_id}-board-paper.pdf"
+    if target.suffix.lower() != ".pdf":
+        fail(f"{target}: the board paper is a PDF; give a name ending .pdf")
+    if not target.parent.is_dir():
+        fail(f"cannot write {target}: the folder {target.parent} does not exist")
+    with app_context() as app:
+        require_schema()
+        session = database.session()
+        found = round_with_returns(session, round_id, "results for a board paper")
+        try:
+            write_binary(target, lambda handle: board_export.write_paper(
+                session, found, handle, app.config["SECRET_KEY"], moderated=ratings == "moderated"))
+        except OSError as exc:
+            fail(f"cannot make the PDF: {exc} (WeasyPrint needs the Pango library: Debian libpango-1.0-0)")
     click.echo(f"wrote {target}")
 
 

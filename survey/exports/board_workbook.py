@@ -266,25 +266,34 @@ def _development(wb: Workbook, data: BoardData) -> None:
                      sheet.text(linked, wrap=True)]
 
 
-def _about(wb: Workbook, data: BoardData) -> None:
-    sheet = new_sheet(wb, "About", [30, 80], landscape=False, page_title=(data.partnership, data.round_title))
-    sheet.header(["About this workbook", ""])
+def facts(data: BoardData) -> list[tuple[str, Any]]:
+    """What the round is: the workbook's About sheet and the board paper's title page."""
     q = data.questionnaire
-    lines: list[tuple[str, Any]] = [
-        ("Round", data.round_title), ("Partnership", data.partnership), ("Questionnaire", q.title),
-        ("Questionnaire version", q.version), ("Returns counted", data.counted), ("Returns in the round", data.total),
-        ("Anonymity threshold (k)", data.k), ("Figures", f"Collated from {data.ratings_kind}"),
-        *data.about,
+    return [("Round", data.round_title), ("Partnership", data.partnership), ("Questionnaire", q.title),
+            ("Questionnaire version", q.version), ("Returns counted", data.counted),
+            ("Returns in the round", data.total), ("Anonymity threshold (k)", data.k),
+            ("Figures", f"Collated from {data.ratings_kind}"), *data.about]
+
+
+def method(data: BoardData) -> list[tuple[str, str]]:
+    """How the figures are worked out and what is withheld: the About sheet and the board paper's appendix."""
+    q = data.questionnaire
+    return [
         ("Scale", ", ".join(f"{p.value:g} = {p.label}" for p in q.scale.points)),
         ("Mode", "every rating with the highest count, joined by /"),
         ("Mean", f"to {q.precision} decimal place{'s' if q.precision != 1 else ''}, rounded as Excel's ROUND does"),
         ("Range", "highest rating minus lowest; not applicable and blank answers are not counted"),
         ("Anonymity", f"Figures, distributions and comments are shown only when at least {data.k} returns are "
                       "counted; a duty or section is shown only if every statement in it is. Respondents are "
-                      "labelled in an order that reveals neither agency nor submission order. The only names in this "
-                      "workbook are the owners of the board's actions on the Development sheet."),
+                      "labelled in an order that reveals neither agency nor submission order. The only names shown "
+                      "are those of the owners of the board's actions for development."),
     ]
-    for key, value in lines:
+
+
+def _about(wb: Workbook, data: BoardData) -> None:
+    sheet = new_sheet(wb, "About", [30, 80], landscape=False, page_title=(data.partnership, data.round_title))
+    sheet.header(["About this workbook", ""])
+    for key, value in [*facts(data), *method(data)]:
         if isinstance(value, dt.datetime | dt.date):
             shown = "d mmm yyyy hh:mm" if isinstance(value, dt.datetime) else "d mmm yyyy"
             sheet.append([sheet.text(key, BOLD), sheet.date(value, shown)])
@@ -310,4 +319,4 @@ def write_board_workbook(data: BoardData, out: str | Path | IO[bytes]) -> None:
     wb.save(out)
 
 
-__all__ = ["Action", "Area", "BoardData", "SummaryRow", "safe_text", "write_board_workbook"]
+__all__ = ["Action", "Area", "BoardData", "SummaryRow", "facts", "method", "safe_text", "write_board_workbook"]

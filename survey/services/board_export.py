@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.definitions import Statement
+from survey.exports.board_paper import write_board_paper
 from survey.exports.board_workbook import Action, Area, BoardData, SummaryRow, write_board_workbook
 from survey.models import Answer, Moderation, Round, utcnow
 from survey.services.development import areas_of
@@ -90,3 +91,9 @@ def export_round(session: Session, round_: Round, out: str | Path | IO[bytes], s
 
 
 __all__ = ["board_data", "export_round"]
+
+
+def write_paper(session: Session, round_: Round, out: str | Path | IO[bytes], salt: str, moderated: bool = False,
+                viewer: str = "manager") -> None:
+    """Write a round's board paper (a tagged PDF) from the figures the workbook shows the same viewer."""
+    write_board_paper(board_data(session, round_, salt, moderated=moderated, viewer=viewer), out)

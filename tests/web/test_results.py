@@ -134,6 +134,7 @@ def test_below_k_nothing_collated_then_publish_for_the_chair(app: Flask, demo: D
     chair = client_for(app, "chair@demo.example")
     assert chair.get(f"/chair/rounds/{rid}/results").status_code == 404, "not published yet"
     assert chair.get(f"/chair/rounds/{rid}/workbook.xlsx").status_code == 404
+    assert chair.get(f"/chair/rounds/{rid}/board-paper.pdf").status_code == 404
     published = manager.post(f"/manager/rounds/{rid}/publish", data=form_data(page, contains="publish"))
     assert published.status_code == 302
     chair_page = chair.get(f"/chair/rounds/{rid}/results").get_data(as_text=True)
@@ -222,6 +223,26 @@ def test_workbook_downloads_for_manager_and_chair(app: Flask, demo: Demo) -> Non
             assert response.headers["Cache-Control"].startswith("no-store")
             book = load_workbook(io.BytesIO(response.get_data()))
         assert book.sheetnames[0] == "Summary" and book["About"]["B2"].value == "Board self-assessment 2025"
+
+
+def test_board_paper_downloads_for_manager_and_chair(app: Flask, demo: Demo) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    rid = closed_round(app)
+    for who, prefix in (("manager@demo.example", "/manager"), ("chair@demo.example", "/chair")):
+        client = client_for(app, who)
+        page = client.get(f"{prefix}/rounds/{rid}/results").get_data(as_text=True)
+        assert f'href="{prefix}/rounds/{rid}/board-paper.pdf"' in page, "the button"
+        with client.get(f"{prefix}/rounds/{rid}/board-paper.pdf?ratings=moderated") as response:
+            assert response.status_code == 200 and response.mimetype == "application/pdf"
+            assert response.headers["Content-Disposition"] == \
+                "attachment; filename=board-self-assessment-2025-board-paper-moderated.pdf"
+            assert response.headers["Cache-Control"].startswith("no-store")
+            reader = PdfReader(io.BytesIO(response.get_data()))
+        first = reader.pages[0].extract_text()
+        assert "Board self-assessment 2025" in first and "moderated ratings" in first
 
 
 def test_chair_sees_agencies_only_when_the_questionnaire_is_not_anonymous(app: Flask, demo: Demo) -> None:

@@ -65,7 +65,8 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.change_agency", "manager.directory_changes", "manager.add_person",
                                    "manager.change_person",
                                    "manager.import_directory", "manager.results", "manager.grading",
-                                   "manager.grading_csv", "manager.board_workbook", "manager.moderate",
+                                   "manager.grading_csv", "manager.board_workbook", "manager.board_paper",
+                                   "manager.moderate",
                                    "manager.challenge", "manager.round_challenges", "manager.areas",
                                    "manager.new_action", "manager.change_action", "manager.round_actions",
                                    "manager.round_challenges_csv", "manager.report", "manager.report_pdf",
@@ -85,7 +86,8 @@ GET_EXPECTED.update(dict.fromkeys(["admin.people", "admin.person", "admin.export
                                   ADMIN_PAGE))
 # Areas and actions belong to the closed round, which the chair can see.
 GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "chair.change_action"], CHAIR_PAGE))
-GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.grading", "chair.areas",
+GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.board_paper", "chair.grading",
+                                   "chair.areas",
                                    "chair.new_area"],
                                   {**CHAIR_PAGE, "chair": 404}))
 POST_ONLY = {"admin.erase", "admin.remove_board_role", "admin.administrator", "admin.account_active",

@@ -73,6 +73,14 @@ def board_workbook(round_id: int) -> Any:
     return send_board_workbook(_round(round_id), request.args.get("ratings") == "moderated", viewer="chair")
 
 
+@bp.route("/rounds/<int:round_id>/board-paper.pdf")
+def board_paper(round_id: int) -> Any:
+    """The board paper as a PDF download, from what the chair may see."""
+    from survey.web.downloads import send_board_paper
+
+    return send_board_paper(_round(round_id), request.args.get("ratings") == "moderated", viewer="chair")
+
+
 @bp.route("/rounds/<int:round_id>/grading")
 def grading(round_id: int) -> str:
     """Per-agency means, only for questionnaires whose results are not anonymous."""

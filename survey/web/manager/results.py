@@ -20,7 +20,7 @@ from survey.services import results as results_service
 from survey.services.definitions import questionnaire_of
 from survey.text import file_name
 from survey.web.development_pages import action_form, action_in, area_in, areas_page, carried_context
-from survey.web.downloads import send_board_workbook
+from survey.web.downloads import send_board_paper, send_board_workbook
 from survey.web.forms import PublishForm, ReasonForm, refuse
 from survey.web.manager.forms import commentary_review_form
 from survey.web.manager.views import _round, bp
@@ -78,6 +78,15 @@ def board_workbook(round_id: int) -> Any:
     if found.state.value == "draft":
         abort(404)
     return send_board_workbook(found, request.args.get("ratings") == "moderated")
+
+
+@bp.route("/rounds/<int:round_id>/board-paper.pdf")
+def board_paper(round_id: int) -> Any:
+    """The board paper as a PDF download."""
+    found = _round(round_id)
+    if found.state.value == "draft":
+        abort(404)
+    return send_board_paper(found, request.args.get("ratings") == "moderated")
 
 
 @bp.route("/rounds/<int:round_id>/grading")
