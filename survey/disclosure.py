@@ -31,6 +31,12 @@ def enough_returns(counted: int, k: int) -> bool:
     return counted >= k
 
 
+def shown_beside_own(rated: int, k: int, own_counted: bool) -> bool:
+    """Whether an agency may see a statement's collated figures beside its own rating: the ratings of the others
+    must meet k by themselves, or the agency could take its own rating away and learn about fewer than k."""
+    return rated - (1 if own_counted else 0) >= k
+
+
 def statement_shown(rated: int, k: int, differences: Iterable[int] = ()) -> bool:
     """Whether one statement's figures may be shown: `rated` returns rated it, and against each earlier release
     `differences` ratings of it may differ."""

@@ -239,7 +239,8 @@ def test_the_manager_sees_each_rounds_emails_and_why_one_failed(app: Any, demo: 
 def test_forgot_password_takes_the_same_time_whether_or_not_the_address_has_an_account(
         app: Any, demo: Any, relay: tuple[Relay, int], delivery: str) -> None:
     """With a relay taking 150 ms a message, the median time of 50 requests for a known and for an unknown address
-    differs by under 10 ms: the known one's email is queued, and sent by the worker or after the response."""
+    differs by far less than the relay's time: the known one's email is queued, and sent by the worker or after
+    the response, never while the person waits."""
     import numpy as np
 
     from survey.extensions import db
@@ -261,7 +262,9 @@ def test_forgot_password_takes_the_same_time_whether_or_not_the_address_has_an_a
             response.close()  # the WSGI server closes it once the person has it: in "request" delivery, sent then
             assert response.status_code == 200 and "Check your email" in page
     difference = abs(float(np.median(times["known"])) - float(np.median(times["unknown"])))
-    assert difference < 0.010, f"medians differ by {difference * 1000:.1f} ms"
+    # Sending while the person waits would add the relay's 150 ms. Queueing adds a write of a few ms, which a busy
+    # machine (two test workers and a database server on two cores) can stretch past 10 ms.
+    assert difference < handler.delay / 5, f"medians differ by {difference * 1000:.1f} ms"
     if delivery == "outbox":
         assert handler.received == []
         with app.app_context():

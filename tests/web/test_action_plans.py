@@ -145,4 +145,4 @@ def test_agency_report_print_view_and_pdf(app: Flask, demo: Demo) -> None:
     assert client_for(app, "chair@demo.example").get(f"/manager/returns/{rid}/report").status_code == 403
     with app.app_context():
         assert db.session.get(Return, rid).state is ReturnState.SUBMITTED
-    assert re.search(r"Return submitted on \d+ \w+ \d{4} by Lee Lead", page)
+    assert re.search(r"Submitted on \d+ \w+ \d{4} by Lee Lead", page)

@@ -365,8 +365,10 @@ def submitted(return_id: int) -> Any:
 def print_view(return_id: int) -> str:
     """A printable copy of the return for the agency's own governance."""
     ret, questionnaire = _load(return_id)
+    from survey.services.agency_report import return_status
+
     return render_template("agency/print.html", ret=ret, q=questionnaire, answers=returns.answers_by_statement(ret),
-                           files=agency_returns.evidence_by_statement(db.session(), ret.id),
+                           status=return_status(ret), files=agency_returns.evidence_by_statement(db.session(), ret.id),
                            deadline=agency_returns.deadline_of(ret), printed=utcnow())
 
 
