@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -22,6 +23,11 @@ from survey import create_app
 from survey.db import make_engine
 from survey.migrate import upgrade
 from tests.pg_cluster import PostgresMissing, free_port, throwaway_cluster
+
+# Property tests check what is computed, not how fast: hypothesis's default 200 ms deadline per example fails them
+# at random when both cores are busy (two test workers and their databases). Speed lives in benchmarks/.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 pytest_plugins = ["tests.fixtures_demo"]
 

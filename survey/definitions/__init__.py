@@ -7,13 +7,14 @@ from pathlib import Path
 import yaml
 
 from .errors import Code, DefinitionError, Problem
-from .model import Duty, Questionnaire, Scale, ScalePoint, Section, Statement, format_value, rating_label
+from .model import Duty, Grade, Questionnaire, Scale, ScalePoint, Section, Statement, format_value, rating_label
 from .reading import MAX_BYTES, decode, parse, too_large
 from .validate import validate
 
 __all__ = [
-    "Code", "DefinitionError", "Duty", "Problem", "Questionnaire", "Scale", "ScalePoint", "Section", "Statement",
-    "check_bytes", "default_paths", "format_value", "load_bytes", "rating_label", "load_file", "load_text", "to_yaml",
+    "Code", "DefinitionError", "Duty", "Grade", "Problem", "Questionnaire", "Scale", "ScalePoint", "Section",
+    "Statement", "check_bytes", "default_paths", "format_value", "load_bytes", "rating_label", "load_file",
+    "load_text", "to_yaml",
 ]
 
 

@@ -36,6 +36,7 @@ class Code(Enum):
     THRESHOLD = "E301"
     PRECISION = "E302"
     ACTION_BELOW = "E303"
+    GRADES = "E304"
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,21 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class Grade:
+    """A grade a return earns: the first of the questionnaire's grades whose conditions it meets."""
+
+    label: str
+    mean_at_least: float | None = None  # the return's mean over every statement it rated
+    # The share of the statements it rated that are below requires_action_below (or the middle of the scale).
+    share_below_at_most: float | None = None
+
+    def met_by(self, mean: float, share_below: float) -> bool:
+        """Whether a return with this mean and share of statements below the threshold earns this grade."""
+        return ((self.mean_at_least is None or mean >= self.mean_at_least - 1e-9)
+                and (self.share_below_at_most is None or share_below <= self.share_below_at_most + 1e-9))
+
+
+@dataclass(frozen=True, slots=True)
 class Questionnaire:
     """A whole validated questionnaire definition."""
 
@@ -119,7 +134,15 @@ class Questionnaire:
     anonymity_threshold: int = 3
     anonymous_results: bool = True
     requires_action_below: float | None = None
+    grades: tuple[Grade, ...] = ()  # bands a return is graded by, best first; the last has no conditions
     source: str = field(default="", compare=False)
+
+    def grade_of(self, mean: float | None, share_below: float) -> str:
+        """The grade of a return with this mean and share of statements below the threshold ("" with no grades
+        defined, or nothing rated)."""
+        if mean is None:
+            return ""
+        return next((g.label for g in self.grades if g.met_by(mean, share_below)), "")
 
     def duties(self) -> Iterator[tuple[Section, Duty]]:
         """Every duty with its section, in order."""
@@ -155,6 +178,10 @@ class Questionnaire:
             "anonymity_threshold": self.anonymity_threshold,
             "anonymous_results": self.anonymous_results,
             "requires_action_below": self.requires_action_below,
+            # Only when defined, so that the fingerprints of questionnaires without grades stay as they were.
+            **({"grades": [{"label": g.label, "mean_at_least": g.mean_at_least,
+                            "share_below_at_most": g.share_below_at_most} for g in self.grades]}
+               if self.grades else {}),
             "scale": {
                 "points": [
                     {"value": p.value, "label": p.label, "description": p.description}

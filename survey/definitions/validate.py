@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from .errors import Code, Problem
-from .model import Duty, Questionnaire, Scale, ScalePoint, Section, Statement
+from .model import Duty, Grade, Questionnaire, Scale, ScalePoint, Section, Statement
 from .reading import Document, Path, _where
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
@@ -18,8 +18,9 @@ KEYS: dict[str, dict[str, bool]] = {
     "questionnaire": {
         "id": True, "title": True, "version": True, "scale": True, "sections": True, "description": False,
         "precision": False, "anonymity_threshold": False, "anonymous_results": False,
-        "requires_action_below": False,
+        "requires_action_below": False, "grades": False,
     },
+    "grade": {"label": True, "mean_at_least": False, "share_below_at_most": False},
     "scale": {"points": True, "half_points": False, "not_applicable": False, "not_applicable_label": False},
     "point": {"value": True, "label": False, "description": False},  # a missing label is E204
     "section": {"id": True, "title": True, "duties": True, "description": False},
@@ -140,6 +141,7 @@ class _Validator:
         anonymous = self.flag(root, (), "anonymous_results", True)
         scale = self.scale(root["scale"], ("scale",)) if "scale" in root else None
         action_below = self.action_below(root, scale)
+        grades = self.grades(root, scale)
         sections = tuple(s for s in (self.section(p, v) for p, v in self.items(root, (), "sections", "section"))
                          if s is not None)
         if self.problems or scale is None:
@@ -147,7 +149,7 @@ class _Validator:
         return Questionnaire(
             id=ident, title=title, version=version, description=description, scale=scale,
             sections=sections, precision=precision, anonymity_threshold=k, anonymous_results=anonymous,
-            requires_action_below=action_below, source=self.doc.file,
+            requires_action_below=action_below, grades=grades, source=self.doc.file,
         )
 
     def action_below(self, root: dict[str, Any], scale: Scale | None) -> float | None:
@@ -163,6 +165,43 @@ class _Validator:
             self.problem(("requires_action_below",), Code.ACTION_BELOW,
                          f"'requires_action_below' is {value:g}, outside the scale {scale.low:g}..{scale.high:g}",
                          f"choose a rating above {scale.low:g} and at most {scale.high:g}")
+            return None
+        return float(value)
+
+    def grades(self, root: dict[str, Any], scale: Scale | None) -> tuple[Grade, ...]:
+        out: list[Grade] = []
+        for path, value in self.items(root, (), "grades", "grade"):
+            obj = self.mapping(value, path, "grade")
+            if obj is None:
+                continue
+            label = self.text(obj, path, "label", required=True)
+            if label and label in {g.label for g in out}:
+                self.problem(path + ("label",), Code.GRADES, f"the grade '{label}' is defined twice",
+                             "give every grade its own label")
+            low, high = (scale.low, scale.high) if scale is not None else (-math.inf, math.inf)
+            mean = self.bound(obj, path, "mean_at_least", low, high, "a rating on the scale, e.g. 2.5")
+            share = self.bound(obj, path, "share_below_at_most", 0, 1, "a share from 0 to 1, e.g. 0.25")
+            out.append(Grade(label, mean, share))
+        if out and (out[-1].mean_at_least is not None or out[-1].share_below_at_most is not None):
+            self.problem(("grades", len(out) - 1), Code.GRADES,
+                         f"the last grade, '{out[-1].label}', has conditions, so a return could have no grade",
+                         "end the list with a grade that has only a label (e.g. Inadequate)")
+        for i, grade in enumerate(out[:-1]):
+            if grade.mean_at_least is None and grade.share_below_at_most is None:
+                self.problem(("grades", i), Code.GRADES,
+                             f"the grade '{grade.label}' has no conditions, so no grade after it is ever given",
+                             "give it `mean_at_least:` or `share_below_at_most:`, or make it the last grade")
+        return tuple(out)
+
+    def bound(self, obj: dict[str, Any], path: Path, key: str, low: float, high: float, what: str) -> float | None:
+        value = obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+                or not low <= value <= high:
+            shown = f"{value:g}" if isinstance(value, int | float) and not isinstance(value, bool) else repr(value)
+            self.problem(path + (key,), Code.GRADES, f"'{key}' is {shown}, not {what.split(', e.g.')[0]}",
+                         f"set it to {what}")
             return None
         return float(value)
 

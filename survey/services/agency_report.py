@@ -36,6 +36,7 @@ class AgencyReport:
     previous_round: Round | None
     lines: list[ReportLine]
     status: str = ""  # the return's state in words, with who and when
+    grade: str = ""  # the questionnaire's grade for the return, with its mean ("" when it defines no grades)
     compared: str = ""  # what the partnership's figures are from ("" when there are none to show)
 
 
@@ -67,7 +68,21 @@ def build(session: Session, ret: Return) -> AgencyReport:
             change = "improving" if now > was else "declining" if now < was else "maintaining"
         lines.append(ReportLine(view, was, change, tuple(actions.get(view.statement_id, ())),
                                 partnership.get(view.statement_id)))
-    return AgencyReport(ret, questionnaire, before, lines, return_status(ret), compared)
+    return AgencyReport(ret, questionnaire, before, lines, status=return_status(ret), grade=_grade(session, ret),
+                        compared=compared)
+
+
+def _grade(session: Session, ret: Return) -> str:
+    """The return's grade as the grading page gives it, in words with its mean."""
+    from survey.services.grading import grading
+
+    if not questionnaire_of(ret.round.definition_version).grades:
+        return ""
+    own = next((g for g in grading(session, ret.round, include_unsubmitted=True) if g.return_id == ret.id), None)
+    if own is None or not own.grade:
+        return ""
+    below = f"; {len(own.below)} of {own.overall.n} statements below the threshold" if own.below else ""
+    return f"{own.grade} (mean {own.overall.mean_label}{below})"
 
 
 def _partnership(session: Session, ret: Return, questionnaire: Questionnaire) -> tuple[dict[str, Figures], str]:

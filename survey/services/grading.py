@@ -27,6 +27,7 @@ class AgencyGrade:
     overall: scoring.Figures
     groups: dict[Key, scoring.Figures]
     below: tuple[tuple[str, float], ...]
+    grade: str = ""  # the questionnaire's grade for this return ("" when it defines none)
 
 
 def grading(session: Session, round_: Round, include_unsubmitted: bool = False,
@@ -37,10 +38,7 @@ def grading(session: Session, round_: Round, include_unsubmitted: bool = False,
     returns = {r.id: r for r in session.scalars(select(Return).where(Return.id.in_(ratings.return_ids)))}
     agencies = dict(session.execute(select(Agency.id, Agency.name).where(
         Agency.id.in_([r.agency_id for r in returns.values()]))).all())
-    threshold = questionnaire.requires_action_below
-    if threshold is None:  # the middle of the scale: below "adequate" on a 1-4 scale
-        values = questionnaire.scale.values()
-        threshold = values[len(values) // 2 - 1] if len(values) > 1 else values[0]
+    threshold = action_threshold(questionnaire)
     everything = scoring.overall(ratings.layout)
     out = []
     for row, return_id in enumerate(ratings.return_ids):
@@ -52,8 +50,18 @@ def grading(session: Session, round_: Round, include_unsubmitted: bool = False,
                       zip(ratings.layout.statement_ids, codes[0].tolist(), strict=True)
                       if code and ratings.layout.values[code - 1] < threshold)
         ret = returns[return_id]
-        out.append(AgencyGrade(return_id, agencies[ret.agency_id], ret.state, overall, groups, below))
+        grade = questionnaire.grade_of(overall.mean, len(below) / overall.n if overall.n else 0.0)
+        out.append(AgencyGrade(return_id, agencies[ret.agency_id], ret.state, overall, groups, below, grade))
     return out
+
+
+def action_threshold(questionnaire: Questionnaire) -> float:
+    """The rating below which a statement counts against a return: the questionnaire's requires_action_below, or
+    the middle of the scale (below "adequate" on a 1-4 scale)."""
+    if questionnaire.requires_action_below is not None:
+        return questionnaire.requires_action_below
+    values = questionnaire.scale.values()
+    return values[len(values) // 2 - 1] if len(values) > 1 else values[0]
 
 
 def sorted_grades(grades: list[AgencyGrade], questionnaire: Questionnaire,

@@ -111,10 +111,12 @@ def grading_csv(round_id: int) -> Response:
                                         + [("duty", d.id) for _, d in questionnaire.duties()])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["agency", "overall mean", *[f"{level} {ident}" for level, ident in columns],
-                     "statements below the threshold"])
+    graded = bool(questionnaire.grades)
+    writer.writerow(["agency", "overall mean", *(["grade"] if graded else []),
+                     *[f"{level} {ident}" for level, ident in columns], "statements below the threshold"])
     for g in sorted(grades, key=lambda g: g.agency.lower()):
-        writer.writerow([csv_cell(g.agency), g.overall.mean_label, *[g.groups[c].mean_label for c in columns],
+        writer.writerow([csv_cell(g.agency), g.overall.mean_label, *([csv_cell(g.grade)] if graded else []),
+                         *[g.groups[c].mean_label for c in columns],
                          " ".join(f"{sid}={value:g}" for sid, value in g.below)])
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{file_name(found.title, "by agency", ext="csv")}"'})

@@ -312,3 +312,44 @@ def test_cli_validate_folder__error(tmp_path: Path) -> None:
 def test_cli_validate_empty_folder__error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 1 and "no questionnaire files" in result.output
+
+
+GRADES = """grades:
+  - label: Good
+    mean_at_least: 3
+  - label: Requires improvement
+    share_below_at_most: 0.5
+  - label: Inadequate
+"""
+
+
+def test_grades__ok(tmp_path: Path) -> None:
+    q = ok(tmp_path, VALID.replace("scale:\n", GRADES + "scale:\n", 1))
+    assert [(g.label, g.mean_at_least, g.share_below_at_most) for g in q.grades] == [
+        ("Good", 3.0, None), ("Requires improvement", None, 0.5), ("Inadequate", None, None)]
+    assert q.grade_of(3.2, 0.9) == "Good" and q.grade_of(2.0, 0.5) == "Requires improvement"
+    assert q.grade_of(2.0, 0.6) == "Inadequate"
+    # A definition without grades keeps the fingerprint it always had; one with them is another version.
+    assert "grades" not in load_text(VALID).to_dict() and "grades" in q.to_dict()
+    # Stored definitions are written back as YAML and read again: the grades survive the round trip.
+    from survey.definitions import to_yaml
+
+    assert load_text(to_yaml(q)).grades == q.grades
+
+
+@pytest.mark.parametrize(("grades", "message"), [
+    ("grades: []\n", "'grades' of the questionnaire is empty"),
+    ("grades:\n  - label: Good\n    mean_at_least: 3\n", "the last grade, 'Good', has conditions"),
+    ("grades:\n  - label: Good\n  - label: Poor\n", "the grade 'Good' has no conditions"),
+    ("grades:\n  - label: Good\n    mean_at_least: 7\n  - label: Poor\n", "'mean_at_least' is 7, not a rating"),
+    ("grades:\n  - label: Good\n    share_below_at_most: 1.5\n  - label: Poor\n",
+     "'share_below_at_most' is 1.5, not a share from 0 to 1"),
+    ("grades:\n  - label: Good\n    mean_at_least: yes\n  - label: Poor\n", "'mean_at_least' is True, not a rating"),
+    ("grades:\n  - label: Good\n    mean_at_least: 3\n  - label: Good\n", "the grade 'Good' is defined twice"),
+    ("grades:\n  - label: Good\n    mean: 3\n  - label: Poor\n", "unknown key 'mean' in a grade"),
+    ("grades:\n  - mean_at_least: 3\n  - label: Poor\n", "a grade needs the key 'label'"),
+])
+def test_grades__error(tmp_path: Path, grades: str, message: str) -> None:
+    found = errors(tmp_path, VALID.replace("scale:\n", grades + "scale:\n", 1))
+    assert any(message in text for _, _, text in found), found
+    assert all(line >= 4 for line, _, _ in found), "the line of the grades, not the top of the file"

@@ -156,3 +156,13 @@ def test_schools_return_areas() -> None:
     for words in ["designated safeguarding lead", "policies", "single central record", "training", "online safety",
                   "children missing education", "governors' oversight", "managing allegations"]:
         assert words in titles, words
+
+
+def test_schools_returns_are_graded() -> None:
+    q = load_file(QUESTIONNAIRES / "schools-safeguarding-return.yaml")
+    assert [g.label for g in q.grades] == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+    assert q.grade_of(3.6, 0.0) == "Outstanding"
+    assert q.grade_of(3.6, 0.05) == "Good", "one statement below Good is not outstanding, whatever the mean"
+    assert q.grade_of(2.75, 0.1) == "Good" and q.grade_of(2.74, 0.0) == "Requires improvement"
+    assert q.grade_of(3.0, 0.2) == "Requires improvement" and q.grade_of(1.9, 0.0) == "Inadequate"
+    assert q.grade_of(None, 0.0) == "", "nothing rated, nothing graded"
