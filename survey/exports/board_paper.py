@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from survey.config import ROOT
 from survey.exports.board_workbook import BoardData, SummaryRow, facts, method
@@ -57,11 +58,12 @@ def _environment() -> Environment:
     return environment
 
 
-def _css_string(value: str) -> str:
+def _css_string(value: str) -> Markup:
     """Text for a CSS string (the page headers): quotes and backslashes escaped, line breaks and angle brackets
-    (which would end the style element) left out."""
+    (which would end the style element) left out. Marked safe: a style element shows entities as written, so
+    HTML-escaping it would print "&amp;" for a partnership's "&"."""
     cleaned = "".join(c for c in value if c.isprintable() and c not in "<>")
-    return cleaned.replace("\\", "\\\\").replace('"', '\\"')
+    return Markup(cleaned.replace("\\", "\\\\").replace('"', '\\"'))  # noqa: S704 - made safe for CSS above
 
 
 def board_paper_html(data: BoardData) -> str:

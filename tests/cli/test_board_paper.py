@@ -130,3 +130,14 @@ def test_bad_input(env: dict[str, str], runner: CliRunner, db_url: str, tmp_path
     assert not list(tmp_path.glob("**/*.pdf")), "nothing half-written"
     missing = runner.invoke(main, ["board-paper", "999", "--out", str(tmp_path / "p.pdf")], env=env)
     assert missing.exit_code == 1 and "999" in missing.output
+
+
+def test_a_partnership_name_with_an_ampersand_and_quotes_heads_every_page(
+        env: dict[str, str], runner: CliRunner, db_url: str, tmp_path: Path) -> None:  # noqa: F811
+    name = 'Southend, Essex & Thurrock "SET" </style><b>'
+    renamed = runner.invoke(main, ["partnership", "rename", "southend", name], env=env)
+    assert renamed.exit_code == 0, renamed.output
+    reader = paper(runner, env, round_id(db_url, RoundState.CLOSED), tmp_path / "paper.pdf")
+    header = reader.pages[1].extract_text()
+    assert 'Southend, Essex & Thurrock "SET" /style' in header and "&amp;" not in header and "&#" not in header
+    assert "Southend, Essex & Thurrock" in reader.pages[0].extract_text()
