@@ -12,9 +12,11 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -126,6 +128,16 @@ def db_url(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
                                  request.getfixturevalue("postgres_template"))
 
 
+class BufferedClient(FlaskClient):
+    """Flask's test client, reading each response whole and closing it, as a WSGI server does after sending it.
+
+    Unbuffered, a download's temporary file stays open until its response is garbage collected, which may happen
+    during a later test and fail that one with a ResourceWarning."""
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:  # noqa: D102 - Flask's own
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def app_overrides() -> dict[str, object]:
     """Settings a test module adds to the app's (it overrides this fixture)."""
@@ -154,6 +166,7 @@ def app(db_url: str, tmp_path: Path, smtp_server: tuple[str, int, object],
         "PAGE_CACHE_VERIFY": True,
         **app_overrides,
     })
+    application.test_client_class = BufferedClient
     yield application
     db.session.remove()
     if db.engine is not None:
