@@ -24,6 +24,7 @@ from survey import disclosure
 from survey.definitions import Questionnaire
 from survey.exports.cells import looks_like_formula
 from survey.exports.sheet_layout import BOLD, PLAIN, TITLE, Sheet, longest_word, new_sheet, safe_text
+from survey.rag import RULE
 from survey.scoring import Figures
 
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -52,6 +53,8 @@ class Action:
     owner: str
     due: dt.date | None
     status: str
+    rag: str = ""  # "Amber: not started and due in 12 days"
+    progress: str = ""  # the latest note of progress, dated, and how many there are
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class Area:
     rationale: str
     statements: tuple[str, ...]
     actions: tuple[Action, ...] = ()
+    carried_from: str = ""  # the earlier round it was agreed after, when its open actions carry on in this one
 
 
 @dataclass
@@ -248,9 +252,10 @@ def _responses(wb: Workbook, data: BoardData) -> None:
 
 
 def _development(wb: Workbook, data: BoardData) -> None:
-    sheet = new_sheet(wb, "Development", [30, 40, 20, 40, 20, 12, 12],
+    sheet = new_sheet(wb, "Development", [30, 40, 20, 40, 20, 12, 12, 24, 40, 20],
                       page_title=(data.partnership, data.round_title))
-    sheet.header(["Area for development", "Rationale", "Statements", "Action", "Owner", "Due", "Status"])
+    sheet.header(["Area for development", "Rationale", "Statements", "Action", "Owner", "Due", "Status", "RAG",
+                  "Latest progress", "Agreed after"])
     if not data.areas:
         sheet.append([sheet.text("No areas for development have been agreed for this round yet.")])
     for area in data.areas:
@@ -261,7 +266,9 @@ def _development(wb: Workbook, data: BoardData) -> None:
             sheet.append(first)
         for action in area.actions:
             sheet.append([*first, sheet.text(action.what, wrap=True), sheet.text(action.owner, wrap=True),
-                          sheet.date(action.due) if action.due else None, sheet.text(action.status)])
+                          sheet.date(action.due) if action.due else None, sheet.text(action.status),
+                          sheet.text(action.rag, wrap=True), sheet.text(action.progress, wrap=True),
+                          sheet.text(area.carried_from or data.round_title, wrap=True)])
             first = [sheet.text(area.title, wrap=True), sheet.text(area.rationale, wrap=True),
                      sheet.text(linked, wrap=True)]
 
@@ -287,6 +294,7 @@ def method(data: BoardData) -> list[tuple[str, str]]:
                       "counted; a duty or section is shown only if every statement in it is. Respondents are "
                       "labelled in an order that reveals neither agency nor submission order. The only names shown "
                       "are those of the owners of the board's actions for development."),
+        ("RAG", RULE),
     ]
 
 

@@ -3,7 +3,7 @@
 from .audit import AuditEvent
 from .base import Base, as_utc, utcnow
 from .definitions import DefinitionVersion
-from .development import ActionStatus, AgencyAction, AreaAction, DevelopmentArea
+from .development import ActionNote, ActionStatus, AgencyAction, AreaAction, DevelopmentArea
 from .evidence import EvidenceFile
 from .mail import BoardEmail, EmailMessage, MailState
 from .moderation import Challenge, ChallengeMessage, ChallengeState, CommentReview, Moderation
@@ -14,7 +14,7 @@ from .sessions import RecoveryCode, SignInSession, StashedPost
 from .throttle import RateLimit
 
 __all__ = [
-    "ActionStatus", "AgencyAction", "AreaAction", "Challenge", "ChallengeMessage", "ChallengeState",
+    "ActionNote", "ActionStatus", "AgencyAction", "AreaAction", "Challenge", "ChallengeMessage", "ChallengeState",
     "CommentReview", "DevelopmentArea", "Moderation",
     "Agency", "Answer", "AuditEvent", "Base", "BoardEmail", "DefinitionVersion", "EmailMessage", "EvidenceFile",
     "Partnership", "PartnershipAgency", "Person", "Publication", "RateLimit", "RecoveryCode", "Return", "ReturnState",

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from survey.rag import RagRating, rag_for
+
 from .base import Base, created, intpk
 
 if TYPE_CHECKING:
-    from .people import Agency
+    from .people import Agency, Person
     from .returns import Return
     from .rounds import Round
 
@@ -62,19 +64,49 @@ class AreaAction(Base):
     status: Mapped[ActionStatus] = mapped_column(_status_type(), default=ActionStatus.NOT_STARTED)
     done_on: Mapped[dt.date | None]
     created_at: Mapped[created]
+    # A colour the board set by hand ("red", "amber", "green"), with its reason; cleared when the status changes.
+    rag_override: Mapped[str | None] = mapped_column(String(5))
+    rag_reason: Mapped[str] = mapped_column(Text, default="")
 
     area: Mapped[DevelopmentArea] = relationship(back_populates="actions")
     owner_agency: Mapped[Agency | None] = relationship()
+    notes: Mapped[list[ActionNote]] = relationship(back_populates="action", order_by="ActionNote.id",
+                                                   cascade="all, delete-orphan")
 
     def is_overdue(self, today: dt.date) -> bool:
         """Past its due date and not done."""
         return self.status is not ActionStatus.DONE and self.due_on < today
+
+    def rag(self, today: dt.date) -> RagRating:
+        """Red, amber or green today, and why (survey.rag's rule, or the board's own choice)."""
+        return rag_for(self.status.value, self.due_on, today, self.rag_override, self.rag_reason)
 
     @property
     def owner(self) -> str:
         """The owner as people read it: the agency, the person, or both."""
         parts = [self.owner_agency.name if self.owner_agency else "", self.owner_name]
         return " – ".join(p for p in parts if p)
+
+
+class ActionNote(Base):
+    """A note of progress on an action, with links to its evidence: the action's history over the years."""
+
+    __tablename__ = "action_note"
+
+    id: Mapped[intpk]
+    action_id: Mapped[int] = mapped_column(ForeignKey("area_action.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    evidence_links: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    written_at: Mapped[created]
+
+    action: Mapped[AreaAction] = relationship(back_populates="notes")
+    by: Mapped[Person | None] = relationship()
+
+    @property
+    def links(self) -> list[str]:
+        """The evidence links, one per line as written."""
+        return [line.strip() for line in self.evidence_links.splitlines() if line.strip()]
 
 
 class AgencyAction(Base):

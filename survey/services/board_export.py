@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from survey.definitions import Statement
 from survey.exports.board_paper import write_board_paper
 from survey.exports.board_workbook import Action, Area, BoardData, SummaryRow, write_board_workbook
-from survey.models import Answer, Moderation, Round, utcnow
+from survey.models import Answer, AreaAction, DevelopmentArea, Moderation, Round, utcnow
+from survey.services.action_follow_up import carried_areas, open_actions
 from survey.services.development import areas_of
 from survey.services.results import RoundResults, respondent_order, results_for
+from survey.timezone import london
 
 
 def _responses(session: Session, results: RoundResults, salt: str,
@@ -41,6 +43,25 @@ def _responses(session: Session, results: RoundResults, salt: str,
                 yield labels[return_id], statement_id, rating, bool(not_applicable)
         if progress is not None:
             progress(done, len(returns))
+
+
+def _area(area: DevelopmentArea, actions: list[AreaAction], today: dt.date, carried_from: str = "") -> Area:
+    """An area and its actions as the workbook and the board paper show them: status, colour, latest progress."""
+    def progress(action: AreaAction) -> str:
+        if not action.notes:
+            return ""
+        latest = action.notes[-1]
+        more = len(action.notes) - 1
+        return (f"{london(latest.written_at):%-d %B %Y}: {latest.text}"
+                + (f" ({more} earlier note{'s' if more != 1 else ''})" if more else ""))
+
+    def rag(action: AreaAction) -> str:
+        found = action.rag(today)
+        return f"{found.colour.label}: {found.why}"
+
+    return Area(area.title, area.rationale, tuple(str(s) for s in area.statement_ids),
+                tuple(Action(x.what, x.owner, x.due_on, "overdue" if x.is_overdue(today) else x.status.value,
+                             rag(x), progress(x)) for x in actions), carried_from)
 
 
 def board_data(session: Session, round_: Round, salt: str, progress: Callable[[int, int], None] | None = None,
@@ -74,9 +95,8 @@ def board_data(session: Session, round_: Round, salt: str, progress: Callable[[i
         better, both = results.agencies_improving
         about.append(("Agencies improving or maintaining", f"{better} of {both} ({round(100 * better / both)}%)"))
     today = dt.date.today()
-    areas = [Area(a.title, a.rationale, tuple(str(s) for s in a.statement_ids),
-                  tuple(Action(x.what, x.owner, x.due_on, "overdue" if x.is_overdue(today) else x.status.value)
-                        for x in a.actions)) for a in areas_of(session, round_.id)]
+    areas = [_area(a, a.actions, today) for a in areas_of(session, round_.id)]
+    areas += [_area(a, open_actions(a), today, a.round.title) for a in carried_areas(session, round_)]
     return BoardData(results.questionnaire, round_.title, round_.partnerships_text, results.counted, results.total,
                      rows, comments, _responses(session, results, salt, progress) if results.enough else iter(()),
                      about=about, previous_title=results.previous_round.title if results.previous_round else "",

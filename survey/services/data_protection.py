@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from survey.db import after_commit, use_case
 from survey.models import (
+    ActionNote,
     AgencyAction,
     Answer,
     AreaAction,
@@ -130,6 +131,9 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
         "challenge_messages": [{"challenge": m.challenge_id, "body": m.body, "at": when(m.created_at)}
                                for m in session.scalars(select(ChallengeMessage).where(
                                    ChallengeMessage.person_id == person.id))],
+        "action_notes": [{"action": n.action_id, "text": n.text, "evidence_links": n.links,
+                          "at": when(n.written_at)}
+                         for n in session.scalars(select(ActionNote).where(ActionNote.by_id == person.id))],
         "moderations": [{"return": m.return_id, "statement": m.statement_id, "rating": m.rating, "note": m.note}
                         for m in session.scalars(select(Moderation).where(Moderation.by_person_id == person.id))],
     }
@@ -152,7 +156,8 @@ _FREE_TEXT: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (ChallengeMessage, ("body",)),
     (Moderation, ("note",)),
     (AgencyAction, ("who", "evidence")),
-    (AreaAction, ("owner_name", "what")),
+    (AreaAction, ("owner_name", "what", "rag_reason")),
+    (ActionNote, ("text", "evidence_links")),
     (DevelopmentArea, ("title", "rationale")),
     (EmailMessage, ("subject", "body")),
 )

@@ -81,7 +81,8 @@ def candidates(results: RoundResults, lowest: int = 5, wide_range: float = 2.0,
 def areas_of(session: Session, round_id: int) -> list[DevelopmentArea]:
     """A round's agreed areas with their actions."""
     return list(session.scalars(select(DevelopmentArea).where(DevelopmentArea.round_id == round_id)
-                                .options(selectinload(DevelopmentArea.actions).selectinload(AreaAction.owner_agency))
+                                .options(selectinload(DevelopmentArea.actions).selectinload(AreaAction.owner_agency),
+                                         selectinload(DevelopmentArea.actions).selectinload(AreaAction.notes))
                                 .order_by(DevelopmentArea.id)))
 
 
@@ -162,6 +163,9 @@ def save_action(session: Session, area: DevelopmentArea, what: str, owner_agency
         session.add(action)
     else:
         old = {"what": action.what, "due": action.due_on.isoformat(), "status": action.status.value}
+        if action.status is not state:
+            # A colour set by hand was about the action as it stood: a new status is worked out afresh.
+            action.rag_override, action.rag_reason = None, ""
         action.what, action.owner_agency_id, action.owner_name = what, owner_agency_id, owner_name
         action.due_on, action.status = due_on, state
     action.done_on = (action.done_on or today) if state is ActionStatus.DONE else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 
 from survey.web.dates import GovDateField
 from survey.web.forms import text
@@ -25,3 +25,13 @@ class ActionForm(FlaskForm):  # type: ignore[misc]
     owner_name = text("Owning person", 200)
     due_on = GovDateField("Due date")
     status = RadioField("Status", validate_choice=False)
+
+
+class ProgressForm(FlaskForm):  # type: ignore[misc]
+    """An action's progress page posts one of two forms: a note with evidence links, or the colour with a reason."""
+
+    which = HiddenField()  # "note" or "rag": the form posted
+    text = TextAreaField("What has happened")
+    links = TextAreaField("Links to evidence")
+    colour = RadioField("Colour", validate_choice=False)
+    reason = TextAreaField("Why the board sets this colour")

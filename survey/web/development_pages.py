@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Agency, AreaAction, DevelopmentArea, PartnershipAgency, Round
-from survey.services import development, results
+from survey.rag import RULE
+from survey.services import action_follow_up, development, results
 from survey.services.definitions import questionnaire_of
-from survey.web.development_forms import ActionForm, AreaForm
+from survey.web.development_forms import ActionForm, AreaForm, ProgressForm
 from survey.web.forms import refuse
 
 
@@ -25,6 +26,8 @@ def areas_page(round_: Round, viewer: str) -> str:
     areas = development.areas_of(session, round_.id)
     agreed = {str(sid) for area in areas for sid in area.statement_ids}
     return render_template("development/areas.html", round=round_, viewer=viewer, areas=areas,
+                           carried=action_follow_up.carried_areas(session, round_),
+                           open_actions=action_follow_up.open_actions,
                            candidates=development.candidates(collated, int(config["DEVELOPMENT_LOWEST"]),
                                                              float(config["DEVELOPMENT_WIDE_RANGE"]), agreed),
                            lowest=config["DEVELOPMENT_LOWEST"], wide=config["DEVELOPMENT_WIDE_RANGE"],
@@ -106,3 +109,24 @@ def carried_context(round_: Round) -> dict[str, Any]:
     listed = {area.id: area for areas in linked.values() for area in areas}
     return {"carried": linked, "carried_round": before, "carried_areas": sorted(listed.values(), key=lambda a: a.id),
             "progress": development.progress_text, "today": dt.date.today()}
+
+
+def progress_page(action: AreaAction, viewer: str) -> Any:
+    """An action's history: its colour and why, notes of progress with evidence links; add a note, set the colour."""
+    form = ProgressForm(data={"colour": action.rag_override or "auto", "reason": action.rag_reason})
+    if form.validate_on_submit():
+        by = current_user.principal.person_id
+        try:
+            if form.which.data == "rag":
+                action_follow_up.set_rag(db.session(), action, form.colour.data or "", form.reason.data or "", by)
+                message = "The colour has been saved."
+            else:
+                action_follow_up.add_note(db.session(), action, form.text.data or "", form.links.data or "", by)
+                message = "The note has been added."
+        except action_follow_up.FollowUpError as exc:
+            refuse(form, str(exc), exc.field)
+        else:
+            flash(message, "success")
+            return redirect(url_for(f"{viewer}.action_progress", action_id=action.id))
+    return render_template("development/progress.html", action=action, area=action.area, form=form, viewer=viewer,
+                           today=dt.date.today(), rag_rule=RULE), (400 if form.errors else 200)

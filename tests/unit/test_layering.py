@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "survey"
 # Plain, typed Python: no web framework and no database.
-PURE = ["definitions", "exports", "responses", "answer_values.py", "scoring.py", "disclosure.py", "text.py",
+PURE = ["definitions", "exports", "responses", "answer_values.py", "rag.py", "scoring.py", "disclosure.py", "text.py",
         "placeholders.py", "timezone.py", "spreadsheets.py"]
 WEB = ("flask", "flask_login", "flask_wtf", "flask_limiter", "werkzeug", "wtforms", "govuk_frontend_wtf")
 DATABASE = ("sqlalchemy", "alembic", "psycopg", "survey.models", "survey.db", "survey.services", "survey.extensions")

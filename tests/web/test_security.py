@@ -68,7 +68,8 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.grading_csv", "manager.board_workbook", "manager.board_paper",
                                    "manager.moderate",
                                    "manager.challenge", "manager.round_challenges", "manager.areas",
-                                   "manager.new_action", "manager.change_action", "manager.round_actions",
+                                   "manager.new_action", "manager.change_action", "manager.action_progress",
+                                   "manager.round_actions",
                                    "manager.round_challenges_csv", "manager.report", "manager.report_pdf",
                                    "manager.return_workbook", "manager.import_workbook", "manager.commentary",
                                    "manager.round_emails", "manager.board_emails"],
@@ -85,7 +86,8 @@ GET_EXPECTED.update(dict.fromkeys(["admin.people", "admin.person", "admin.export
                                    "admin.account", "admin.partnership_sign_in"],
                                   ADMIN_PAGE))
 # Areas and actions belong to the closed round, which the chair can see.
-GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "chair.change_action"], CHAIR_PAGE))
+GET_EXPECTED.update(dict.fromkeys(["chair.change_area", "chair.new_action", "chair.change_action",
+                                   "chair.action_progress"], CHAIR_PAGE))
 GET_EXPECTED.update(dict.fromkeys(["chair.results", "chair.board_workbook", "chair.board_paper", "chair.grading",
                                    "chair.areas",
                                    "chair.new_area"],

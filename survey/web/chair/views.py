@@ -136,3 +136,11 @@ def change_action(action_id: int) -> Any:
 
     action = action_in(action_id, current_user.principal.chair_partnerships)
     return action_form(action.area, action, "chair.areas")
+
+
+@bp.route("/actions/<int:action_id>/progress", methods=["GET", "POST"])
+def action_progress(action_id: int) -> Any:
+    """An action's history over the years: notes of progress with evidence, and its colour."""
+    from survey.web.development_pages import action_in, progress_page
+
+    return progress_page(action_in(action_id, current_user.principal.chair_partnerships), "chair")

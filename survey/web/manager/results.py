@@ -19,7 +19,14 @@ from survey.services import publication_withdrawal
 from survey.services import results as results_service
 from survey.services.definitions import questionnaire_of
 from survey.text import file_name
-from survey.web.development_pages import action_form, action_in, area_in, areas_page, carried_context
+from survey.web.development_pages import (
+    action_form,
+    action_in,
+    area_in,
+    areas_page,
+    carried_context,
+    progress_page,
+)
 from survey.web.downloads import send_board_paper, send_board_workbook
 from survey.web.forms import PublishForm, ReasonForm, refuse
 from survey.web.manager.forms import commentary_review_form
@@ -142,6 +149,12 @@ def change_action(action_id: int) -> Any:
     """Update an action's status, owner or due date."""
     action = action_in(action_id, current_user.principal.manager_partnerships)
     return action_form(action.area, action, "manager.areas")
+
+
+@bp.route("/actions/<int:action_id>/progress", methods=["GET", "POST"])
+def action_progress(action_id: int) -> Any:
+    """An action's history over the years: notes of progress with evidence, and its colour."""
+    return progress_page(action_in(action_id, current_user.principal.manager_partnerships), "manager")
 
 
 @bp.route("/rounds/<int:round_id>/commentary", methods=["GET", "POST"])
