@@ -1,9 +1,10 @@
 """The board paper: a round's results as the PDF a chair puts on the table, from the same figures as the workbook.
 
 A title page (partnership, questionnaire, round, dates, returns counted of invited, k), the Appendix 3 table by
-section and duty with last round's mean and the direction, a chart of how the ratings were spread for each duty
-(with the same counts in words beneath it), the examples of commentary the board manager chose, the areas for
-development with their actions, and how the figures are worked out. Rendered by WeasyPrint as a tagged PDF
+section and duty with last round's mean and the direction, the trend over every round of the questionnaire, a
+chart of how the ratings were spread for each duty (with the same counts in words beneath it), the examples of
+commentary the board manager chose, the areas for development with their actions and their colours, and how the
+figures are worked out. Rendered by WeasyPrint as a tagged PDF
 (PDF/UA-1) with its language and title, so that a screen reader reads it in order.
 """
 
@@ -21,6 +22,7 @@ from markupsafe import Markup
 
 from survey.config import ROOT
 from survey.exports.board_workbook import BoardData, SummaryRow, facts, method
+from survey.exports.trend import TrendRow, trend_svg
 
 # Colours for the rating bars, poor to outstanding, with enough contrast between neighbours to tell apart in print.
 COLOURS = ("#d4351c", "#f47738", "#ffdd00", "#85994b", "#00703c", "#005a30", "#003078", "#4c2c92")
@@ -80,6 +82,7 @@ def board_paper_html(data: BoardData) -> str:
         "enough": data.enough, "k": data.k, "counted": data.counted, "previous_title": data.previous_title,
         "rows": rows, "id_chars": max([8, *(len(r.id) for r in rows)]) + 1, "charts": _charts(data),
         "examples": _examples(data), "areas": data.areas,
+        "trend": data.trend if data.enough else None, "trend_rows": _trend_rows(data),
         "method": method(data),
         "legend": [(q.scale.label_for(v), COLOURS[i % len(COLOURS)]) for i, v in enumerate(q.scale.values())],
     }
@@ -150,6 +153,15 @@ def _line(row: SummaryRow, labels: list[str]) -> str:
     assert figures is not None  # noqa: S101 - only rows with figures are charted
     counts = ", ".join(f"{label} {count}" for label, count in zip(labels, figures.counts, strict=True) if count)
     return f"{row.id}: {counts} (n {figures.n}, mean {figures.mean_label})"
+
+
+def _trend_rows(data: BoardData) -> list[tuple[TrendRow, str]]:
+    """Each duty followed by its statements, with the small line of its means."""
+    trend = data.trend
+    if trend is None or not data.enough:
+        return []
+    return [(row, trend_svg(row, trend.rounds, trend.low, trend.high)) for row in trend.rows
+            if row.level != "section"]
 
 
 def _examples(data: BoardData) -> list[tuple[str, list[str]]]:

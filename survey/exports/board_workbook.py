@@ -2,9 +2,9 @@
 
 Sheets: Summary (a title block, the Appendix 3 layout, then means by duty with a bar chart), one sheet per
 section, Commentary (anonymised, by duty), Responses (anonymised long table: respondent, statement, rating),
-Development (areas and actions) and About. Written with openpyxl's write-only mode, so memory does not grow with
-the number of answers: the Responses rows stream from an iterator straight to the file. Every sheet prints on A4
-(sheet_layout.py).
+Development (areas and actions), Trend (every round of the questionnaire, from its second) and About. Written
+with openpyxl's write-only mode, so memory does not grow with the number of answers: the Responses rows stream from
+an iterator straight to the file. Every sheet prints on A4 (sheet_layout.py).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from survey import disclosure
 from survey.definitions import Questionnaire
 from survey.exports.cells import looks_like_formula
 from survey.exports.sheet_layout import BOLD, PLAIN, TITLE, Sheet, longest_word, new_sheet, safe_text
+from survey.exports.trend import TrendTable
+from survey.exports.trend_sheet import write_trend_sheet
 from survey.rag import RULE
 from survey.scoring import Figures
 
@@ -84,6 +86,7 @@ class BoardData:
     areas: list[Area] = field(default_factory=list)
     previous_title: str = ""
     ratings_kind: str = "the agencies' own ratings"
+    trend: TrendTable | None = None  # every closed round of the questionnaire so far, when there is an earlier one
 
     @property
     def k(self) -> int:
@@ -323,6 +326,8 @@ def write_board_workbook(data: BoardData, out: str | Path | IO[bytes]) -> None:
     _commentary(wb, data)
     _responses(wb, data)
     _development(wb, data)
+    if data.trend is not None and data.enough:
+        write_trend_sheet(wb, data.trend, (data.partnership, data.round_title), number_format)
     _about(wb, data)
     wb.save(out)
 

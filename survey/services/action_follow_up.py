@@ -12,11 +12,11 @@ from survey.models import (
     ActionStatus,
     AreaAction,
     AuditEvent,
-    DefinitionVersion,
     DevelopmentArea,
     Round,
 )
 from survey.rag import Rag
+from survey.services.round_history import earlier_rounds
 from survey.text import first_bad_link, link_problem
 
 NOTE_MAX = 4000
@@ -77,16 +77,6 @@ def add_note(session: Session, action: AreaAction, text: str, links: str, by_per
     return note
 
 
-def earlier_rounds(session: Session, round_: Round) -> list[Round]:
-    """The rounds of the same questionnaire and partnership that opened before this one, oldest first."""
-    query = (select(Round).join(DefinitionVersion, DefinitionVersion.id == Round.definition_version_id)
-             .where(Round.partnership_id == round_.partnership_id, Round.id != round_.id,
-                    DefinitionVersion.questionnaire_id == round_.definition_version.questionnaire_id,
-                    Round.opens_on < round_.opens_on)
-             .order_by(Round.opens_on, Round.id))
-    return list(session.scalars(query))
-
-
 def carried_areas(session: Session, round_: Round) -> list[DevelopmentArea]:
     """Areas of earlier rounds of the same questionnaire with actions still open: the part of their plan this
     round carries on (the actions are the same rows, so their notes and history come with them)."""
@@ -106,4 +96,4 @@ def open_actions(area: DevelopmentArea) -> list[AreaAction]:
     return [x for x in area.actions if x.status is not ActionStatus.DONE]
 
 
-__all__ = ["FollowUpError", "add_note", "carried_areas", "earlier_rounds", "open_actions", "set_rag"]
+__all__ = ["FollowUpError", "add_note", "carried_areas", "open_actions", "set_rag"]

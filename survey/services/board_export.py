@@ -17,6 +17,7 @@ from survey.models import Answer, AreaAction, DevelopmentArea, Moderation, Round
 from survey.services.action_follow_up import carried_areas, open_actions
 from survey.services.development import areas_of
 from survey.services.results import RoundResults, respondent_order, results_for
+from survey.services.round_history import trend_for
 from survey.timezone import london
 
 
@@ -100,7 +101,7 @@ def board_data(session: Session, round_: Round, salt: str, progress: Callable[[i
     return BoardData(results.questionnaire, round_.title, round_.partnerships_text, results.counted, results.total,
                      rows, comments, _responses(session, results, salt, progress) if results.enough else iter(()),
                      about=about, previous_title=results.previous_round.title if results.previous_round else "",
-                     ratings_kind=results.ratings_kind, areas=areas)
+                     ratings_kind=results.ratings_kind, areas=areas, trend=trend_for(session, results))
 
 
 def export_round(session: Session, round_: Round, out: str | Path | IO[bytes], salt: str,

@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_global(charts.distribution, "distribution")
     app.add_template_global(charts.heat_class, "heat_class")
     app.add_template_global(charts.nearest_label, "nearest_label")
+    app.add_template_global(charts.trend_chart, "trend_chart")
 
     @app.template_filter("rating")
     def rating(value: float, questionnaire: Any) -> str:

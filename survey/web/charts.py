@@ -5,6 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from survey.definitions import Questionnaire, format_value
+from survey.exports.trend import TrendRow, TrendTable, trend_svg
 from survey.scoring import Figures
 
 # Greys from light to dark, so the order of the scale reads without colour; counts are printed on each part.
@@ -58,3 +59,8 @@ def nearest_label(figures: Figures, questionnaire: Questionnaire) -> str:
     """The label of the scale point nearest the mean: the heat colour's text equivalent."""
     nearest = _nearest(figures, questionnaire)
     return "" if nearest is None else questionnaire.scale.points[nearest].label
+
+
+def trend_chart(row: TrendRow, table: TrendTable) -> Markup:
+    """A row's means over the rounds as a small line, labelled with every mean in words."""
+    return Markup(trend_svg(row, table.rounds, table.low, table.high))  # noqa: S704 - numbers and escaped text

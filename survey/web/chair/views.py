@@ -12,6 +12,7 @@ from survey.extensions import db, login_manager
 from survey.models import Round, RoundState
 from survey.services import grading as grading_service
 from survey.services import results as results_service
+from survey.services import round_history
 from survey.web.auth.session import second_factor_first
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
@@ -57,10 +58,10 @@ def results(round_id: int) -> str:
     found = _round(round_id)
     from survey.web.development_pages import carried_context
 
-    return render_template("results/results.html",
-                           results=results_service.results_for(db.session(), found,
-                                                               request.args.get("ratings") == "moderated",
-                                                               viewer="chair"),
+    collated = results_service.results_for(db.session(), found, request.args.get("ratings") == "moderated",
+                                           viewer="chair")
+    return render_template("results/results.html", results=collated,
+                           trend=round_history.trend_for(db.session(), collated),
                            **carried_context(found),
                            viewer="chair", back=url_for("chair.home"))
 

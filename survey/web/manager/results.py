@@ -15,7 +15,7 @@ from survey.extensions import db
 from survey.scoring import Level
 from survey.services import commentary as review
 from survey.services import grading as grading_service
-from survey.services import publication_withdrawal
+from survey.services import publication_withdrawal, round_history
 from survey.services import results as results_service
 from survey.services.definitions import questionnaire_of
 from survey.text import file_name
@@ -39,9 +39,9 @@ def results(round_id: int) -> str:
     found = _round(round_id)
     if not results_service.can_see(found, "manager"):
         abort(404)
-    return render_template("results/results.html",
-                           results=results_service.results_for(db.session(), found,
-                                                               request.args.get("ratings") == "moderated"),
+    collated = results_service.results_for(db.session(), found, request.args.get("ratings") == "moderated")
+    return render_template("results/results.html", results=collated,
+                           trend=round_history.trend_for(db.session(), collated),
                            **carried_context(found), publishing=results_service.publish_state(db.session(), found),
                            withdrawable=publication_withdrawal.withdrawable(db.session(), found),
                            viewer="manager", back=url_for("manager.dashboard", round_id=round_id))
