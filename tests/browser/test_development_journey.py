@@ -1,4 +1,5 @@
-"""The chair agrees an area for development with an action in Chromium; the next round shows it."""
+"""The chair agrees an area for development with an action in Chromium, records its progress and colour; the next
+round shows the area, carries the open action and draws the trend."""
 
 from __future__ import annotations
 
@@ -48,11 +49,38 @@ def test_chair_agrees_an_area_and_the_next_round_shows_it(app: Flask, demo: Demo
     axe.check(chair)
     shot(chair, "development-areas")
 
+    # Progress: a note with its evidence, and the colour the board sets, with its reason.
+    with chair.expect_navigation():
+        chair.get_by_role("link", name="Progress of action 1 of Learning from case reviews").click()
+    axe.check(chair)
+    chair.get_by_label("What has happened").fill("First briefing held in March; 42 staff attended.")
+    chair.get_by_label("Links to evidence (optional)").fill("https://board.example/briefings/march")
+    press(chair, "Add the note")
+    assert "The note has been added" in chair.content()
+    assert chair.get_by_role("link", name="https://board.example/briefings/march").is_visible()
+    chair.get_by_label("Amber").check()
+    press(chair, "Save the colour")
+    assert chair.get_by_role("link", name="Say why the board sets this colour").is_visible()
+    axe.check(chair)
+    chair.get_by_label("Why the board sets this colour").fill("Attendance from health partners is low")
+    press(chair, "Save the colour")
+    assert "Set by the board: Attendance from health partners is low" in chair.content()
+    axe.check(chair)
+    shot(chair, "action-progress")
+
     second = copy_round(app, closed_round(app), "Board self-assessment 2026", {})
     chair.goto(f"{live_server}/chair/rounds/{second}/results")
     assert chair.get_by_role("heading", name="Areas for development from Board self-assessment 2025").is_visible()
     assert chair.locator("#statement-strategic-plan-1").get_by_role(
         "link", name="Area for development: Learning from case reviews").is_visible()
+    assert chair.get_by_role("heading", name="Trend over rounds").is_visible()
+    assert chair.locator("#trend-duty-strategic-plan svg[role=img]").count() == 1
     axe.check(chair)
+    follow(chair, "Areas for development")
+    carried = chair.locator("[id^=carried-area-]").filter(has_text="Learning from case reviews")
+    assert carried.get_by_text("Quarterly learning briefings for all partners").is_visible()
+    assert carried.get_by_text("Set by the board: Attendance from health partners is low").is_visible()
+    axe.check(chair)
+    shot(chair, "development-carried")
     assert axe.problems == []
     context.close()
