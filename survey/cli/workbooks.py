@@ -44,8 +44,9 @@ def export(round_id: int, out: Path | None, ratings: str) -> None:
 @click.option("--ratings", type=click.Choice(["self", "moderated"]), default="self", show_default=True,
               help="The agencies' own ratings, or moderated ratings where the board has moderated.")
 def board_paper(round_id: int, out: Path | None, ratings: str) -> None:
-    """Write a round's board paper as a PDF: title page, results by section and duty, how the ratings were spread,
-    examples of commentary, areas for development and the method.
+    """Write a round's board paper as a PDF: title page, results by section and duty, the trend over earlier rounds,
+    how the ratings were spread, examples of commentary, areas for development (with each action's colour and
+    progress, and the open actions of earlier rounds) and the method.
 
     Figures follow the results page and the workbook: submitted returns only, nothing below the anonymity
     threshold."""
