@@ -1,12 +1,14 @@
 """HTTP under gunicorn with 64 concurrent connections: a duty page and an answer save beside a bare page.
 
 Run: .venv/bin/python benchmarks/bench_http.py [--seconds 8] [--workers 4] [--connections 64] [--postgresql]
+     [--rate REQUESTS_PER_SECOND]
 
 The app runs on SQLite (or, with --postgresql, a throwaway PostgreSQL server with fsync on) with the demo data
 under gunicorn (sync workers, the shipped settings) on loopback. A Python load generator keeps every connection
 busy (each sends its next request as soon as the last is answered) for a fixed time per scenario, so latency
-includes the wait for a free worker. Targets: the duty page at least 20x LimeSurvey 6.4's 7 requests a second
-measured on this machine (so 140), and p99 of the duty page and of a save under 100 ms.
+includes the wait for a free worker; with --rate the same connections send a fixed number of requests a second
+between them (open loop), as people using the pages do. Targets: the duty page at least 20x LimeSurvey 6.4's 7
+requests a second measured on this machine (so 140), and p99 of the duty page and of a save under 100 ms.
 """
 
 from __future__ import annotations
@@ -46,9 +48,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(name: str, port: int, connections: int, seconds: float, setup, step,  # type: ignore[no-untyped-def]
-        warmup: float = 2.0) -> dict[str, float]:
+        warmup: float = 2.0, rate: float | None = None) -> dict[str, float]:
     """Keep `connections` clients busy for `warmup` and then `seconds`; return the throughput and latency of
-    the measured `seconds`."""
+    the measured `seconds`.
+
+    With `rate`, the clients send `rate` requests a second between them instead (open loop: each connection on
+    its own fixed schedule, whatever the server does), and a request sent late because its connection was still
+    waiting for the last one counts the delay in its latency, so a slow server cannot hide its queue."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -64,16 +70,25 @@ def run(name: str, port: int, connections: int, seconds: float, setup, step,  # 
         while not deadline[0]:
             time.sleep(0.001)
         measure_from = deadline[0] - seconds
+        interval = connections / rate if rate else 0.0
+        first = deadline[0] - warmup - seconds + interval * index / connections
         mine: list[float] = []
         n = 0
         while time.monotonic() < deadline[0] and n < 100_000:
+            late = 0.0
+            if rate:
+                due = first + n * interval
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                late = max(0.0, time.monotonic() - due)
             started = time.monotonic()
             elapsed, ok = step(client, state, n)
             n += 1
             if started < measure_from:
                 continue
             if ok:
-                mine.append(elapsed)
+                mine.append(elapsed + late)
             else:
                 with lock:
                     errors.append(name)
@@ -119,6 +134,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--postgresql", action="store_true", help="run on PostgreSQL instead of SQLite")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="open loop: send this many requests a second in all (default: every connection "
+                             "sends its next request as soon as the last is answered)")
     args = parser.parse_args()
     with database(args.postgresql) as url:
         env = {"SURVEY_DATABASE_URL": url}
@@ -161,17 +179,19 @@ def main() -> None:
 
             results = {
                 "bare page (/livez)": run("bare", server.port, args.connections, args.seconds,
-                                          lambda c, i: None, bare),
+                                          lambda c, i: None, bare, rate=args.rate),
                 "duty form page (GET)": run("form", server.port, args.connections, args.seconds, sign_in,
-                                             form_page),
-                "answer save (POST)": run("save", server.port, args.connections, args.seconds, sign_in, save),
+                                             form_page, rate=args.rate),
+                "answer save (POST)": run("save", server.port, args.connections, args.seconds, sign_in, save,
+                                          rate=args.rate),
             }
         finally:
             server.stop()
             evidence.cleanup()
     base = results["bare page (/livez)"]["rps"]
     print(f"gunicorn sync x{args.workers}, {'PostgreSQL' if args.postgresql else 'SQLite'}, "
-          f"{args.connections} connections, {args.seconds:.0f} s each "
+          f"{args.connections} connections, {args.seconds:.0f} s each, "
+          f"{f'open loop at {args.rate:g} req/s' if args.rate else 'closed loop'} "
           f"(police return {police_return})")
     print(f"  {'scenario':24} {'req/s':>8} {'vs bare':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in results.items():

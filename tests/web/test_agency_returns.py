@@ -454,3 +454,15 @@ def test_remove_evidence(app: Flask, demo: Demo, police_staff: FlaskClient) -> N
     response = police_staff.post(f"/agency/returns/{rid}/evidence/{file_id}/remove", data=data)
     assert response.status_code == 302
     assert police_staff.get(f"/agency/returns/{rid}/evidence/{file_id}").status_code == 404
+
+
+def test_each_rating_says_what_it_means_where_the_questionnaire_does(app: Flask, demo: Demo,
+                                                                     police_staff: FlaskClient) -> None:
+    page = police_staff.get(duty_url(demo.return_id(POLICE), SUPERVISION)).get_data(as_text=True)
+    meaning = "The arrangement is embedded, evidenced, reviewed and improving outcomes for children."
+    hint = re.search(r'<div id="([\w-]+)-item-hint" class="govuk-hint govuk-radios__hint">\s*' + re.escape(meaning),
+                     page)
+    assert hint is not None, "the scale point's description is the radio's hint"
+    assert f'id="{hint.group(1)}" name="rating-' in page and f'aria-describedby="{hint.group(1)}-item-hint"' in page
+    # One hint for each of the four described points of each of the duty's two statements; none empty.
+    assert page.count('class="govuk-hint govuk-radios__hint"') == 8

@@ -47,9 +47,12 @@ def names(statement_id: str) -> dict[str, str]:
 
 
 def rating_choices(questionnaire: Questionnaire) -> list[SelectChoice]:
-    """Radio values and labels: every allowed rating, then "not applicable" where allowed."""
+    """Radio values and labels: every allowed rating (with what it means, where the questionnaire says, as the
+    radio's hint), then "not applicable" where allowed."""
     scale = questionnaire.scale
-    choices = [SelectChoice(format_value(v), scale.label_for(v)) for v in scale.values()]
+    meaning = {p.value: p.description for p in scale.points if p.description}
+    choices = [SelectChoice(format_value(v), scale.label_for(v), render_kw={"hint": meaning[v]} if v in meaning else {})
+               for v in scale.values()]
     if scale.not_applicable:
         choices.append(SelectChoice(NOT_APPLICABLE, scale.not_applicable_label))
     return choices
