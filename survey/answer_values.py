@@ -76,6 +76,7 @@ class StatementInput:
     base_revision: int
     base_digest: str
     page: str = ""  # the id the duty page's script gave itself ("" without script)
+    confirm: bool = False  # an answer carried from the agency's last return was ticked as still right
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk, utcnow
@@ -52,6 +52,8 @@ class Return(Base):
     reopened_reason: Mapped[str] = mapped_column(Text, default="")
     # The duty page last saved, so "Continue" resumes where the agency left off.
     resume_duty_id: Mapped[str | None] = mapped_column(String(80))
+    # The agency's earlier return this one started from (its answers carried forward to be checked).
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("agency_return.id"))
     created_at: Mapped[created]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -60,6 +62,7 @@ class Return(Base):
     partnership: Mapped[Partnership] = relationship()
     submitted_by: Mapped[Person | None] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="return_", cascade="all, delete-orphan")
+    carried_from: Mapped[Return | None] = relationship(remote_side="Return.id")
 
 
 class Answer(Base):
@@ -89,6 +92,8 @@ class Answer(Base):
     # The open page (a random id its script makes) whose save this revision is: a later save from the same page
     # builds on it even when the page never heard it was saved (a lost response), so it is no conflict.
     saved_from: Mapped[str | None] = mapped_column(String(40))
+    # Carried from the agency's earlier return and not yet confirmed or changed by anyone: it stops submission.
+    to_confirm: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     return_: Mapped[Return] = relationship(back_populates="answers")
     updated_by: Mapped[Person | None] = relationship()

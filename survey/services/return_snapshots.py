@@ -57,6 +57,7 @@ class ReturnHead:
     state: ReturnState
     definition_version_id: int
     content_hash: str
+    carried_from_id: int | None = None  # the agency's earlier return this one started from
 
     @property
     def editable(self) -> bool:
@@ -68,14 +69,18 @@ class ReturnHead:
 class StoredContent:
     """Some statements' saved answers and evidence files, as they are stored now."""
 
-    # (statement id, the AnswerValues fields in order, revision, who saved it, when): plain rows, made into
-    # values only when the page is rendered, because most requests only compare them.
+    # (statement id, the AnswerValues fields in order, revision, still to confirm, who saved it, when): plain rows,
+    # made into values only when the page is rendered, because most requests only compare them.
     answers: tuple[tuple[Any, ...], ...]
     files: tuple[StoredFile, ...]
 
     def stored(self) -> dict[str, tuple[AnswerValues, int]]:
         """Saved values and revisions by statement id, as the duty form is filled from."""
-        return {row[0]: (AnswerValues(*row[1:-3]), row[-3]) for row in self.answers}
+        return {row[0]: (AnswerValues(*row[1:-4]), row[-4]) for row in self.answers}
+
+    def to_confirm(self) -> frozenset[str]:
+        """Statements whose answer was carried from the agency's last return and is not yet confirmed."""
+        return frozenset(row[0] for row in self.answers if row[-3])
 
     def saved_since(self, moment: dt.datetime, person_id: int) -> list[tuple[int, dt.datetime]]:
         """Who else saved any of these statements after `moment`, and when they last did (newest first)."""
@@ -96,7 +101,7 @@ class StoredContent:
 
 _HEAD = (
     select(Return.id, Return.agency_id, Return.partnership_id, Agency.name, Round.title, Round.state, Return.state,
-           Round.definition_version_id, DefinitionVersion.content_hash)
+           Round.definition_version_id, DefinitionVersion.content_hash, Return.carried_from_id)
     .join(Agency, Agency.id == Return.agency_id).join(Round, Round.id == Return.round_id)
     .join(DefinitionVersion, DefinitionVersion.id == Round.definition_version_id)
     .where(Return.id == bindparam("return_id"), Round.state != RoundState.DRAFT)
@@ -104,7 +109,7 @@ _HEAD = (
 
 _ANSWERS = (
     select(Answer.statement_id, *(getattr(Answer, name) for name in VALUE_FIELDS), Answer.revision,
-           Answer.updated_by_id, Answer.updated_at)
+           Answer.to_confirm, Answer.updated_by_id, Answer.updated_at)
     .where(Answer.return_id == bindparam("return_id"), Answer.statement_id.in_(bindparam("statement_ids")))
     .order_by(Answer.statement_id)
 )
@@ -122,7 +127,7 @@ def head(session: Session, principal: Principal, return_id: int) -> ReturnHead:
     row = session.execute(_HEAD, {"return_id": return_id}).first()
     if row is None:
         raise NotFound
-    found = ReturnHead(*row)
+    found = ReturnHead(*row[:9], carried_from_id=row[9])
     if not principal.can_edit_return(found):
         raise NotFound
     return found

@@ -86,7 +86,7 @@ def progress(ret: Return, questionnaire: Questionnaire) -> list[DutyProgress]:
     for section, duty in questionnaire.duties():
         own = [answers.get(st.id) for st in duty.statements]
         values = [AnswerValues.of(a) for a in own]
-        complete = all(not missing_for(questionnaire, st, v) for st, v in zip(duty.statements, values, strict=True))
+        complete = all(not _missing_answer(questionnaire, st, a) for st, a in zip(duty.statements, own, strict=True))
         touched = [a for a in own if a is not None and not AnswerValues.of(a).empty]
         status: DutyStatus = "completed" if complete else ("in progress" if touched else "not started")
         last = max(touched, key=lambda a: as_utc(a.updated_at), default=None)
@@ -98,12 +98,20 @@ def progress(ret: Return, questionnaire: Questionnaire) -> list[DutyProgress]:
     return rows
 
 
+TO_CONFIRM = "Carried from your last return: check it, then confirm it or change it"
+
+
+def _missing_answer(questionnaire: Questionnaire, statement: Statement, answer: Answer | None) -> list[str]:
+    found = missing_for(questionnaire, statement, AnswerValues.of(answer))
+    return found or ([TO_CONFIRM] if answer is not None and answer.to_confirm else [])
+
+
 def missing(ret: Return, questionnaire: Questionnaire) -> list[Missing]:
     """Everything that stops the return being submitted, in questionnaire order."""
     answers = answers_by_statement(ret)
     out = []
     for _, duty, statement in questionnaire.statements():
-        for message in missing_for(questionnaire, statement, AnswerValues.of(answers.get(statement.id))):
+        for message in _missing_answer(questionnaire, statement, answers.get(statement.id)):
             out.append(Missing(duty.id, statement.id, message))
     return out
 
@@ -280,6 +288,11 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
         current = answers.get(item.statement_id)
         theirs = AnswerValues.of(current)
         their_revision = current.revision if current is not None else 0
+        if current is not None and current.to_confirm and item.confirm and item.values == theirs:
+            # Checked and still right: confirmed as it is (a change confirms it too, in _apply).
+            written.append(_confirm(session, ret, current, person))
+            saved.append(item.statement_id)
+            continue
         if item.values == theirs:
             # Already so: a retried save, or two people typing the same thing. Acknowledged, not a conflict.
             if current is not None:
@@ -319,6 +332,7 @@ def _apply(session: Session, ret: Return, current: Answer | None, statement_id: 
     current.updated_by = person
     current.updated_at = utcnow()
     current.saved_from = page or None
+    current.to_confirm = False  # a carried answer someone changed is theirs now
     before = old.to_json()
     changed = {k: v for k, v in values.to_json().items() if before[k] != v}
     session.add(AuditEvent(
@@ -326,6 +340,16 @@ def _apply(session: Session, ret: Return, current: Answer | None, statement_id: 
         object_type="statement", object_id=statement_id,
         old={k: before[k] for k in changed}, new=changed,
     ))
+    return current
+
+
+def _confirm(session: Session, ret: Return, current: Answer, person: Person | None) -> Answer:
+    current.to_confirm = False
+    current.updated_by = person
+    current.updated_at = utcnow()
+    session.add(AuditEvent(person_id=person.id if person else None, action="answer.confirmed",
+                           round_id=ret.round_id, return_id=ret.id, object_type="statement",
+                           object_id=current.statement_id))
     return current
 
 

@@ -24,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.timezone import london
     from survey.web.admin import sign_in_settings as _sign_in_settings  # noqa: F401 - adds its page to the admin blueprint
     from survey.web.admin.views import bp as admin_bp
+    from survey.web.agency import carry as _carry  # noqa: F401 - adds "start from your last return" to the agency blueprint
     from survey.web.agency import evidence_files as _evidence_files  # noqa: F401 - adds its pages to the agency blueprint
     from survey.web.agency import follow_up as _follow_up  # noqa: F401 - adds its pages to the agency blueprint
     from survey.web.agency import ready as _ready  # noqa: F401 - adds "tell the lead it is ready" to the agency blueprint

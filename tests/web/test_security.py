@@ -96,7 +96,7 @@ POST_ONLY = {"admin.erase", "admin.remove_board_role", "admin.administrator", "a
              "manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge",
              "manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
              "manager.person_action", "admin.reset_second_factor", "agency.tell_leads",
-             "manager.withdraw_publication"}
+             "manager.withdraw_publication", "agency.carry_forward_return"}
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def _links(form: Any, field: Field) -> None:
 def names(statement_id: str) -> dict[str, str]:
     """The form field names of one statement."""
     return {k: f"{k}-{statement_id}" for k in ("rating", "commentary", "notes", "links", "evidence", "what", "who",
-                                               "by", "rev", "base", "pending")}
+                                               "by", "rev", "base", "pending", "confirm")}
 
 
 def rating_choices(questionnaire: Questionnaire) -> list[SelectChoice]:
@@ -83,6 +83,7 @@ def duty_form_class(questionnaire: Questionnaire, duty_id: str) -> type[FlaskFor
         attrs[n["rev"]] = HiddenField(default="0")
         attrs[n["base"]] = HiddenField(default="")
         attrs[n["pending"]] = HiddenField(default="")  # a file kept from a save that was refused
+        attrs[n["confirm"]] = BooleanField("This answer is still right")  # shown for carried answers only
     attrs["page"] = HiddenField(default="")  # which load of the page this is (see page_id)
     attrs["action"] = HiddenField(default="")  # the button pressed: "continue" unless another was
     return type(f"DutyForm_{duty_id}", (FlaskForm,), attrs)
@@ -152,7 +153,7 @@ def inputs_of(form: FlaskForm, duty: Duty, page: str = "") -> list[StatementInpu
         except ValueError:
             revision = -1  # a tampered revision can only ever cause a conflict, never an overwrite
         out.append(StatementInput(statement.id, values_of(form, statement), revision, form[n["base"]].data or "",
-                                  page))
+                                  page, bool(form[n["confirm"]].data)))
     return out
 
 

@@ -27,6 +27,7 @@ from survey.models import Return, utcnow
 from survey.services import (
     agency_attention,
     agency_returns,
+    carry_forward,
     evidence,
     pending_uploads,
     ready_for_sign_off,
@@ -97,7 +98,7 @@ def task_list(return_id: int) -> str:
     return render_template("agency/task_list.html", ret=ret, q=questionnaire, rows=rows, resume=resume,
                            editable=returns.is_editable(ret), deadline=agency_returns.deadline_of(ret),
                            completed=sum(r.status == "completed" for r in rows), board=board, carried=carried,
-                           today=dt.date.today(),
+                           today=dt.date.today(), carry_source=carry_forward.can_start(db.session(), ret),
                            waiting=unsaved.duties_waiting(db.session(), current_user.principal.person_id, ret.id))
 
 
@@ -114,12 +115,20 @@ def _content(ret: return_snapshots.ReturnHead, duty: Duty) -> return_snapshots.S
     return return_snapshots.content(db.session(), ret, [s.id for s in duty.statements])
 
 
+def _last_year(ret: return_snapshots.ReturnHead, questionnaire: Questionnaire, duty: Duty) -> tuple[Any, ...]:
+    return carry_forward.last_year(db.session(), ret.carried_from_id, questionnaire, [s.id for s in duty.statements])
+
+
 def _render_duty(ret: return_snapshots.ReturnHead, stored: return_snapshots.StoredContent,
                  questionnaire: Questionnaire, duty: Duty, index: int, form: Any, restored: bool = False,
                  waiting: int = 0, pending: dict[str, Any] | None = None,
-                 colleagues: tuple[tuple[str, int], ...] = (), **placeholders: Any) -> str:
+                 colleagues: tuple[tuple[str, int], ...] = (), last_year: tuple[Any, ...] | None = None,
+                 **placeholders: Any) -> str:
     total = sum(1 for _ in questionnaire.duties())
+    if last_year is None:
+        last_year = _last_year(ret, questionnaire, duty)
     return render_template("agency/duty.html", ret=ret, q=questionnaire, duty=duty, form=form,
+                           to_confirm=stored.to_confirm(), last_year=dict(last_year),
                            names=forms.names, files=stored.files_by_statement(), index=index, total=total,
                            restored=restored, waiting=waiting, pending=pending or {}, colleagues=colleagues,
                            section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
@@ -219,14 +228,17 @@ def _show_duty(return_id: int, duty_id: str) -> Any:
         return _render_duty(ret, stored, questionnaire, duty, index, form, restored=restored, waiting=waiting,
                             colleagues=colleagues, pending=files)
 
+    last_year = _last_year(ret, questionnaire, duty)
+
     def render(placeholders: dict[str, Any]) -> str:
         form = form_class(formdata=None)
         forms.fill(form, duty, stored.stored())
         return _render_duty(ret, stored, questionnaire, duty, index, form, waiting=waiting, colleagues=colleagues,
-                            **placeholders)
+                            last_year=last_year, **placeholders)
 
     # The key holds every stored value the page shows, and the person and roles its header shows.
-    return page_cache.cached_page((ret, stored, duty.id, current_user.principal, waiting, colleagues), render)
+    return page_cache.cached_page((ret, stored, duty.id, current_user.principal, waiting, colleagues, last_year),
+                                  render)
 
 
 def _after_save(ret: Return, questionnaire: Questionnaire, index: int, action: str) -> Any:
