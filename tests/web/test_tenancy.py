@@ -17,7 +17,10 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import (
     Agency,
+    Answer,
+    AreaAction,
     AuditEvent,
+    DevelopmentArea,
     Partnership,
     PartnershipAgency,
     Person,
@@ -413,3 +416,51 @@ def test_directory_changes_show_each_board_its_own(two_boards: Boards, mailbox) 
     theirs = southend.get("/manager/agencies/changes").get_data(as_text=True)
     for words in ("Agency deactivated", "Directory imported", "Dana Cole", "dana@x.example"):
         assert words not in theirs, words
+
+
+def test_another_boards_people_reach_none_of_its_actions(two_boards: Boards) -> None:
+    app, clients, ids = two_boards.app, two_boards.clients, two_boards.ids
+    with app.app_context():
+        closed = db.session.scalar(select(Round).where(Round.partnership_id == ids["southend"],
+                                                       Round.state == RoundState.CLOSED))
+        area = DevelopmentArea(round_id=closed.id, title="Southend's own area", statement_ids=["strategic-plan-1"])
+        action = AreaAction(area=area, what="Southend's own action", owner_name="Southend lead",
+                            due_on=dt.date.today() + dt.timedelta(days=10))
+        db.session.add_all([area, action])
+        db.session.commit()
+        action_id = action.id
+    for actor, prefix in (("essex manager", "manager"), ("essex chair", "chair")):
+        client = clients[actor]
+        assert client.get(f"/{prefix}/actions/{action_id}/progress").status_code == 404, actor
+        forged = post(client, f"/{prefix}/", f"/{prefix}/actions/{action_id}/progress",
+                      {"which": "rag", "colour": "red", "reason": "Taken over"})
+        assert forged.status_code == 404, actor
+        post(client, f"/{prefix}/", f"/{prefix}/actions/{action_id}/progress", {"which": "note", "text": "Mine now"})
+    with app.app_context():
+        stored = db.session.get(AreaAction, action_id)
+        assert stored.rag_override is None and stored.notes == []
+    assert "Southend&#39;s own action" in clients["southend chair"].get(
+        f"/chair/actions/{action_id}/progress").get_data(as_text=True)
+
+
+def test_a_shared_agency_starts_each_boards_return_only_from_that_boards(two_boards: Boards) -> None:
+    app, clients, ids = two_boards.app, two_boards.clients, two_boards.ids
+    with app.app_context():
+        # Southend's police return of the Section 11 audit is submitted, and its round opened before Essex's.
+        southend_return = db.session.get(Return, ids["southend_return"])
+        southend_return.state, southend_return.submitted_at = ReturnState.SUBMITTED, dt.datetime.now(dt.UTC)
+        southend_return.round.opens_on = dt.date.today() - dt.timedelta(days=30)
+        db.session.commit()
+    essex_lead = clients["essex lead"]
+    tasks = essex_lead.get(f"/agency/returns/{ids['essex_return']}").get_data(as_text=True)
+    assert "Start from my" not in tasks, "Southend's return is not Essex's to start from"
+    refused = post(essex_lead, f"/agency/returns/{ids['essex_return']}",
+                   f"/agency/returns/{ids['essex_return']}/carry-forward")
+    assert refused.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Answer).where(
+            Answer.return_id == ids["essex_return"])) == 0
+        assert db.session.get(Return, ids["essex_return"]).state is ReturnState.NOT_STARTED
+    # And Essex's lead cannot start Southend's return at all.
+    assert post(essex_lead, f"/agency/returns/{ids['essex_return']}",
+                f"/agency/returns/{ids['southend_return']}/carry-forward").status_code == 404
