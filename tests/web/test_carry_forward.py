@@ -250,3 +250,32 @@ def test_a_carried_answer_never_confirms_a_colleagues_newer_change(app: Flask, d
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.return_id == rid, AuditEvent.action == "answer.confirmed")) == 0
+
+
+def test_two_people_starting_at_once_carry_it_once(app: Flask, demo: Demo) -> None:
+    import threading
+
+    rid, before = _next_round(app, demo)
+    clients = [client_for(app, "lead.police@demo.example"), client_for(app, "staff.police@demo.example")]
+    tokens = [form_data(c.get(f"/agency/returns/{rid}").get_data(as_text=True))["csrf_token"] for c in clients]
+    gate = threading.Barrier(2)
+    pages: list[str] = []
+
+    def press(index: int) -> None:
+        gate.wait()
+        response = clients[index].post(f"/agency/returns/{rid}/carry-forward", data={"csrf_token": tokens[index]},
+                                       follow_redirects=True)
+        pages.append(response.get_data(as_text=True))
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum("each marked to check and confirm" in p for p in pages) == 1
+    assert sum("Someone has already started this return" in p for p in pages) == 1
+    last = _answers(app, before)
+    assert len(_answers(app, rid)) == sum(1 for a in last.values() if not AnswerValues.of(a).empty)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.return_id == rid, AuditEvent.action == "return.carried_forward")) == 1
