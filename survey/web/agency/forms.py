@@ -43,7 +43,7 @@ def _links(form: Any, field: Field) -> None:
 def names(statement_id: str) -> dict[str, str]:
     """The form field names of one statement."""
     return {k: f"{k}-{statement_id}" for k in ("rating", "commentary", "notes", "links", "evidence", "what", "who",
-                                               "by", "rev", "base", "pending", "confirm")}
+                                               "by", "rev", "base", "pending", "confirm", "reuse")}
 
 
 def rating_choices(questionnaire: Questionnaire) -> list[SelectChoice]:
@@ -84,6 +84,7 @@ def duty_form_class(questionnaire: Questionnaire, duty_id: str) -> type[FlaskFor
         attrs[n["base"]] = HiddenField(default="")
         attrs[n["pending"]] = HiddenField(default="")  # a file kept from a save that was refused
         attrs[n["confirm"]] = BooleanField("This answer is still right")  # shown for carried answers only
+        attrs[n["reuse"]] = StringField("A file given before")  # the agency's library (checked when attached)
     attrs["page"] = HiddenField(default="")  # which load of the page this is (see page_id)
     attrs["action"] = HiddenField(default="")  # the button pressed: "continue" unless another was
     return type(f"DutyForm_{duty_id}", (FlaskForm,), attrs)

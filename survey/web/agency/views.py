@@ -29,6 +29,7 @@ from survey.services import (
     agency_returns,
     carry_forward,
     evidence,
+    evidence_library,
     pending_uploads,
     ready_for_sign_off,
     return_snapshots,
@@ -39,7 +40,7 @@ from survey.services import (
 from survey.services.access import Forbidden, NotFound, return_for_agency_user
 from survey.timezone import london
 from survey.web import page_cache
-from survey.web.agency import forms
+from survey.web.agency import forms, library
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
@@ -123,12 +124,14 @@ def _render_duty(ret: return_snapshots.ReturnHead, stored: return_snapshots.Stor
                  questionnaire: Questionnaire, duty: Duty, index: int, form: Any, restored: bool = False,
                  waiting: int = 0, pending: dict[str, Any] | None = None,
                  colleagues: tuple[tuple[str, int], ...] = (), last_year: tuple[Any, ...] | None = None,
-                 **placeholders: Any) -> str:
+                 files_before: tuple[Any, ...] | None = None, **placeholders: Any) -> str:
     total = sum(1 for _ in questionnaire.duties())
     if last_year is None:
         last_year = _last_year(ret, questionnaire, duty)
+    if files_before is None:
+        files_before = evidence_library.library(db.session(), ret.agency_id, ret.partnership_id)
     return render_template("agency/duty.html", ret=ret, q=questionnaire, duty=duty, form=form,
-                           to_confirm=stored.to_confirm(), last_year=dict(last_year),
+                           to_confirm=stored.to_confirm(), last_year=dict(last_year), library=files_before,
                            names=forms.names, files=stored.files_by_statement(), index=index, total=total,
                            restored=restored, waiting=waiting, pending=pending or {}, colleagues=colleagues,
                            section=next(s for s, d in questionnaire.duties() if d.id == duty.id),
@@ -163,6 +166,9 @@ def duty_page(return_id: int, duty_id: str) -> Any:
             valid = False
         else:
             uploads.append(returns.Upload(statement.id, upload.filename, data))
+    # Files chosen from the library are attached only with a page that saves: until then the choice stays chosen.
+    reused = library.chosen(form, duty, ret)
+    valid = valid and not library.refused(form, duty)
     principal = current_user.principal
     pending = {s.id: form[forms.names(s.id)["pending"]].data or "" for s in duty.statements}
     if not valid:
@@ -175,7 +181,7 @@ def duty_page(return_id: int, duty_id: str) -> Any:
         return _render_duty(head, _content(head, duty), questionnaire, duty, index, form, pending=kept), 400
     try:
         result = returns.save_statements(db.session(), ret, principal, duty.id,
-                                         forms.inputs_of(form, duty, form.page.data or ""), uploads,
+                                         forms.inputs_of(form, duty, form.page.data or ""), uploads + reused,
                                          _evidence_folder(), then=form.action.data or "continue",
                                          pending=pending)
     except returns.ReadOnly as exc:
@@ -229,16 +235,17 @@ def _show_duty(return_id: int, duty_id: str) -> Any:
                             colleagues=colleagues, pending=files)
 
     last_year = _last_year(ret, questionnaire, duty)
+    files_before = evidence_library.library(db.session(), ret.agency_id, ret.partnership_id)
 
     def render(placeholders: dict[str, Any]) -> str:
         form = form_class(formdata=None)
         forms.fill(form, duty, stored.stored())
         return _render_duty(ret, stored, questionnaire, duty, index, form, waiting=waiting, colleagues=colleagues,
-                            last_year=last_year, **placeholders)
+                            last_year=last_year, files_before=files_before, **placeholders)
 
     # The key holds every stored value the page shows, and the person and roles its header shows.
-    return page_cache.cached_page((ret, stored, duty.id, current_user.principal, waiting, colleagues, last_year),
-                                  render)
+    return page_cache.cached_page((ret, stored, duty.id, current_user.principal, waiting, colleagues, last_year,
+                                   files_before), render)
 
 
 def _after_save(ret: Return, questionnaire: Questionnaire, index: int, action: str) -> Any:
