@@ -7,7 +7,7 @@ actions stay with that board."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -86,8 +86,7 @@ def _carried_values(values: AnswerValues, questionnaire: Questionnaire) -> tuple
         rating, dropped = None, True
     if not_applicable and not scale.not_applicable:
         not_applicable, dropped = False, True
-    return AnswerValues(rating, not_applicable, values.commentary, values.evidence_notes, values.evidence_links,
-                        values.action_what, values.action_who, values.action_by), dropped
+    return replace(values, rating=rating, not_applicable=not_applicable), dropped
 
 
 @use_case

@@ -25,7 +25,6 @@ from survey.definitions import Duty, Questionnaire, Section, Statement
 from survey.models import (
     Answer,
     AuditEvent,
-    DefinitionVersion,
     Moderation,
     Publication,
     Return,
@@ -39,6 +38,7 @@ from survey.services import collation
 from survey.services.collation import collate_round, round_ratings
 from survey.services.commentary import Comment, comments_by_duty
 from survey.services.definitions import questionnaire_of
+from survey.services.round_history import earlier_rounds
 
 Key = tuple[scoring.Level, str]
 
@@ -215,14 +215,9 @@ def _direction(now: float, before: float, precision: int) -> str:
 
 
 def previous_round(session: Session, round_: Round) -> Round | None:
-    """The latest closed round of the same questionnaire and partnership that closed before this one."""
-    query = (select(Round).join(DefinitionVersion, DefinitionVersion.id == Round.definition_version_id)
-             .where(Round.partnership_id == round_.partnership_id, Round.id != round_.id,
-                    Round.state == RoundState.CLOSED,
-                    DefinitionVersion.questionnaire_id == round_.definition_version.questionnaire_id,
-                    Round.opens_on < round_.opens_on)
-             .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
-    return session.scalar(query)
+    """The latest closed round of the same questionnaire and partnership that opened before this one."""
+    closed = [r for r in earlier_rounds(session, round_) if r.state is RoundState.CLOSED]
+    return closed[-1] if closed else None
 
 
 def _agency_means(session: Session, round_id: int, moderated: bool,

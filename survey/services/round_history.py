@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,7 +13,9 @@ from survey.exports.trend import TrendRow, TrendTable
 from survey.models import DefinitionVersion, ReturnState, Round, RoundState
 from survey.services.collation import collate_round
 from survey.services.definitions import questionnaire_of
-from survey.services.results import RoundResults
+
+if TYPE_CHECKING:
+    from survey.services.results import RoundResults
 
 
 def earlier_rounds(session: Session, round_: Round) -> list[Round]:
