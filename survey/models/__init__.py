@@ -2,7 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base, as_utc, utcnow
-from .definitions import DefinitionVersion
+from .definitions import BoardQuestionnaire, DefinitionVersion
 from .development import ActionNote, ActionStatus, AgencyAction, AreaAction, DevelopmentArea
 from .evidence import EvidenceFile
 from .mail import BoardEmail, EmailMessage, MailState
@@ -17,7 +17,8 @@ __all__ = [
     "ActionNote", "ActionStatus", "AgencyAction", "AreaAction", "Challenge", "ChallengeMessage", "ChallengeState",
     "CommentReview", "DevelopmentArea", "Moderation",
     "Agency", "Answer", "AuditEvent", "Base", "BoardEmail", "DefinitionVersion", "EmailMessage", "EvidenceFile",
-    "Partnership", "PartnershipAgency", "Person", "Publication", "RateLimit", "RecoveryCode", "Return", "ReturnState",
+    "BoardQuestionnaire", "Partnership", "PartnershipAgency", "Person", "Publication", "RateLimit", "RecoveryCode",
+    "Return", "ReturnState",
     "Role", "RoleAssignment",
     "Round", "JointState", "MailState", "RoundPartnership", "RoundState", "SignInSession", "StashedPost", "as_utc",
     "utcnow",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk, name_str
 
@@ -23,3 +25,21 @@ class DefinitionVersion(Base):
     # of a return needs its questionnaire, and the text is the largest thing on the row.
     source_text: Mapped[str] = mapped_column(Text, deferred=True)
     created_at: Mapped[created]
+
+
+class BoardQuestionnaire(Base):
+    """A questionnaire version a board uploaded: a draft to check and preview until someone publishes it, then
+    offered for that board's new rounds (no restart: it is read from here, not from questionnaires/)."""
+
+    __tablename__ = "board_questionnaire"
+    __table_args__ = (UniqueConstraint("partnership_id", "version_id"),)
+
+    id: Mapped[intpk]
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    uploaded_at: Mapped[created]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    published_at: Mapped[dt.datetime | None]
+
+    definition_version: Mapped[DefinitionVersion] = relationship()

@@ -39,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.manager import directory as _directory  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager import moderation as _moderation  # noqa: F401 - adds its pages to the manager blueprint
     from survey.web.manager import results as _results  # noqa: F401 - adds its pages to the manager blueprint
+    from survey.web.manager.questionnaires import bp as questionnaires_bp
     from survey.web.manager.views import bp as manager_bp
 
     # Every value a template shows loses any bidirectional override: input no longer takes them, but text stored
@@ -49,6 +50,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(agency_bp)
     app.register_blueprint(manager_bp)
+    app.register_blueprint(questionnaires_bp)
     app.register_blueprint(chair_bp)
     app.register_blueprint(admin_bp)
 

@@ -138,9 +138,9 @@ def test_questionnaire_from_a_spreadsheet(runner: CliRunner, tmp_path: Path, kin
 def test_questionnaire_from_a_bad_spreadsheet(runner: CliRunner, tmp_path: Path) -> None:
     cases = [
         ([["Heading", "Words"], ["a", "b"]], "the columns must include section, duty and text"),
-        ([["section", "duty", "text"], ["S", "D", ""]], "row 2: the statement text is blank"),
+        ([["section", "duty", "text"], ["S", "D", ""]], "cell C2: the statement text is blank"),
         ([["section", "duty", "statement id", "text"], ["S", "D", "x-1", "A"], ["S", "D", "x-1", "B"]],
-         "row 3: statement id 'x-1' is also on row 2"),
+         "cell C3: statement id 'x-1' is also on row 2"),
         ([["section", "duty", "statement id", "text"], ["S", "D", "bad id!", "A"]], "bad id!"),
         ([], "the sheet is empty"),
     ]

@@ -74,6 +74,8 @@ GET_EXPECTED.update(dict.fromkeys(["manager.home", "manager.new_round", "manager
                                    "manager.return_workbook", "manager.import_workbook", "manager.commentary",
                                    "manager.round_emails", "manager.board_emails"],
                                   MANAGER_PAGE))
+# A board's own questionnaires: its managers, and the administrator for every board.
+GET_EXPECTED.update(dict.fromkeys(["questionnaires.upload", "questionnaires.preview"], {**MANAGER_PAGE, "admin": 200}))
 # No proposal to run a round jointly is addressed to the demo's only partnership.
 GET_EXPECTED["manager.joint_proposal"] = {**MANAGER_PAGE, "manager": 404}
 CHAIR_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 403,
@@ -96,7 +98,8 @@ POST_ONLY = {"admin.erase", "admin.remove_board_role", "admin.administrator", "a
              "manager.challenge_action", "manager.moderate_statement", "manager.raise_challenge",
              "manager.publish", "auth.sign_out", "agency.autosave", "agency.remove_evidence", "manager.agency_active",
              "manager.person_action", "admin.reset_second_factor", "agency.tell_leads",
-             "manager.withdraw_publication", "agency.carry_forward_return"}
+             "manager.withdraw_publication", "agency.carry_forward_return", "questionnaires.publish",
+             "questionnaires.discard"}
 
 
 @pytest.fixture
@@ -152,7 +155,14 @@ def world(app: Flask, demo: Demo) -> dict[str, object]:
         db.session.add(agency_action)
         db.session.commit()
         agency_action_id = agency_action.id
-    values = {"agency_action_id": agency_action_id, "area_id": area_id, "action_id": action_id,
+    with app.app_context():
+        from survey.services import board_questionnaires
+
+        draft = board_questionnaires.upload(db.session(), partnership_id, "ours.csv",
+                                            b"section,duty,text\nS,D,A statement\n", "Ours", [], None)
+        board_questionnaire_id = draft.id
+    values = {"board_questionnaire_id": board_questionnaire_id, "agency_action_id": agency_action_id,
+              "area_id": area_id, "action_id": action_id,
               "challenge_id": challenge_id,
               "statement_id": "supervision-1", "agency_id": agency_id,
               "person_id": person_id, "action": "deactivate",

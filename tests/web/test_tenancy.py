@@ -31,7 +31,7 @@ from survey.models import (
     Round,
     RoundState,
 )
-from survey.services import accounts, agencies, boards
+from survey.services import accounts, agencies, board_questionnaires, boards
 from survey.services.definitions import ensure_version
 from tests.authenticator import give_second_factor
 from tests.fixtures_demo import PASSWORD, Demo, client_for, sign_in
@@ -88,7 +88,11 @@ def two_boards(app: Flask, demo: Demo) -> Iterator[Boards]:
             Return.agency_id == police.id, Round.state == RoundState.OPEN, Round.partnership_id == southend.id))
         only_southend = session.scalar(select(Agency.id).join(PartnershipAgency).where(
             Agency.name != SHARED, PartnershipAgency.partnership_id == southend.id).order_by(Agency.name).limit(1))
-        ids = {"essex": essex.id, "southend": southend.id, "police": police.id, "fire": fire.id,
+        sheet = b"section,duty,text\nS,D,A statement\n"
+        drafts = {board.slug: board_questionnaires.upload(session, board.id, "ours.csv", sheet, "Ours", [], None).id
+                  for board in (essex, southend)}
+        ids = {"essex": essex.id, "southend": southend.id, "essex_draft": drafts["essex"],
+               "southend_draft": drafts["southend"], "police": police.id, "fire": fire.id,
                "dave": dave.id, "essex_round": essex_round.id, "essex_return": essex_return.id,
                "southend_round": southend_return.round_id, "southend_return": southend_return.id,
                "southend_agency": only_southend,
@@ -129,7 +133,8 @@ def _values(world: Boards, side: str) -> dict[str, object]:
             "agency_action_id": 999999, "area_id": 999999, "action_id": 999999, "challenge_id": 999999,
             "statement_id": "supervision-1", "action": "deactivate", "duty_id": "supervision", "file_id": 999999,
             "questionnaire_id": "section-11-audit", "purpose": "reset", "token": "not-a-real-token", "role": "manager",
-            "filename": "app.css", "joint_id": 999999}
+            "filename": "app.css", "joint_id": 999999,
+            "board_questionnaire_id": ids["southend_draft"] if own else ids["essex_draft"]}
 
 
 @pytest.mark.parametrize(("owner", "others"), [("southend", ESSEX_SIDE), ("essex", SOUTHEND_SIDE)])

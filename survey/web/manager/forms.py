@@ -147,3 +147,10 @@ def commentary_review_form(items: list[Any]) -> CommentaryReviewForm:
         setattr(Form, f"example-{item.answer_id}", BooleanField("Show it as an example", default=item.example))
         setattr(Form, f"hide-{item.answer_id}", BooleanField("Hide it from the chair", default=item.hidden))
     return Form()
+
+
+class QuestionnaireUploadForm(FlaskForm):  # type: ignore[misc]
+    """What goes with an uploaded questionnaire: the board it is for and, for a spreadsheet, its title."""
+
+    partnership = StringField()
+    title = StringField()

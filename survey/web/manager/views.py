@@ -14,7 +14,16 @@ from sqlalchemy import select
 from survey.exports.cells import csv_cell
 from survey.extensions import db, login_manager
 from survey.models import Agency, Partnership, PartnershipAgency, Round
-from survey.services import audit_log, invitations, mail, reminders, return_changes, round_reopening, rounds
+from survey.services import (
+    audit_log,
+    board_questionnaires,
+    invitations,
+    mail,
+    reminders,
+    return_changes,
+    round_reopening,
+    rounds,
+)
 from survey.text import file_name, possessive
 from survey.web.auth.session import second_factor_first
 from survey.web.forms import ReasonForm, refuse
@@ -78,8 +87,10 @@ def new_round() -> Any:
     agencies = session.scalars(select(Agency).join(PartnershipAgency).where(
         PartnershipAgency.partnership_id == chosen, PartnershipAgency.active.is_(True)).order_by(Agency.name)).all()
     catalogue = current_app.extensions["survey_catalogue"]
+    own = board_questionnaires.offered(session, chosen)
     form.set_choices([(p.id, p.name) for p in partnerships],
-                     [(q.id, f"{q.title} (version {q.version})") for q in catalogue],
+                     [(value, f"{q.title} (version {q.version}, uploaded by your board)") for value, q in own]
+                     + [(q.id, f"{q.title} (version {q.version})") for q in catalogue],
                      [(a.id, a.name) for a in agencies], [(p.id, p.name) for p in others if p.id != chosen])
     # "Show their agencies" lists (and ticks) the agencies of the partnerships now chosen, without creating.
     if not posted or form.refresh.data:
@@ -89,7 +100,8 @@ def new_round() -> Any:
     if form.validate_on_submit():
         partnership = next(p for p in partnerships if p.id == form.partnership.data)
         try:
-            created = rounds.create_round(session, partnership, catalogue.get(form.questionnaire.data),
+            questionnaire = dict(own).get(form.questionnaire.data) or catalogue.get(form.questionnaire.data)
+            created = rounds.create_round(session, partnership, questionnaire,
                                           form.title.data or "", form.opens_on.data, form.deadline.data,
                                           form.agencies.data or [],
                                           current_user.principal.person_id, joint_with=joint,
