@@ -54,6 +54,10 @@ class Return(Base):
     resume_duty_id: Mapped[str | None] = mapped_column(String(80))
     # The agency's earlier return this one started from (its answers carried forward to be checked).
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("agency_return.id"))
+    # The agency's return to another board (same questionnaire version) whose answers were last copied into this
+    # one, and when: "answer once for several boards". Shown to the agency only, never to either board.
+    shared_from_id: Mapped[int | None] = mapped_column(ForeignKey("agency_return.id"))
+    shared_at: Mapped[dt.datetime | None]
     created_at: Mapped[created]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -62,7 +66,7 @@ class Return(Base):
     partnership: Mapped[Partnership] = relationship()
     submitted_by: Mapped[Person | None] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="return_", cascade="all, delete-orphan")
-    carried_from: Mapped[Return | None] = relationship(remote_side="Return.id")
+    carried_from: Mapped[Return | None] = relationship(remote_side="Return.id", foreign_keys=[carried_from_id])
 
 
 class Answer(Base):

@@ -289,7 +289,7 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
         theirs = AnswerValues.of(current)
         their_revision = current.revision if current is not None else 0
         if current is not None and current.to_confirm and item.confirm and item.values == theirs:
-            # Checked and still right: confirmed as it is (a change confirms it too, in _apply).
+            # Checked and still right: confirmed as it is (a change confirms it too, in write_answer).
             written.append(_confirm(session, ret, current, person))
             saved.append(item.statement_id)
             continue
@@ -309,7 +309,7 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
                 as_utc(current.updated_at) if current is not None else None,
             ))
             continue
-        written.append(_apply(session, ret, current, item.statement_id, item.values, person, item.page))
+        written.append(write_answer(session, ret, current, item.statement_id, item.values, person, item.page))
         saved.append(item.statement_id)
     if saved:
         if ret.state is ReturnState.NOT_STARTED:
@@ -321,8 +321,9 @@ def _save_once(session: Session, ret: Return, principal: Principal, duty_id: str
     return SaveResult(tuple(saved), tuple(conflicts), revisions)
 
 
-def _apply(session: Session, ret: Return, current: Answer | None, statement_id: str, values: AnswerValues,
-           person: Person | None, page: str = "") -> Answer:
+def write_answer(session: Session, ret: Return, current: Answer | None, statement_id: str, values: AnswerValues,
+                 person: Person | None, page: str = "") -> Answer:
+    """Write one statement's values into a return (a new answer, or the current one changed), audited."""
     old = AnswerValues.of(current)
     if current is None:
         current = Answer(return_=ret, statement_id=statement_id)

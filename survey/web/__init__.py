@@ -28,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.web.agency import evidence_files as _evidence_files  # noqa: F401 - adds its pages to the agency blueprint
     from survey.web.agency import follow_up as _follow_up  # noqa: F401 - adds its pages to the agency blueprint
     from survey.web.agency import ready as _ready  # noqa: F401 - adds "tell the lead it is ready" to the agency blueprint
+    from survey.web.agency import sharing as _sharing  # noqa: F401 - adds "your other boards" to the agency blueprint
     from survey.web.agency.views import bp as agency_bp
     from survey.web.auth import account as _account  # noqa: F401 - adds "Your account" to the auth blueprint
     from survey.web.auth import second_factor as _second_factor  # noqa: F401 - adds the code step and set-up

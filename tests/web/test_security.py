@@ -54,6 +54,8 @@ GET_EXPECTED: dict[str, dict[str, int]] = {
     "agency.challenge": AGENCY_PAGE, "agency.action_progress": AGENCY_PAGE, "agency.report": AGENCY_PAGE,
     "agency.report_pdf": AGENCY_PAGE, "agency.return_workbook": AGENCY_PAGE, "agency.import_workbook": AGENCY_PAGE,
     "agency.action_plan": {**AGENCY_PAGE, "contributor B": 200},
+    # Agency A serves no other board here (tests/web/test_shared_returns.py has one that does).
+    "agency.other_boards_page": {**AGENCY_PAGE, "contributor A": 404, "lead A": 404},
 }
 MANAGER_PAGE = {"anonymous": 302, "contributor A": 403, "lead A": 403, "contributor B": 403, "manager": 200,
                 "chair": 403, "admin": 403}

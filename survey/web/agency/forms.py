@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 
 # WTForms 3.2's named (value, label) choice, which templates read by name; its type stubs predate it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
@@ -207,3 +207,11 @@ class DeclarationForm(FlaskForm):  # type: ignore[misc]
                                                 Length(max=200, message="Role must be 200 characters or fewer")])
     confirm = BooleanField("I confirm that this return is accurate and has been agreed by our agency",
                            validators=[InputRequired("Confirm that the return is accurate to submit it")])
+
+
+class ShareForm(FlaskForm):  # type: ignore[misc]
+    """Copy a return's answers into the agency's returns to other boards, or start this one from another's."""
+
+    targets = SelectMultipleField("Copy this return's answers to", coerce=int, validate_choice=False)
+    submit_too = BooleanField("Submit each copy too, with this return's sign-off")
+    source = StringField()  # "start from": the other board's return whose answers come here
