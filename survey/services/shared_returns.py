@@ -47,7 +47,7 @@ class Sibling:
         if self.open_for_changes:
             return ""
         if self.ret.state is ReturnState.SUBMITTED:
-            return "submitted: ask that board to reopen it to change it"
+            return "it has been submitted (ask that board to reopen it to change it)"
         return "its round has closed"
 
 

@@ -1,0 +1,98 @@
+"""Answer once for two boards in Chromium: Essex Police's lead for Southend and for Essex finishes the Southend
+return, submits it, and sends it to Essex with the same sign-off; each board's manager then sees only a return of
+its own, and the moderation and challenge one board makes never reach the other."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete
+
+from survey.extensions import db
+from survey.models import Agency, Answer, Return, ReturnState, Role
+from survey.services import agencies
+from survey.services.definitions import questionnaire_of
+from tests.browser.helpers import follow, press, shot, sign_in
+from tests.web.test_tenancy import ESSEX, Boards, two_boards  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.browser
+LEAD = "lead.police@demo.example"
+
+
+def test_a_lead_for_two_boards_answers_once(two_boards: Boards, live_server: str, browser, axe) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    app, ids = two_boards.app, two_boards.ids
+    southend, essex = ids["southend_return"], ids["essex_return"]
+    with app.app_context():
+        police = db.session.get(Agency, ids["police"])
+        agencies.add_person(db.session(), police, ids["essex"], "Police Lead", LEAD, Role.LEAD)
+        ret = db.session.get(Return, southend)
+        db.session.execute(delete(Answer).where(Answer.return_id == southend))
+        # Every duty but the last is answered already; the lead finishes the last one in the browser.
+        duties = [d for _, d in questionnaire_of(ret.round.definition_version).duties()]
+        for duty in duties[:-1]:
+            for statement in duty.statements:
+                db.session.add(Answer(return_id=southend, statement_id=statement.id, rating=3.0))
+        ret.state = ReturnState.DRAFT
+        db.session.commit()
+        last = duties[-1]
+
+    lead_context = browser.new_context(bypass_csp=True)  # axe-core is injected inline
+    lead = lead_context.new_page()
+    sign_in(lead, live_server, LEAD)
+    lead.goto(f"{live_server}/agency/returns/{southend}/duties/{last.id}")
+    for group in lead.locator("div.app-statement").all():
+        group.get_by_label("3 – Good", exact=True).check()
+    press(lead, "Save and continue")
+    follow(lead, "Continue to sign off")
+    lead.get_by_label("I confirm that this return is accurate").check()
+    press(lead, "Submit return")
+    assert lead.get_by_role("heading", name="Your other boards").is_visible()
+    axe.check(lead)
+    follow(lead, "Send this return to it")
+    assert "statements differ" in lead.content()
+    axe.check(lead)
+    lead.get_by_label(f"{ESSEX}: Essex Section 11 audit").check()
+    lead.get_by_label("Submit each copy too, signed off as").check()
+    press(lead, "Copy the answers")
+    assert f"copied to {ESSEX}, and submitted." in lead.content()
+    assert lead.get_by_role("cell", name="Same answers").is_visible()
+    axe.check(lead)
+    shot(lead, "agency-other-boards")
+
+    # Each manager finds only the board's own return, and moderates it alone.
+    essex_context = browser.new_context(bypass_csp=True)
+    essex_manager = essex_context.new_page()
+    sign_in(essex_manager, live_server, "manager@essex.example")
+    essex_manager.goto(f"{live_server}/manager/rounds/{ids['essex_round']}")
+    assert essex_manager.get_by_role("cell", name="Submitted").count() == 1
+    essex_manager.goto(f"{live_server}/manager/returns/{essex}/moderate")
+    statement = essex_manager.locator("div.app-statement").first
+    statement.locator("summary").click()
+    statement.get_by_label("Board's rating").select_option(value="2.0")
+    statement.get_by_label("Note for the agency").fill("Essex found gaps in supervision records.")
+    with essex_manager.expect_navigation():
+        statement.get_by_role("button", name="Save moderation").click()
+    statement = essex_manager.locator("div.app-statement").first
+    statement.locator("summary").click()
+    statement.get_by_label("Challenge: your question to the agency").fill("Which Essex audit shows this?")
+    with essex_manager.expect_navigation():
+        statement.get_by_role("button", name="Raise a challenge").click()
+    assert "Southend" not in essex_manager.content()
+
+    southend_context = browser.new_context(bypass_csp=True)
+    southend_manager = southend_context.new_page()
+    sign_in(southend_manager, live_server, "manager@demo.example")
+    southend_manager.goto(f"{live_server}/manager/returns/{southend}/moderate")
+    page = southend_manager.content()
+    assert "Essex found gaps" not in page and "Which Essex audit" not in page and "Essex Safeguarding" not in page
+    axe.check(southend_manager)
+    southend_manager.goto(f"{live_server}/manager/returns/{essex}/moderate")
+    assert southend_manager.get_by_role("heading", name="Page not found").is_visible()
+
+    # The agency sees each board's own moderation on that board's return only.
+    lead.goto(f"{live_server}/agency/returns/{essex}")
+    assert "Essex found gaps in supervision records." in lead.content()
+    lead.goto(f"{live_server}/agency/returns/{southend}")
+    assert "Essex found gaps" not in lead.content()
+    assert axe.problems == []
+    for context in (lead_context, essex_context, southend_context):
+        context.close()
