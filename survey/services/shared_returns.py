@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from survey.answer_values import AnswerValues
 from survey.db import unit_of_work
+from survey.definitions import Questionnaire
 from survey.models import Answer, AuditEvent, EvidenceFile, Person, Return, ReturnState, Round, RoundState, utcnow
 from survey.services import evidence, returns
 from survey.services.access import Forbidden, Principal
@@ -105,6 +108,17 @@ def copy(session: Session, source: Return, target_ids: Collection[int], principa
         raise ShareError("Submit this return first: its copies are submitted with the same sign-off")
     questionnaire = questionnaire_of(source.round.definition_version)
     person = session.get(Person, principal.person_id)
+    try:
+        return _copy(session, source, chosen, principal, questionnaire, person, submit_too, folder, max_bytes)
+    except (StaleDataError, IntegrityError):
+        # Someone saved an answer in one of those returns at the same moment: everything was rolled back.
+        raise ShareError("Someone saved an answer in one of those returns at the same moment, so nothing was "
+                         "copied: look at it, then copy again") from None
+
+
+def _copy(session: Session, source: Return, chosen: list[Sibling], principal: Principal,
+          questionnaire: Questionnaire, person: Person | None, submit_too: bool, folder: str | Path,
+          max_bytes: int) -> list[Outcome]:
     outcomes = []
     with unit_of_work(session):
         answers = _values(session, source.id)
@@ -112,8 +126,9 @@ def copy(session: Session, source: Return, target_ids: Collection[int], principa
             EvidenceFile.return_id == source.id, EvidenceFile.deleted_at.is_(None)).order_by(EvidenceFile.id)))
         for sibling in chosen:
             target = sibling.ret
-            if not sibling.open_for_changes:
-                outcomes.append(Outcome(sibling.board, target.id, 0, 0, False, sibling.why_not))
+            if not returns.is_editable(target):  # read again in this transaction: it may have closed since
+                outcomes.append(Outcome(sibling.board, target.id, 0, 0, False, sibling.why_not or
+                                        "it can no longer be changed"))
                 continue
             if submit_too and not sibling.can_submit:
                 outcomes.append(Outcome(sibling.board, target.id, 0, 0, False,

@@ -201,3 +201,46 @@ def test_only_the_agencys_people_for_both_boards_share_and_only_their_own(two_bo
     assert "This return was copied from it on" in lead.get(f"/agency/returns/{essex}/other-boards").get_data(
         as_text=True)
     assert SHARED in lead.get(f"/agency/returns/{essex}").get_data(as_text=True)
+
+
+def test_a_colleague_saving_in_the_copy_at_the_same_moment_loses_nothing(two_boards: Boards) -> None:
+    import threading
+
+    app, ids, clients = two_boards.app, two_boards.ids, two_boards.clients
+    lead = both_boards_lead(two_boards)
+    southend, essex = ids["southend_return"], ids["essex_return"]
+    fill(app, southend)
+    dave = clients["essex lead"]  # Essex Police's lead for Essex only, answering the Essex return himself
+    url = f"/agency/returns/{essex}/duties/supervision"
+    mine = form_data(dave.get(url).get_data(as_text=True))
+    mine.update({"rating-supervision-1": "4", "commentary-supervision-1": "Dave's own answer", "action": "later"})
+    page = f"/agency/returns/{southend}/other-boards"
+    token = csrf_token(lead.get(page).get_data(as_text=True))
+    gate = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def run(name: str, call: object) -> None:
+        gate.wait()
+        results[name] = call()  # type: ignore[operator]
+
+    threads = [threading.Thread(target=run, args=("dave", lambda: dave.post(url, data=mine))),
+               threading.Thread(target=run, args=("copy", lambda: lead.post(
+                   page, data={"csrf_token": token, "targets": str(essex)})))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {r.status_code for r in results.values()} <= {302, 400}, {k: r.status_code for k, r in results.items()}  # type: ignore[attr-defined]
+    after, copied = answers(app, essex), answers(app, southend)
+    if results["copy"].status_code == 400:  # type: ignore[attr-defined]
+        # The copy met Dave's save mid-way and stopped: nothing of it was written, and Dave's answer stands.
+        assert "at the same moment, so nothing was copied" in results["copy"].get_data(as_text=True)  # type: ignore[attr-defined]
+        assert after["supervision-1"].commentary == "Dave's own answer"
+        return
+    assert after == copied, "the copy is whole"
+    with app.app_context():
+        saved_first = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.return_id == essex, AuditEvent.action == "answer.saved", AuditEvent.person_id == ids["dave"]))
+    if not saved_first:
+        # Dave saved over a page the copy had changed: his version waits for him to choose, not lost.
+        assert "waiting for you to choose" in dave.get(url).get_data(as_text=True)
