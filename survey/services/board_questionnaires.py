@@ -67,10 +67,14 @@ def read_upload(session: Session, partnership_id: int, filename: str, data: byte
     shipped = list(shipped)
     if _kind(filename, data) == "sheet":
         title = " ".join(title.split())
-        if not title:
-            raise UploadRefused(["Enter the questionnaire's title: a spreadsheet holds only its statements"])
-        if len(title) > 200:
-            raise UploadRefused(["The title must be 200 characters or fewer"])
+        wrong = ("Enter the questionnaire's title: a spreadsheet holds only its statements" if not title else
+                 "The title must be 200 characters or fewer" if len(title) > 200 else "")
+        if wrong:
+            try:  # the sheet's own problems are told with the title's, so that one upload finds them all
+                definition_from_sheet(data, filename, "untitled", "Untitled")
+            except SheetError as exc:
+                raise UploadRefused([wrong, *exc.problems]) from None
+            raise UploadRefused([wrong])
         return _from_sheet(session, partnership_id, filename, data, title, shipped)
     found, problems = check_bytes(data, filename)
     if found is None:

@@ -98,6 +98,10 @@ def test_a_spreadsheet_with_errors_is_refused_by_cell_then_fixed_previewed_publi
     untitled = upload(manager, "ours.xlsx", xlsx(GOOD_ROWS))
     assert errors(untitled.get_data(as_text=True)) == [
         "Enter the questionnaire's title: a spreadsheet holds only its statements"]
+    untitled = upload(manager, "ours.xlsx", xlsx(broken))
+    assert errors(untitled.get_data(as_text=True)) == [
+        "Enter the questionnaire's title: a spreadsheet holds only its statements",
+        "ours.xlsx: cell D2: the statement text is blank"], "one upload tells every problem"
     assert 'value="Our audit"' in refused.get_data(as_text=True), "what was typed is kept"
     assert saved(app) == before, "nothing is saved from a refused file"
 
@@ -160,6 +164,13 @@ def test_yaml_problems_are_told_by_line_and_hostile_files_refused(app: Flask, de
     refused = upload(manager, "ours.yaml", altered.encode())
     assert [e for e in errors(refused.get_data(as_text=True))
             if "already exists with different statements or settings" in e]
+    # A new version of a shipped questionnaire, with its own version label, is a draft to preview.
+    audit = (Path(app.config["QUESTIONNAIRES_DIR"]) / "section-11-audit.yaml").read_text(encoding="utf-8")
+    newer = re.sub(r"(?m)^version: .*$", "version: '2027.1'", audit, count=1)
+    made = upload(manager, "section-11-audit.yaml", newer.encode())
+    assert made.status_code == 302, errors(made.get_data(as_text=True))
+    preview = manager.get(made.location).get_data(as_text=True)
+    assert "2027.1" in preview and "Required if rated below Good." in preview
     hostile = {
         "nul.yaml": (b"id: x\x00\n", "not text"),
         "tool.exe": (b"MZ\x90\x00" + b"\x00" * 64, "is not a questionnaire file"),
