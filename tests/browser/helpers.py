@@ -54,3 +54,31 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     if os.environ.get("SURVEY_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def create_round(page, base: str, questionnaire: str, title: str, agency: str) -> None:  # type: ignore[no-untyped-def]
+    """Create a draft round from the manager's home page: a questionnaire, a title, today to 60 days on, one agency."""
+    import datetime as dt
+
+    page.goto(f"{base}/manager/")
+    follow(page, "Create a round")
+    page.get_by_label(questionnaire).check()
+    page.get_by_label("Title").fill(title)
+    today, deadline = dt.date.today(), dt.date.today() + dt.timedelta(days=60)
+    fill_date(page, "opens_on", str(today.day), str(today.month), str(today.year))
+    fill_date(page, "deadline", str(deadline.day), str(deadline.month), str(deadline.year))
+    for box in page.locator("input[name=agencies]").all():
+        box.uncheck()
+    page.get_by_label(agency).check()
+    press(page, "Create round")
+
+
+def rate_pages_and_submit(page) -> None:  # type: ignore[no-untyped-def]
+    """From a duty page: rate every statement Good on it and each page after, then sign off and submit."""
+    while "/duties/" in page.url:
+        for group in page.locator("div.app-statement").all():
+            group.get_by_label("3 – Good", exact=True).check()
+        press(page, "Save and continue")
+    follow(page, "Continue to sign off")
+    page.get_by_label("I confirm that this return is accurate").check()
+    press(page, "Submit return")

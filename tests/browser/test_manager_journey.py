@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from flask import Flask
 
-from tests.browser.helpers import fill_date, follow, press, shot, sign_in
+from tests.browser.helpers import create_round, follow, press, rate_pages_and_submit, shot, sign_in
 from tests.fixtures_demo import Demo
 
 pytestmark = pytest.mark.browser
@@ -36,15 +34,8 @@ def test_manager_creates_opens_and_follows_a_round(app: Flask, demo: Demo, live_
     manager.goto(f"{live_server}/manager/")
     follow(manager, "Create a round")
     axe.check(manager)
-    manager.get_by_label("Section 11 audit (version 2023.1)").check()
-    manager.get_by_label("Title").fill("Section 11 audit for the police, 2027")
-    today, deadline = dt.date.today(), dt.date.today() + dt.timedelta(days=60)
-    fill_date(manager, "opens_on", str(today.day), str(today.month), str(today.year))
-    fill_date(manager, "deadline", str(deadline.day), str(deadline.month), str(deadline.year))
-    for box in manager.locator("input[name=agencies]").all():
-        box.uncheck()
-    manager.get_by_label("Essex Police").check()
-    press(manager, "Create round")
+    create_round(manager, live_server, "Section 11 audit (version 2023.1)", "Section 11 audit for the police, 2027",
+                 "Essex Police")
     assert "has been created as a draft" in manager.content()
     axe.check(manager)
     follow(manager, "Open the round")
@@ -63,13 +54,7 @@ def test_manager_creates_opens_and_follows_a_round(app: Flask, demo: Demo, live_
     sign_in(lead, live_server, "lead.police@demo.example")
     follow(lead, "Section 11 audit for the police, 2027")
     follow(lead, "Continue")
-    while "/duties/" in lead.url:
-        for group in lead.locator("div.app-statement").all():
-            group.get_by_label("3 – Good", exact=True).check()
-        press(lead, "Save and continue")
-    follow(lead, "Continue to sign off")
-    lead.get_by_label("I confirm that this return is accurate").check()
-    press(lead, "Submit return")
+    rate_pages_and_submit(lead)
     assert lead.get_by_role("heading", name="Return submitted").is_visible()
 
     manager.goto(round_url)

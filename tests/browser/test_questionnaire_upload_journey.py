@@ -4,7 +4,6 @@ all on the running server (no restart); an agency then answers it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from flask import Flask
 from openpyxl import Workbook
 
-from tests.browser.helpers import fill_date, follow, press, shot, sign_in
+from tests.browser.helpers import create_round, follow, press, shot, sign_in
 from tests.fixtures_demo import Demo
 
 pytestmark = pytest.mark.browser
@@ -68,17 +67,8 @@ def test_manager_uploads_fixes_previews_publishes_and_opens_a_round(app: Flask, 
     press(manager, "Publish for Southend Safeguarding Children Partnership")
     assert "is published: choose it when you create a round" in manager.content()
 
-    manager.goto(f"{live_server}/manager/")
-    follow(manager, "Create a round")
-    manager.get_by_label("Our safeguarding audit (version 1, uploaded by your board)").check()
-    manager.get_by_label("Title").fill("Our safeguarding audit 2027")
-    today, deadline = dt.date.today(), dt.date.today() + dt.timedelta(days=60)
-    fill_date(manager, "opens_on", str(today.day), str(today.month), str(today.year))
-    fill_date(manager, "deadline", str(deadline.day), str(deadline.month), str(deadline.year))
-    for box in manager.locator("input[name=agencies]").all():
-        box.uncheck()
-    manager.get_by_label("Essex Police").check()
-    press(manager, "Create round")
+    create_round(manager, live_server, "Our safeguarding audit (version 1, uploaded by your board)",
+                 "Our safeguarding audit 2027", "Essex Police")
     follow(manager, "Open the round")
     press(manager, "Open the round")
     assert "invitations sent" in manager.content()

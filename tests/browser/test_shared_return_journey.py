@@ -11,7 +11,7 @@ from survey.extensions import db
 from survey.models import Agency, Answer, Return, ReturnState, Role
 from survey.services import agencies
 from survey.services.definitions import questionnaire_of
-from tests.browser.helpers import follow, press, shot, sign_in
+from tests.browser.helpers import follow, press, rate_pages_and_submit, shot, sign_in
 from tests.web.test_tenancy import ESSEX, Boards, two_boards  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -39,12 +39,7 @@ def test_a_lead_for_two_boards_answers_once(two_boards: Boards, live_server: str
     lead = lead_context.new_page()
     sign_in(lead, live_server, LEAD)
     lead.goto(f"{live_server}/agency/returns/{southend}/duties/{last.id}")
-    for group in lead.locator("div.app-statement").all():
-        group.get_by_label("3 – Good", exact=True).check()
-    press(lead, "Save and continue")
-    follow(lead, "Continue to sign off")
-    lead.get_by_label("I confirm that this return is accurate").check()
-    press(lead, "Submit return")
+    rate_pages_and_submit(lead)
     assert lead.get_by_role("heading", name="Your other boards").is_visible()
     axe.check(lead)
     follow(lead, "Send this return to it")
