@@ -20,7 +20,16 @@ from survey.exports.cells import csv_cell
 from survey.extensions import db as database
 from survey.models import JointState
 from survey.services import agencies as agencies_service
-from survey.services import invitations, joint_rounds, mail, reminders, results, round_reopening, rounds
+from survey.services import (
+    board_questionnaires,
+    invitations,
+    joint_rounds,
+    mail,
+    reminders,
+    results,
+    round_reopening,
+    rounds,
+)
 from survey.text import possessive
 
 
@@ -66,10 +75,13 @@ def round_create(partnership: str, questionnaire_id: str, title: str, opens: str
         session = database.session()
         found = partnership_named(session, partnership)
         others = [partnership_named(session, slug, "--joint-with") for slug in joint]
-        questionnaire = app.extensions["survey_catalogue"].get(questionnaire_id)
+        # The board's own newest published version comes first (see "Your questionnaires"), then the shipped one.
+        questionnaire = (board_questionnaires.newest(session, found.id, questionnaire_id)
+                         or app.extensions["survey_catalogue"].get(questionnaire_id))
         if questionnaire is None:
-            known = ", ".join(q.id for q in app.extensions["survey_catalogue"])
-            fail(f"no questionnaire {questionnaire_id!r} (known: {known})")
+            known = sorted({q.id for q in app.extensions["survey_catalogue"]}
+                           | {q.id for _, q in board_questionnaires.offered(session, found.id)})
+            fail(f"no questionnaire {questionnaire_id!r} (known: {', '.join(known)})")
         members = agencies_service.agencies_by_name(session, found.id)
         if agencies:
             unknown = [a for a in agencies if a not in members]
@@ -87,6 +99,7 @@ def round_create(partnership: str, questionnaire_id: str, title: str, opens: str
             fail(str(exc))
         joint_text = f", {', '.join(o.name for o in others)} asked to run it jointly" if others else ""
         click.echo(f"created round {created.id}: {created.title} ({len(chosen)} agencies{joint_text}, draft)")
+        click.echo(f"questionnaire: {questionnaire.title}, version {questionnaire.version}")
 
 
 @round_group.command("open")

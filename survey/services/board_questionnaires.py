@@ -207,6 +207,6 @@ def offered(session: Session, partnership_id: int) -> list[tuple[str, Questionna
     return [(f"{CHOICE_PREFIX}{row.id}", questionnaire_of(row.definition_version)) for row in rows]
 
 
-def chosen(session: Session, partnership_id: int, value: str) -> Questionnaire | None:
-    """The published questionnaire a round form chose for this board, or None."""
-    return dict(offered(session, partnership_id)).get(value)
+def newest(session: Session, partnership_id: int, questionnaire_id: str) -> Questionnaire | None:
+    """The board's most recently published version of a questionnaire, or None (for `survey round create`)."""
+    return next((q for _, q in offered(session, partnership_id) if q.id == questionnaire_id), None)

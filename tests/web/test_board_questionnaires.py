@@ -8,6 +8,7 @@ import io
 import re
 from pathlib import Path
 
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
@@ -222,3 +223,24 @@ def test_the_administrator_uploads_for_any_board_and_a_forged_choice_is_refused(
     assert forged.status_code == 400 and "Not a valid choice" in " ".join(errors(forged.get_data(as_text=True)))
     for who in ("lead.police@demo.example", "chair@demo.example"):
         assert client_for(app, who).get(PAGE).status_code == 403
+
+
+def test_the_command_line_creates_a_round_with_the_boards_newest_published_version(
+        app: Flask, demo: Demo, runner: CliRunner) -> None:
+    from survey.cli import main
+
+    env = {"SURVEY_DATABASE_URL": app.config["DATABASE_URL"], "SURVEY_SMTP_HOST": app.config["SMTP_HOST"],
+           "SURVEY_SMTP_PORT": str(app.config["SMTP_PORT"])}
+    create = ["round", "create", "--partnership", "southend", "--title", "From a script", "--opens",
+              dt.date.today().isoformat(), "--deadline", (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+              "--agency", "Essex Police", "--questionnaire"]
+    unknown = runner.invoke(main, [*create, "our-audit"], env=env)
+    assert unknown.exit_code == 1 and "no questionnaire 'our-audit'" in unknown.output
+    manager = client_for(app, "manager@demo.example")
+    made = upload(manager, "ours.csv", b"section,duty,text\nS,D,A statement\n", "Our audit")
+    assert runner.invoke(main, [*create, "our-audit"], env=env).exit_code == 1, "a draft is not offered"
+    press(manager, made.location, "publish")
+    done = runner.invoke(main, [*create, "our-audit"], env=env)
+    assert done.exit_code == 0 and "questionnaire: Our audit, version 1" in done.output, done.output
+    shipped = runner.invoke(main, [*create, "section-11-audit"], env=env)
+    assert "questionnaire: Section 11 audit, version 2023.1" in shipped.output, shipped.output
