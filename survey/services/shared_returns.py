@@ -106,6 +106,10 @@ def copy(session: Session, source: Return, target_ids: Collection[int], principa
         raise ShareError("Choose at least one of your other boards' returns")
     if submit_too and source.state is not ReturnState.SUBMITTED:
         raise ShareError("Submit this return first: its copies are submitted with the same sign-off")
+    if submit_too and source.submitted_by_id != principal.person_id:
+        # A sign-off is a person's own declaration: nobody else may put it on another board's return.
+        raise ShareError(f"Only {source.declaration_name}, who signed this return off, can submit copies with "
+                         "that sign-off: copy the answers, then submit each copy yourself")
     questionnaire = questionnaire_of(source.round.definition_version)
     person = session.get(Person, principal.person_id)
     try:

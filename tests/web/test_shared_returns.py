@@ -33,6 +33,7 @@ from tests.web.forms import csrf_token, errors, form_data
 from tests.web.test_tenancy import ESSEX, SHARED, Boards
 
 PDF = b"%PDF-1.7\n1 0 obj\n%%EOF\n"
+SOUTHEND = "Southend Safeguarding Children Partnership"
 LEAD = "lead.police@demo.example"  # Essex Police's lead for Southend, made its lead for Essex too
 
 
@@ -165,6 +166,10 @@ def test_sharing_after_one_boards_round_closes_changes_nothing_there(two_boards:
     started = share(lead, essex, source=str(southend))
     assert "its round has closed" in lead.get(started.location).get_data(as_text=True)
     assert answers(app, essex) == before
+    # The closed round's return can still be copied from: Southend's starts again from what Essex was sent.
+    again = share(lead, southend, source=str(essex))
+    assert f"copied to {SOUTHEND}" in lead.get(again.location).get_data(as_text=True)
+    assert answers(app, southend) == before
 
 
 def test_only_the_agencys_people_for_both_boards_share_and_only_their_own(two_boards: Boards) -> None:
@@ -201,6 +206,34 @@ def test_only_the_agencys_people_for_both_boards_share_and_only_their_own(two_bo
     assert "This return was copied from it on" in lead.get(f"/agency/returns/{essex}/other-boards").get_data(
         as_text=True)
     assert SHARED in lead.get(f"/agency/returns/{essex}").get_data(as_text=True)
+
+
+def test_only_the_person_who_signed_a_return_off_submits_copies_with_that_sign_off(two_boards: Boards) -> None:
+    app, ids = two_boards.app, two_boards.ids
+    southend, essex = ids["southend_return"], ids["essex_return"]
+    fill(app, southend)
+    submit(client_for(app, LEAD), southend)  # signed off by the Southend lead, before being the Essex lead too
+    with app.app_context():
+        police = db.session.get(Agency, ids["police"])
+        other = agencies.add_person(db.session(), police, ids["southend"], "Other Lead", "other.lead@demo.example",
+                                    Role.LEAD).person
+        agencies.add_person(db.session(), police, ids["essex"], "Other Lead", "other.lead@demo.example", Role.LEAD)
+        from survey.services import accounts
+        from tests.fixtures_demo import PASSWORD
+
+        accounts.set_password(db.session(), other, PASSWORD)
+        db.session.commit()
+    colleague = client_for(app, "other.lead@demo.example")
+    page = colleague.get(f"/agency/returns/{southend}/other-boards").get_data(as_text=True)
+    assert 'name="targets"' in page and 'name="submit_too"' not in page
+    refused = share(colleague, southend, targets=str(essex), submit_too="y")
+    assert errors(refused.get_data(as_text=True)) == [
+        "Only Pat Lead, who signed this return off, can submit copies with that sign-off: copy the answers, then "
+        "submit each copy yourself"]
+    with app.app_context():
+        assert db.session.get(Return, essex).state is ReturnState.NOT_STARTED
+    assert share(colleague, southend, targets=str(essex)).status_code == 302
+    assert answers(app, essex) == answers(app, southend)
 
 
 def test_a_colleague_saving_in_the_copy_at_the_same_moment_loses_nothing(two_boards: Boards) -> None:
