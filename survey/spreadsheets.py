@@ -8,7 +8,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -198,6 +198,19 @@ def csv_rows(text: str, name: str, limits: Limits, dialect: Any = csv.excel) -> 
         if any(len(cell) > limits.max_field for cell in row):
             raise UnreadableFile(f"{name}: row {reader.line_num}: a cell is longer than {limits.max_field // 1024} KB")
         yield row
+
+
+def header_dialect(text: str, columns: Collection[str]) -> Any:
+    """The CSV dialect whose separator (comma, semicolon or tab) splits the header row into the most known column
+    names: Excel saves CSV with semicolons where the decimal mark is a comma, and some tools save tabs."""
+    first = next((line for line in text.lstrip("\ufeff").splitlines() if line.strip()), "")
+    best, found = ",", 0
+    for separator in (",", ";", "\t"):
+        cells = next(csv.reader([first], delimiter=separator), [])
+        known = sum(cell.strip().lower() in columns for cell in cells)
+        if known > found:
+            best, found = separator, known
+    return type("HeaderDialect", (csv.excel,), {"delimiter": best})
 
 
 def _mb(size: int) -> str:

@@ -13,7 +13,16 @@ from typing import Any
 import yaml
 from openpyxl.utils.cell import get_column_letter
 
-from survey.spreadsheets import OLE_SIGNATURE, XLSX_SIGNATURE, Limits, UnreadableFile, csv_rows, csv_text, xlsx_rows
+from survey.spreadsheets import (
+    OLE_SIGNATURE,
+    XLSX_SIGNATURE,
+    Limits,
+    UnreadableFile,
+    csv_rows,
+    csv_text,
+    header_dialect,
+    xlsx_rows,
+)
 
 from .errors import DefinitionError, Problem
 
@@ -45,7 +54,8 @@ def _rows(data: bytes, name: str) -> list[list[str]]:
     try:
         if data.startswith((XLSX_SIGNATURE, OLE_SIGNATURE)):
             return [["" if c is None else str(c).strip() for c in r] for r in xlsx_rows(data, name, LIMITS)]
-        return [[c.strip() for c in r] for r in csv_rows(csv_text(data, name), name, LIMITS)]
+        text = csv_text(data, name)
+        return [[c.strip() for c in r] for r in csv_rows(text, name, LIMITS, header_dialect(text, COLUMNS))]
     except UnreadableFile as exc:
         raise SheetError([str(exc)]) from None
 

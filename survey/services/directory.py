@@ -17,7 +17,16 @@ from sqlalchemy.orm import Session
 from survey.db import use_case
 from survey.models import Agency, Partnership, PartnershipAgency, Person, Role, RoleAssignment
 from survey.services.directory_audit import record as audit
-from survey.spreadsheets import OLE_SIGNATURE, XLSX_SIGNATURE, Limits, UnreadableFile, csv_rows, csv_text, xlsx_rows
+from survey.spreadsheets import (
+    OLE_SIGNATURE,
+    XLSX_SIGNATURE,
+    Limits,
+    UnreadableFile,
+    csv_rows,
+    csv_text,
+    header_dialect,
+    xlsx_rows,
+)
 from survey.text import clean_text, email_address
 
 COLUMNS = ("agency", "type", "name", "email", "role")
@@ -63,7 +72,8 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
         if data.startswith((XLSX_SIGNATURE, OLE_SIGNATURE)):
             raw = [["" if c is None else str(c) for c in row] for row in xlsx_rows(data, name, LIMITS)]
         else:
-            raw = list(csv_rows(csv_text(data, name), name, LIMITS))
+            text = csv_text(data, name)
+            raw = list(csv_rows(text, name, LIMITS, header_dialect(text, COLUMNS)))
     except UnreadableFile as exc:
         raise DirectoryImportError([str(exc)]) from None
     raw = [r for r in raw if any(c.strip() for c in r)]

@@ -110,3 +110,13 @@ def test_one_bad_row_among_good_ones_saves_nothing(env: dict[str, str], runner: 
     result = runner.invoke(main, ["agencies", "import", str(path), "--partnership", "southend"], env=env)
     assert result.exit_code == 1 and "row 6: unknown agency 'Nowhere Trust'" in result.output
     assert counts(db_url) == before
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_csv_saved_with_semicolons_or_tabs_imports_the_same(env: dict[str, str], runner: CliRunner,
+                                                               tmp_path: Path, separator: str) -> None:
+    path = tmp_path / "people.csv"
+    # As Excel saves a CSV where the decimal mark is a comma (and some tools save tabs), in Windows-1252.
+    path.write_bytes(GOOD.replace(",", separator).replace("Ali Khan", "Ali Khán").encode("cp1252"))
+    done = runner.invoke(main, ["agencies", "import", str(path), "--partnership", "southend", "--dry-run"], env=env)
+    assert done.exit_code == 0 and "would add: 2 new agencies, 3 new people, 3 new roles" in done.output, done.output

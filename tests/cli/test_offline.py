@@ -135,6 +135,23 @@ def test_questionnaire_from_a_spreadsheet(runner: CliRunner, tmp_path: Path, kin
     assert q.sections[0].duties[0].statements[0].guidance == "Look at the website"
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_questionnaire_from_a_csv_saved_with_semicolons_or_tabs(runner: CliRunner, tmp_path: Path,
+                                                                 separator: str) -> None:
+    source = tmp_path / "tool.csv"
+    source.write_bytes(separator.join(["Section", "Duty", "Text"]).encode() + b"\r\n"
+                       + separator.join(["Leadership", "Senior lead", "The lead reports, in writing, each year."])
+                       .encode("cp1252") + b"\r\n")
+    out = tmp_path / "ours.yaml"
+    made = runner.invoke(main, ["questionnaire", "from-xlsx", str(source), "--id", "ours", "--title", "T",
+                                "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    from survey.definitions import load_file
+
+    q = load_file(out)
+    assert [s.text for _, _, s in q.statements()] == ["The lead reports, in writing, each year."]
+
+
 def test_questionnaire_from_a_bad_spreadsheet(runner: CliRunner, tmp_path: Path) -> None:
     cases = [
         ([["Heading", "Words"], ["a", "b"]], "the columns must include section, duty and text"),
