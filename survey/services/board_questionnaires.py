@@ -90,18 +90,22 @@ def _from_sheet(session: Session, partnership_id: int, filename: str, data: byte
     questionnaire_id = slug(title)
     known = _known(session, partnership_id, questionnaire_id, shipped)
     numbers = [int(v) for v, _ in known if v.isdigit()]
-    # The same sheet uploaded again is the version it already made; anything else is the next version.
-    for version in ([str(max(numbers))] if numbers else []) + [str(max(numbers, default=0) + 1)]:
-        try:
-            text = definition_from_sheet(data, filename, questionnaire_id, title, version)
-        except SheetError as exc:
-            raise UploadRefused(exc.problems) from None
-        found, problems = check_bytes(text.encode(), f"{questionnaire_id}.yaml")
-        if found is None:  # definition_from_sheet has checked it: a defect of ours, told plainly
-            raise UploadRefused([_line(p) for p in problems])
-        if (found.version, found.content_hash) in known or found.version not in {v for v, _ in known}:
-            return found
-    raise AssertionError("unreachable")  # pragma: no cover - the next version is never known
+    if numbers:  # the same sheet uploaded again is the version it made then
+        again = _sheet_version(filename, data, questionnaire_id, title, str(max(numbers)))
+        if (again.version, again.content_hash) in known:
+            return again
+    return _sheet_version(filename, data, questionnaire_id, title, str(max(numbers, default=0) + 1))
+
+
+def _sheet_version(filename: str, data: bytes, questionnaire_id: str, title: str, version: str) -> Questionnaire:
+    try:
+        text = definition_from_sheet(data, filename, questionnaire_id, title, version)
+    except SheetError as exc:
+        raise UploadRefused(exc.problems) from None
+    found, problems = check_bytes(text.encode(), f"{questionnaire_id}.yaml")
+    if found is None:  # definition_from_sheet has checked it: a defect of ours, told plainly
+        raise UploadRefused([_line(p) for p in problems])
+    return found
 
 
 def _known(session: Session, partnership_id: int, questionnaire_id: str,
@@ -129,30 +133,30 @@ def upload(session: Session, partnership_id: int, filename: str, data: bytes, ti
     """Check an uploaded file and keep it as the board's draft (the same content uploaded again is the same draft,
     or the version already published); UploadRefused lists every problem and nothing is saved."""
     shipped = list(shipped)
-    for attempt in (1, 2):
-        try:
-            with unit_of_work(session):
-                questionnaire = read_upload(session, partnership_id, filename, data, title, shipped)
-                version = ensure_version(session, questionnaire)
-                found = session.scalar(select(BoardQuestionnaire).where(
-                    BoardQuestionnaire.partnership_id == partnership_id, BoardQuestionnaire.version_id == version.id))
-                if found is not None:
-                    return found
-                draft = BoardQuestionnaire(partnership_id=partnership_id, version_id=version.id,
-                                           uploaded_by_id=by_person_id)
-                session.add(draft)
-                session.flush()
-                session.add(AuditEvent(person_id=by_person_id, action="questionnaire.uploaded",
-                                       partnership_id=partnership_id, object_type="questionnaire",
-                                       object_id=str(draft.id), new={"questionnaire": questionnaire.id,
-                                                                     "version": questionnaire.version,
-                                                                     "file": filename[:200]}))
-                return draft
-        except IntegrityError:
-            # Someone uploaded the same content at the same moment: theirs is the draft, found on the next try.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    try:
+        return _keep(session, partnership_id, filename, data, title, shipped, by_person_id)
+    except IntegrityError:
+        # Someone uploaded the same content at the same moment: theirs is the draft, found this time.
+        return _keep(session, partnership_id, filename, data, title, shipped, by_person_id)
+
+
+def _keep(session: Session, partnership_id: int, filename: str, data: bytes, title: str,
+          shipped: list[Questionnaire], by_person_id: int | None) -> BoardQuestionnaire:
+    with unit_of_work(session):
+        questionnaire = read_upload(session, partnership_id, filename, data, title, shipped)
+        version = ensure_version(session, questionnaire)
+        found = session.scalar(select(BoardQuestionnaire).where(
+            BoardQuestionnaire.partnership_id == partnership_id, BoardQuestionnaire.version_id == version.id))
+        if found is not None:
+            return found
+        draft = BoardQuestionnaire(partnership_id=partnership_id, version_id=version.id, uploaded_by_id=by_person_id)
+        session.add(draft)
+        session.flush()
+        session.add(AuditEvent(person_id=by_person_id, action="questionnaire.uploaded", partnership_id=partnership_id,
+                               object_type="questionnaire", object_id=str(draft.id),
+                               new={"questionnaire": questionnaire.id, "version": questionnaire.version,
+                                    "file": filename[:200]}))
+        return draft
 
 
 def of_boards(session: Session, partnership_ids: Collection[int]) -> list[BoardQuestionnaire]:

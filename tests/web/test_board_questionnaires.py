@@ -244,3 +244,28 @@ def test_the_command_line_creates_a_round_with_the_boards_newest_published_versi
     assert done.exit_code == 0 and "questionnaire: Our audit, version 1" in done.output, done.output
     shipped = runner.invoke(main, [*create, "section-11-audit"], env=env)
     assert "questionnaire: Section 11 audit, version 2023.1" in shipped.output, shipped.output
+
+
+def test_two_people_uploading_the_same_file_at_once_make_one_draft(app: Flask, demo: Demo) -> None:
+    import threading
+
+    clients = [client_for(app, "manager@demo.example"), client_for(app, "admin@demo.example")]
+    sheet = xlsx(GOOD_ROWS)
+    gate = threading.Barrier(2)
+    locations: list[str] = []
+
+    def send(client: FlaskClient) -> None:
+        gate.wait()
+        response = upload(client, "ours.xlsx", sheet, "Our audit")
+        locations.append(response.location if response.status_code == 302 else str(response.status_code))  # type: ignore[attr-defined]
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(locations)) == 1 and locations[0].startswith(PAGE), locations
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BoardQuestionnaire)) == 1
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "questionnaire.uploaded")) == 1
