@@ -12,7 +12,6 @@ from survey.extensions import db
 from survey.links import external_url
 from survey.models import Return
 from survey.services import agency_returns, shared_returns
-from survey.services.definitions import questionnaire_of
 from survey.web.agency.forms import ShareForm
 from survey.web.agency.views import _load, bp
 
@@ -55,8 +54,7 @@ def other_boards_page(return_id: int) -> Any:
             return redirect(url_for("agency.other_boards_page", return_id=ret.id))
     texts = {s.id: s.text for _, _, s in questionnaire.statements()}
     return render_template("agency/other_boards.html", ret=ret, q=questionnaire, siblings=found, form=form,
-                           texts=texts, version=questionnaire_of(ret.round.definition_version)), (
-        400 if form.errors else 200)
+                           texts=texts), 400 if form.errors else 200
 
 
 def _told(outcome: shared_returns.Outcome) -> str:
