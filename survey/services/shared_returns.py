@@ -47,11 +47,14 @@ class Sibling:
     @property
     def why_not(self) -> str:
         """Why answers can no longer be copied into it ("" when they can)."""
-        if self.open_for_changes:
-            return ""
-        if self.ret.state is ReturnState.SUBMITTED:
-            return "it has been submitted (ask that board to reopen it to change it)"
-        return "its round has closed"
+        return "" if self.open_for_changes else why_not(self.ret)
+
+
+def why_not(ret: Return) -> str:
+    """Why a return that can no longer change cannot take copied answers."""
+    if ret.state is ReturnState.SUBMITTED:
+        return "it has been submitted (ask that board to reopen it to change it)"
+    return "its round has closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,7 @@ def _values(session: Session, return_id: int) -> dict[str, AnswerValues]:
         select(Answer).where(Answer.return_id == return_id))}
 
 
-def siblings(session: Session, ret: Return, principal: Principal) -> list[Sibling]:
+def _others(session: Session, ret: Return, principal: Principal) -> list[Return]:
     """The agency's returns to its other boards for this questionnaire version that this person works on."""
     found = session.scalars(
         select(Return).join(Round, Round.id == Return.round_id)
@@ -79,7 +82,12 @@ def siblings(session: Session, ret: Return, principal: Principal) -> list[Siblin
                Round.definition_version_id == ret.round.definition_version_id, Round.state != RoundState.DRAFT)
         .options(selectinload(Return.round), selectinload(Return.partnership))
         .order_by(Return.id)).all()
-    mine = [other for other in found if principal.can_edit_return(other)]
+    return [other for other in found if principal.can_edit_return(other)]
+
+
+def siblings(session: Session, ret: Return, principal: Principal) -> list[Sibling]:
+    """Those returns as the page shows them: status, copies and which statements differ from this one."""
+    mine = _others(session, ret, principal)
     if not mine:
         return []
     order = questionnaire_of(ret.round.definition_version).statement_ids()
@@ -101,7 +109,7 @@ def copy(session: Session, source: Return, target_ids: Collection[int], principa
     for each of those boards). A return that can no longer change is left as it is, with the reason."""
     if not principal.can_edit_return(source):
         raise Forbidden
-    chosen = [s for s in siblings(session, source, principal) if s.ret.id in set(target_ids)]
+    chosen = [other for other in _others(session, source, principal) if other.id in set(target_ids)]
     if not chosen:
         raise ShareError("Choose at least one of your other boards' returns")
     if submit_too and source.state is not ReturnState.SUBMITTED:
@@ -120,7 +128,7 @@ def copy(session: Session, source: Return, target_ids: Collection[int], principa
                          "copied: look at it, then copy again") from None
 
 
-def _copy(session: Session, source: Return, chosen: list[Sibling], principal: Principal,
+def _copy(session: Session, source: Return, chosen: list[Return], principal: Principal,
           questionnaire: Questionnaire, person: Person | None, submit_too: bool, folder: str | Path,
           max_bytes: int) -> list[Outcome]:
     outcomes = []
@@ -128,14 +136,13 @@ def _copy(session: Session, source: Return, chosen: list[Sibling], principal: Pr
         answers = _values(session, source.id)
         files = list(session.scalars(select(EvidenceFile).where(
             EvidenceFile.return_id == source.id, EvidenceFile.deleted_at.is_(None)).order_by(EvidenceFile.id)))
-        for sibling in chosen:
-            target = sibling.ret
+        for target in chosen:
+            board = target.partnership.name
             if not returns.is_editable(target):  # read again in this transaction: it may have closed since
-                outcomes.append(Outcome(sibling.board, target.id, 0, 0, False, sibling.why_not or
-                                        "it can no longer be changed"))
+                outcomes.append(Outcome(board, target.id, 0, 0, False, why_not(target)))
                 continue
-            if submit_too and not sibling.can_submit:
-                outcomes.append(Outcome(sibling.board, target.id, 0, 0, False,
+            if submit_too and not principal.can_submit_return(target):
+                outcomes.append(Outcome(board, target.id, 0, 0, False,
                                         "only the agency's lead for that board can submit it"))
                 continue
             current = {a.statement_id: a for a in session.scalars(select(Answer).where(Answer.return_id == target.id))}
@@ -161,11 +168,11 @@ def _copy(session: Session, source: Return, chosen: list[Sibling], principal: Pr
             submitted = False
             if submit_too:
                 if returns.missing(target, questionnaire):
-                    raise ShareError(f"The copy for {sibling.board} is not complete, so nothing was copied: "
+                    raise ShareError(f"The copy for {board} is not complete, so nothing was copied: "
                                      "answer every statement in this return first")
                 submitted = returns.submit(session, target, principal, source.declaration_name,
                                            source.declaration_role)
-            outcomes.append(Outcome(sibling.board, target.id, changed, copied, submitted, ""))
+            outcomes.append(Outcome(board, target.id, changed, copied, submitted, ""))
     return outcomes
 
 
@@ -190,4 +197,4 @@ def _copy_files(session: Session, files: list[EvidenceFile], target: Return, per
     return copied
 
 
-__all__ = ["Outcome", "ShareError", "Sibling", "copy", "siblings"]
+__all__ = ["Outcome", "ShareError", "Sibling", "copy", "siblings", "why_not"]

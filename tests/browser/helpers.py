@@ -82,3 +82,22 @@ def rate_pages_and_submit(page) -> None:  # type: ignore[no-untyped-def]
     follow(page, "Continue to sign off")
     page.get_by_label("I confirm that this return is accurate").check()
     press(page, "Submit return")
+
+
+def moderate_first_statement(page, rating: str, note: str) -> None:  # type: ignore[no-untyped-def]
+    """On a return's moderation page: give the first statement the board's rating with a note."""
+    statement = page.locator("div.app-statement").first
+    statement.locator("summary").click()
+    statement.get_by_label("Board's rating").select_option(value=rating)
+    statement.get_by_label("Note for the agency").fill(note)
+    with page.expect_navigation():
+        statement.get_by_role("button", name="Save moderation").click()
+
+
+def challenge_first_statement(page, question: str) -> None:  # type: ignore[no-untyped-def]
+    """On a return's moderation page: raise a challenge on the first statement."""
+    statement = page.locator("div.app-statement").first
+    statement.locator("summary").click()
+    statement.get_by_label("Challenge: your question to the agency").fill(question)
+    with page.expect_navigation():
+        statement.get_by_role("button", name="Raise a challenge").click()

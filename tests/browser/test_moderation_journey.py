@@ -7,7 +7,7 @@ from flask import Flask
 
 from survey.extensions import db
 from survey.models import Return, ReturnState
-from tests.browser.helpers import follow, press, shot, sign_in
+from tests.browser.helpers import challenge_first_statement, follow, moderate_first_statement, press, shot, sign_in
 from tests.fixtures_demo import Demo
 
 pytestmark = pytest.mark.browser
@@ -28,20 +28,11 @@ def test_moderate_challenge_and_answer(app: Flask, demo: Demo, live_server: str,
     sign_in(manager, live_server, "manager@demo.example")
     manager.goto(f"{live_server}/manager/returns/{rid}/moderate")
     axe.check(manager)
-    statement = manager.locator("div.app-statement").first
-    statement.locator("summary").click()
-    statement.get_by_label("Board's rating").select_option(value="2.0")
-    statement.get_by_label("Note for the agency").fill("The audit found gaps in supervision records.")
-    with manager.expect_navigation():
-        statement.get_by_role("button", name="Save moderation").click()
+    moderate_first_statement(manager, "2.0", "The audit found gaps in supervision records.")
     assert "Moderation of" in manager.content() and "The audit found gaps" in manager.content()
     axe.check(manager)
     shot(manager, "manager-moderation")
-    statement = manager.locator("div.app-statement").first
-    statement.locator("summary").click()
-    statement.get_by_label("Challenge: your question to the agency").fill("Which audit shows this is good?")
-    with manager.expect_navigation():
-        statement.get_by_role("button", name="Raise a challenge").click()
+    challenge_first_statement(manager, "Which audit shows this is good?")
     assert "lead has been emailed" in manager.content()
     axe.check(manager)
     assert len(mailbox.to("lead.police@demo.example")) == 1

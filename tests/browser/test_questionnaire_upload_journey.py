@@ -4,15 +4,14 @@ all on the running server (no restart); an agency then answers it."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from openpyxl import Workbook
 
 from tests.browser.helpers import create_round, follow, press, shot, sign_in
 from tests.fixtures_demo import Demo
+from tests.spreadsheets import xlsx_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +23,7 @@ ROWS = [["Leadership", "Senior lead", "lead-1", "A named senior lead is accounta
 
 
 def workbook(path: Path, rows: list[list[str]]) -> Path:
-    book = Workbook()
-    for row in [HEADER, *rows]:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(xlsx_bytes([HEADER, *rows]))
     return path
 
 

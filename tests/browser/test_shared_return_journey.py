@@ -11,7 +11,15 @@ from survey.extensions import db
 from survey.models import Agency, Answer, Return, ReturnState, Role
 from survey.services import agencies
 from survey.services.definitions import questionnaire_of
-from tests.browser.helpers import follow, press, rate_pages_and_submit, shot, sign_in
+from tests.browser.helpers import (
+    challenge_first_statement,
+    follow,
+    moderate_first_statement,
+    press,
+    rate_pages_and_submit,
+    shot,
+    sign_in,
+)
 from tests.web.test_tenancy import ESSEX, Boards, two_boards  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -60,17 +68,8 @@ def test_a_lead_for_two_boards_answers_once(two_boards: Boards, live_server: str
     essex_manager.goto(f"{live_server}/manager/rounds/{ids['essex_round']}")
     assert essex_manager.get_by_role("cell", name="Submitted").count() == 1
     essex_manager.goto(f"{live_server}/manager/returns/{essex}/moderate")
-    statement = essex_manager.locator("div.app-statement").first
-    statement.locator("summary").click()
-    statement.get_by_label("Board's rating").select_option(value="2.0")
-    statement.get_by_label("Note for the agency").fill("Essex found gaps in supervision records.")
-    with essex_manager.expect_navigation():
-        statement.get_by_role("button", name="Save moderation").click()
-    statement = essex_manager.locator("div.app-statement").first
-    statement.locator("summary").click()
-    statement.get_by_label("Challenge: your question to the agency").fill("Which Essex audit shows this?")
-    with essex_manager.expect_navigation():
-        statement.get_by_role("button", name="Raise a challenge").click()
+    moderate_first_statement(essex_manager, "2.0", "Essex found gaps in supervision records.")
+    challenge_first_statement(essex_manager, "Which Essex audit shows this?")
     assert "Southend" not in essex_manager.content()
 
     southend_context = browser.new_context(bypass_csp=True)

@@ -11,20 +11,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openpyxl import Workbook
 
 from survey.cli import main
+from tests.spreadsheets import xlsx_bytes as _xlsx
 
 from .test_agencies_import import counts, env  # noqa: F401 - env is a fixture
-
-
-def _xlsx(rows: list[list[object]]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _with(data: bytes, extra: dict[str, bytes]) -> bytes:

@@ -11,7 +11,6 @@ from pathlib import Path
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
@@ -20,6 +19,7 @@ from survey.extensions import db
 from survey.models import AuditEvent, BoardQuestionnaire, DefinitionVersion, Round
 from survey.services.definitions import questionnaire_of
 from tests.fixtures_demo import Demo, client_for
+from tests.spreadsheets import xlsx_bytes as xlsx
 from tests.web.forms import csrf_token, date_fields, errors, form_data
 
 PAGE = "/manager/questionnaires/"
@@ -27,16 +27,6 @@ GOOD_ROWS = [["Section", "Duty", "Statement id", "Text", "Guidance"],
              ["Leadership", "Senior lead", "lead-1", "A named senior lead is accountable for safeguarding.", ""],
              ["", "", "lead-2", "The lead reports to the board each year.", "The report itself"],
              ["Staff", "Training", "", "Staff are trained for their role.", ""]]
-
-
-def xlsx(rows: list[list[str]]) -> bytes:
-    """A workbook with one sheet of these rows, as Excel saves it."""
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def upload(client: FlaskClient, name: str, data: bytes, title: str = "", partnership: str = "") -> object:
